@@ -1,0 +1,71 @@
+"""Organisations, people, their sessions and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, String
+from sqlmodel import Field, SQLModel
+
+from app.core.types import JSONType, UTCDateTime, utcnow
+
+ROLES = ("interviewer", "placement_team", "manager", "analyst", "admin")
+# Roles that may see identifying data (names, free text): they need a second factor.
+IDENTIFYING_ROLES = frozenset({"interviewer", "placement_team", "manager"})
+API_SCOPES = ("submit", "feed", "returns")
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(320), unique=True, nullable=False))
+    name: str = Field(max_length=200)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True)
+    role: str = Field(max_length=32)
+    password_hash: str = Field(max_length=200)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    recovery_codes: list[str] | None = Field(default=None, sa_type=JSONType)
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds the id, signed; ending the row ends the session."""
+
+    __tablename__ = "user_sessions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    second_factor_done: bool = False
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=32)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True)
+    name: str = Field(max_length=200)
+    scopes: list[str] = Field(sa_type=JSONType)
+    key_hash: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,7 @@
+"""Imports every package's tables, so that the metadata Alembic compares against is complete."""
+
+from app.accounts import models as accounts_models
+from app.audit import models as audit_models
+from app.interviews import models as interviews_models
+
+__all__ = ["accounts_models", "audit_models", "interviews_models"]

@@ -1,0 +1,72 @@
+"""Settings from the environment (`RHI_*`), in one place, failing fast in `prod`."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+VAR_DIR = PROJECT_ROOT / "var"
+DEFAULT_DATABASE_URL = "sqlite:///var/rhi.sqlite3"
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start with this configuration."""
+
+
+def _dev_secret(name: str) -> str:
+    """A random secret kept in `var/` so that sessions and pseudonyms survive restarts in dev."""
+    VAR_DIR.mkdir(exist_ok=True)
+    path = VAR_DIR / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RHI_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    env: Literal["dev", "test", "prod"] = "dev"
+    secret_key: str = ""
+    pseudonym_key: str = ""
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    max_body_bytes: int = 1024 * 1024
+
+    @model_validator(mode="after")
+    def _secrets(self) -> Settings:
+        if self.env == "prod":
+            if len(self.secret_key) < 32 or len(self.pseudonym_key) < 32:
+                raise ConfigurationError(
+                    "RHI_ENV=prod needs RHI_SECRET_KEY and RHI_PSEUDONYM_KEY, "
+                    "each at least 32 characters and not a default"
+                )
+        else:
+            self.secret_key = self.secret_key or _dev_secret("secret_key")
+            self.pseudonym_key = self.pseudonym_key or _dev_secret("pseudonym_key")
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "prod"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with a relative SQLite path anchored at the project root."""
+        url = self.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(PROJECT_ROOT / url[len(prefix):])
+        return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

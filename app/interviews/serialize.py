@@ -1,0 +1,57 @@
+"""The typed document back to JSON, with the data dictionary's names and UTC `Z` timestamps.
+
+Absent values are left out, so `validate_document(document_to_json(d))` gives `d` again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import fields
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+
+from app.interviews.document import InterviewDocument
+
+
+def format_timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + (
+        f".{value.microsecond:06d}Z" if value.microsecond else "Z")
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_value(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return _object(value)
+    return value
+
+
+def _object(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if value is None or value == ():
+            continue
+        name = "with" if f.name == "with_" else f.name
+        out[name] = _value(value)
+    return out
+
+
+def document_to_json(doc: InterviewDocument) -> dict[str, Any]:
+    out = _object(doc)
+    out["id"] = str(doc.id)
+    for key in ("child", "offer"):
+        out.setdefault(key, {})
+    out.setdefault("episodes", [])
+    return out
+
+
+def document_hash(document: dict[str, Any]) -> str:
+    """A stable hash of a normalised document: equal documents, equal hashes (safe retries)."""
+    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()

@@ -1,0 +1,60 @@
+"""The application: three faces (pages, JSON API, feed) over one domain."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from app.core.db import get_engine
+from app.core.errors import DomainError
+from app.core.http import (
+    BodyLimit,
+    SecurityHeaders,
+    domain_error_handler,
+    http_exception_handler,
+    request_validation_handler,
+)
+from app.core.settings import PROJECT_ROOT, get_settings
+
+
+def healthz() -> JSONResponse:
+    """200 when the database answers, 503 when it does not."""
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database is "not healthy", by design
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Return Interview Service",
+        version="0.1.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(StarletteHTTPException, http_exception_handler)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts=settings.env != "dev")
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+
+    from app.accounts.pages import router as accounts_pages
+    from app.interviews.api import router as interviews_api
+    from app.interviews.pages import router as interviews_pages
+
+    app.include_router(accounts_pages)
+    app.include_router(interviews_pages)
+    app.include_router(interviews_api)
+    return app
