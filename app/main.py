@@ -51,10 +51,13 @@ def create_app() -> FastAPI:
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
 
     from app.accounts.pages import router as accounts_pages
-    from app.interviews.api import router as interviews_api
     from app.interviews.pages import router as interviews_pages
 
     app.include_router(accounts_pages)
     app.include_router(interviews_pages)
-    app.include_router(interviews_api)
+    try:  # TEMP while the API is being written
+        from app.interviews.api import router as interviews_api
+        app.include_router(interviews_api)
+    except ImportError:
+        pass
     return app

@@ -33,8 +33,23 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in bank_holidays(day.year)
 
 
+@cache
+def _utc_day_offset(day: date) -> timedelta | None:
+    """London's offset from UTC throughout the UTC day `day`, or None on a day the clocks change."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    first = start.astimezone(LONDON).utcoffset()
+    last = (start + _ONE_DAY - timedelta(microseconds=1)).astimezone(LONDON).utcoffset()
+    return first if first == last else None
+
+
 def london_date(instant: datetime) -> date:
     """The Europe/London calendar date of an aware instant."""
+    # Fast path for the UTC instants documents hold: one cached offset per UTC day instead of a
+    # zoneinfo conversion per call (this runs several times for every record evaluated).
+    if instant.tzinfo is UTC:
+        offset = _utc_day_offset(instant.date())
+        if offset is not None:
+            return (instant + offset).date()
     return instant.astimezone(LONDON).date()
 
 
@@ -59,6 +74,11 @@ def end_of_london_day(day: date) -> datetime:
     return datetime.combine(day, _END_OF_DAY, tzinfo=LONDON).astimezone(UTC)
 
 
+@lru_cache(maxsize=65536)
+def _end_of_working_day_after(start: date, n: int) -> datetime:
+    return end_of_london_day(working_day_after(start, n))
+
+
 def add_working_days(instant: datetime, n: int) -> datetime:
     """The end (23:59:59.999999 London time, returned in UTC) of the Nth working day after the
     Europe/London local date of `instant`.
@@ -66,7 +86,7 @@ def add_working_days(instant: datetime, n: int) -> datetime:
     Wednesday 23 December 2026 + 3 working days is the end of Wednesday 30 December 2026:
     Christmas Day (Friday 25) and the substitute Boxing Day (Monday 28) do not count.
     """
-    return end_of_london_day(working_day_after(london_date(instant), n))
+    return _end_of_working_day_after(london_date(instant), n)
 
 
 def add_hours(instant: datetime, hours: int) -> datetime:

@@ -3,9 +3,11 @@
  * Loaded by templates/layout.html after htmx (a deferred classic script, so the
  * `htmx` global exists when this module runs).
  *
- * Nothing is written to localStorage or sessionStorage (tablets are shared).
- * (htmx's page-history cache is switched off with historyCacheSize: 0 in the
- * htmx-config <meta> in layout.html.)
+ * Nothing is kept in localStorage or sessionStorage (tablets are shared).
+ * htmx's page-history cache is switched off with historyCacheSize: 0 in the
+ * htmx-config <meta> in layout.html; htmx still writes the current path to
+ * sessionStorage ("htmx-current-path-for-history") when it loads and on
+ * history changes, and this file removes it again.
  *
  * AUTOSAVE FORMS
  * --------------
@@ -199,8 +201,22 @@ window.addEventListener('pageshow', () => {
   updateLeaveWarning()
 })
 
+const HTMX_PATH_KEY = 'htmx-current-path-for-history'
+function forgetHtmxPath () {
+  try {
+    window.sessionStorage.removeItem(HTMX_PATH_KEY)
+  } catch (error) {
+    // Storage unavailable: nothing was stored.
+  }
+}
+
 if (htmx) {
   htmx.config.timeout = 15000
+
+  forgetHtmxPath()
+  for (const name of ['htmx:pushedIntoHistory', 'htmx:replacedInHistory', 'htmx:historyRestore']) {
+    document.addEventListener(name, forgetHtmxPath)
+  }
 
   // CSRF token on every htmx request.
   document.addEventListener('htmx:configRequest', (event) => {

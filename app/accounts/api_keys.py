@@ -1,0 +1,229 @@
+"""API keys: made and revoked by admins, presented by partner systems as `Bearer` tokens.
+
+A key reads `rhi_<id>_<secret>`. Only a SHA-256 hash of the whole key is stored: the secret is
+256 random bits, so a slow password hash would add nothing but latency. The row id inside the key
+finds the row; the hash comparison is constant-time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import string
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+from starlette.responses import Response
+
+from app.accounts.models import API_SCOPES, ApiKey, Organisation
+from app.audit import service as audit
+from app.core.db import SessionDep
+from app.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from app.core.http import is_api, problem_response
+from app.core.types import utcnow
+from app.interviews.service import Actor
+
+KEY_PREFIX = "rhi_"
+ID_PREFIX = "rk_"
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+_KEY = re.compile(r"^rhi_(rk_[a-z0-9]{8})_([A-Za-z0-9_-]{43})$")
+MAX_EXPIRES_DAYS = 3650
+# Writing last_used_at on every call would make every read a write.
+LAST_USED_INTERVAL = timedelta(minutes=1)
+REALM = 'Bearer realm="rhi"'
+
+
+def hash_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+# A hash no key has, compared against when the id is unknown, so both paths take the same time.
+_NO_KEY_HASH = hash_key("rhi_rk_00000000_" + "0" * 43)
+
+
+def _new_id() -> str:
+    return ID_PREFIX + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+
+def create_api_key(session: Session, org_code: str, name: str, scopes: Sequence[str],
+                   expires_days: int = 365) -> tuple[ApiKey, str]:
+    """A new key for an organisation: the row, and the plaintext key (shown once, never stored)."""
+    organisation = session.execute(
+        select(Organisation).where(col(Organisation.code) == org_code.strip())
+    ).scalar_one_or_none()
+    if organisation is None:
+        raise NotFound(f"No organisation has the code {org_code.strip()!r}")
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise BadRequest("Enter a key name of 1 to 200 characters")
+    unknown = sorted(set(scopes) - set(API_SCOPES))
+    if not scopes or unknown:
+        raise BadRequest(f"Give at least one scope from: {', '.join(API_SCOPES)}"
+                         + (f" (not {', '.join(unknown)})" if unknown else ""))
+    if not 1 <= expires_days <= MAX_EXPIRES_DAYS:
+        raise BadRequest(f"Expiry must be from 1 to {MAX_EXPIRES_DAYS} days")
+    assert organisation.id is not None  # noqa: S101 - a stored row
+    key_id = _new_id()
+    while session.get(ApiKey, key_id) is not None:  # 36^8 ids: a clash is rare, not impossible
+        key_id = _new_id()
+    plaintext = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+    now = utcnow()
+    key = ApiKey(id=key_id, organisation_id=organisation.id, name=name,
+                 scopes=[s for s in API_SCOPES if s in scopes], key_hash=hash_key(plaintext),
+                 created_at=now, expires_at=now + timedelta(days=expires_days))
+    session.add(key)
+    session.flush()
+    audit.record(session, actor="system", organisation=organisation.code,
+                 action="api_key.create", target=key_id,
+                 details={"name": name, "scopes": key.scopes, "expires_days": expires_days})
+    return key, plaintext
+
+
+def revoke_api_key(session: Session, key_id: str) -> ApiKey:
+    """Revoke a key at once; revoking a revoked key changes nothing."""
+    key = session.get(ApiKey, key_id.strip())
+    if key is None:
+        raise NotFound(f"No API key has the id {key_id.strip()!r}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.flush()
+        audit.record(session, actor="system", action="api_key.revoke", target=key.id)
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyListing:
+    key: ApiKey
+    organisation_code: str
+
+
+def list_api_keys(session: Session) -> list[ApiKeyListing]:
+    """Every key, newest first, with its organisation's code."""
+    rows = session.execute(
+        select(ApiKey, Organisation.code)
+        .join(Organisation, col(Organisation.id) == col(ApiKey.organisation_id))
+        .order_by(col(ApiKey.created_at).desc(), col(ApiKey.id))
+    ).all()
+    return [ApiKeyListing(key, code) for key, code in rows]
+
+
+# --- authentication ---------------------------------------------------------------------------
+
+
+class BearerUnauthorized(Unauthorized):
+    """401 with the `WWW-Authenticate` challenge RFC 6750 asks for."""
+
+    def __init__(self, detail: str, *, invalid_token: bool = True) -> None:
+        super().__init__(detail)
+        self.headers = {"WWW-Authenticate": REALM + (', error="invalid_token"'
+                                                     if invalid_token else "")}
+
+
+class ApiRoute(APIRoute):
+    """Renders errors that carry response headers (the 401 challenge) with those headers.
+
+    The app's DomainError handler renders only the problem document; until it honours
+    `exc.headers` itself, routers whose callers authenticate with keys use this route class.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def with_headers(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except BearerUnauthorized as exc:
+                if not is_api(request):
+                    raise
+                return problem_response(exc, headers=exc.headers)
+
+        return with_headers
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCaller:
+    """A partner system calling with a live API key."""
+
+    key_id: str
+    organisation_code: str
+    scopes: frozenset[str]
+    actor: Actor
+
+
+def _presented_key(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise BearerUnauthorized("Send your API key as `Authorization: Bearer <key>`",
+                                 invalid_token=False)
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise BearerUnauthorized("Send your API key as `Authorization: Bearer <key>`",
+                                 invalid_token=False)
+    return token.strip()
+
+
+def authenticate_key(session: Session, plaintext: str) -> tuple[ApiKey, str]:
+    """The live key and its organisation's code, or BearerUnauthorized."""
+    match = _KEY.match(plaintext)
+    row = None
+    if match:
+        row = session.execute(
+            select(ApiKey, Organisation.code)
+            .join(Organisation, col(Organisation.id) == col(ApiKey.organisation_id))
+            .where(col(ApiKey.id) == match.group(1))
+        ).one_or_none()
+    stored = row[0].key_hash if row else _NO_KEY_HASH
+    if not hmac.compare_digest(stored, hash_key(plaintext)) or row is None:
+        raise BearerUnauthorized("The API key is not valid")
+    key, organisation_code = row
+    now = utcnow()
+    if key.revoked_at is not None:
+        raise BearerUnauthorized("The API key has been revoked; ask your administrator for a "
+                                 "new one")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise BearerUnauthorized("The API key has expired; ask your administrator for a new one")
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_INTERVAL:
+        key.last_used_at = now
+    return key, organisation_code
+
+
+def api_caller(request: Request, session: SessionDep) -> KeyCaller:
+    # A sync dependency: FastAPI runs it in the thread pool, off the event loop.
+    key, organisation_code = authenticate_key(session, _presented_key(request))
+    return KeyCaller(
+        key_id=key.id, organisation_code=organisation_code, scopes=frozenset(key.scopes),
+        actor=Actor(label=f"key:{key.id}", organisation_code=organisation_code,
+                    api_key_id=key.id, name=key.name),
+    )
+
+
+ApiCaller = Annotated[KeyCaller, Depends(api_caller)]
+
+
+@lru_cache(maxsize=None)
+def require_scope(scope: str) -> Callable[[KeyCaller], Coroutine[Any, Any, KeyCaller]]:
+    """A dependency giving the caller when their key holds `scope`, else 403.
+
+        Submitter = Annotated[KeyCaller, Depends(require_scope("submit"))]
+    """
+    if scope not in API_SCOPES:
+        raise ValueError(f"require_scope needs one of {API_SCOPES}, not {scope!r}")
+
+    async def scoped(caller: ApiCaller) -> KeyCaller:
+        if scope not in caller.scopes:
+            raise Forbidden(f"This API key does not have the `{scope}` scope")
+        return caller
+
+    scoped.__name__ = f"require_scope_{scope}"
+    return scoped
+

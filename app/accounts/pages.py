@@ -1,0 +1,136 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.accounts import service
+from app.accounts.deps import (
+    CSRF_EXPIRED,
+    OptionalUser,
+    client_address,
+    delete_session_cookie,
+    page_context,
+    session_id_from_cookie,
+    set_session_cookie,
+    sign,
+    unsign,
+)
+from app.core.db import SessionDep
+from app.core.settings import get_settings
+from app.core.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+LOGIN_CSRF_COOKIE = "rhi_login_csrf"
+LOGIN_CSRF_SALT = "login-csrf"
+LOGIN_FORM_MAX_AGE = 2 * 3600
+EMAIL_MISSING = "Enter your email address"
+PASSWORD_MISSING = "Enter your password"  # noqa: S105 - a message, not a password
+
+
+def safe_next(value: str | None) -> str:
+    """`value` when it is a path on this site, else "/": never an open redirect."""
+    if (not value or not value.startswith("/") or value.startswith("//") or "\\" in value
+            or any(ord(c) < 32 or ord(c) == 127 for c in value)):
+        return "/"
+    return value
+
+
+def _login_csrf_token(request: Request) -> str:
+    """The token of the browser's login-form cookie when still good, so two tabs both work."""
+    current = unsign(request.cookies.get(LOGIN_CSRF_COOKIE), salt=LOGIN_CSRF_SALT,
+                     max_age_seconds=LOGIN_FORM_MAX_AGE)
+    return current or secrets.token_urlsafe(32)
+
+
+def _login_page(request: Request, *, status_code: int = 200, email: str = "",
+                next_path: str = "/", errors: dict[str, str] | None = None,
+                signed_out: bool = False) -> Response:
+    errors = errors or {}
+    token = _login_csrf_token(request)
+    context: dict[str, Any] = page_context(
+        request, errors=errors,
+        error_list=[{"text": text, "href": f"#{field}"} for field, text in errors.items()],
+        email=email, next=next_path, login_csrf=token, signed_out=signed_out,
+    )
+    response = templates.TemplateResponse(request, "accounts/login.html", context,
+                                          status_code=status_code)
+    # Double submit: the field holds the token, the cookie its signed twin. Signing stops a
+    # cookie planted from elsewhere from matching a field the attacker chose.
+    response.set_cookie(LOGIN_CSRF_COOKIE, sign(token, salt=LOGIN_CSRF_SALT), path="/login",
+                        httponly=True, samesite="strict", secure=get_settings().secure_cookies)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, user: OptionalUser,
+               next_path: Annotated[str, Query(alias="next")] = "/",
+               signed_out: bool = False) -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next_path), status_code=303)
+    return _login_page(request, next_path=safe_next(next_path), signed_out=signed_out)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=1000)] = "",
+    password: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=2000)] = "/",
+) -> Response:
+    next_path = safe_next(next_path)
+    expected = unsign(request.cookies.get(LOGIN_CSRF_COOKIE), salt=LOGIN_CSRF_SALT,
+                      max_age_seconds=LOGIN_FORM_MAX_AGE)
+    if expected is None or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
+        return _login_page(request, status_code=403, email=email, next_path=next_path,
+                           errors={"email": CSRF_EXPIRED})
+
+    errors: dict[str, str] = {}
+    if not email.strip():
+        errors["email"] = EMAIL_MISSING
+    if not password:
+        errors["password"] = PASSWORD_MISSING
+    if errors:
+        return _login_page(request, status_code=422, email=email, next_path=next_path,
+                           errors=errors)
+
+    # A refusal is a normal answer, so the failures recorded below are committed.
+    try:
+        user = service.authenticate(session, email, password, client_address(request))
+    except service.SignInThrottled as refusal:
+        return _login_page(request, status_code=429, email=email, next_path=next_path,
+                           errors={"email": refusal.detail})
+    except service.SignInFailed as refusal:
+        return _login_page(request, status_code=422, email=email, next_path=next_path,
+                           errors={"email": refusal.detail})
+
+    previous = session_id_from_cookie(request)
+    if previous is not None:
+        service.end_session(session, previous, client_address(request))
+    session_id, _ = service.start_session(session, user)
+    response = RedirectResponse(next_path, status_code=303)
+    set_session_cookie(response, session_id)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login", httponly=True, samesite="strict",
+                           secure=get_settings().secure_cookies)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, user: OptionalUser) -> Response:
+    # OptionalUser has already refused a signed-in browser's request without the CSRF token.
+    # Without a live session there is nothing to end: just clear the browser.
+    if user is not None:
+        service.end_session(session, user.session_id, client_address(request))
+    response = RedirectResponse("/login?signed_out=true", status_code=303)
+    delete_session_cookie(response)
+    # A shared tablet keeps nothing of the last person's work.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

@@ -1,0 +1,281 @@
+"""The `rhi` command line (commands as in docs/api.md).
+
+Each command opens its own database session and commits once at the end: the command is the
+transaction owner. Bad input gives one line on standard error and a non-zero exit (2 for usage,
+1 for everything the domain refuses), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts
+from app.accounts.models import ROLES
+from app.core.db import get_engine, upgrade_database
+from app.core.errors import DomainError
+from app.core.settings import ConfigurationError, get_settings
+from app.interviews.codes import ORG_KIND
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+DEMO_DOMAIN = "demo.rhi.invalid"
+# Synthetic organisations: real council codes and names, no real people or records.
+DEMO_ORGANISATIONS = (
+    ("803", "South Gloucestershire Council", "local_authority"),
+    ("801", "Bristol City Council", "local_authority"),
+    ("avon-rhi", "Avon Return Interview Service", "rhi_provider"),
+)
+DEMO_USERS = (
+    ("interviewer", "Demo Interviewer", "avon-rhi"),
+    ("placement_team", "Demo Placement Team", "803"),
+    ("manager", "Demo Manager", "avon-rhi"),
+    ("analyst", "Demo Analyst", "801"),
+    ("admin", "Demo Admin", "avon-rhi"),
+)
+
+
+class CommandError(Exception):
+    """A refusal to report in one line and exit 1."""
+
+
+class NotAvailable(Exception):
+    """A command this version does not provide yet (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    upgrade_database()
+    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers)
+
+
+def _db_upgrade(_args: argparse.Namespace) -> None:
+    upgrade_database()
+    _say("The database is up to date")
+
+
+def _orgs_create(args: argparse.Namespace) -> None:
+    with Session(get_engine()) as session:
+        organisation = accounts.create_organisation(session, args.code, args.name, args.kind)
+        session.commit()
+        _say(f"Created organisation {organisation.code}: {organisation.name}")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise CommandError("the two passwords do not match")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CommandError("no password given on standard input")
+    return password
+
+
+def _users_create(args: argparse.Namespace) -> None:
+    password = _read_password()
+    with Session(get_engine()) as session:
+        user = accounts.create_user(session, args.email, args.name, args.org, args.role,
+                                    password)
+        session.commit()
+        _say(f"Created {user.role} {user.email} in {args.org}")
+
+
+def _demo_seed(args: argparse.Namespace) -> None:
+    if get_settings().env == "prod":
+        raise CommandError("demo data is never seeded when RHI_ENV=prod")
+    # A fresh password every run, set on every demo user: the printed one always works and no
+    # demo password is ever written in the code.
+    password = "demo-" + secrets.token_urlsafe(12)
+    with Session(get_engine()) as session:
+        for code, name, kind in DEMO_ORGANISATIONS:
+            if accounts.get_organisation(session, code) is None:
+                accounts.create_organisation(session, code, name, kind)
+        logins: list[tuple[str, str, str]] = []
+        for role, name, org_code in DEMO_USERS:
+            email = f"{role}@{DEMO_DOMAIN}"
+            user = accounts.get_user_by_email(session, email)
+            if user is None:
+                accounts.create_user(session, email, name, org_code, role, password)
+            else:
+                accounts.set_password(session, user, password)
+            logins.append((email, role, org_code))
+        created = _seed_interviews(session, args.interviews)
+        session.commit()
+    if created is not None:
+        _say(f"Interviews created: {created}")
+    _say(f"Demo sign-ins (all synthetic), password {password}")
+    for email, role, org_code in logins:
+        _say(f"  {email:<40} {role:<15} {org_code}")
+
+
+def _seed_interviews(session: Session, count: int) -> int | None:
+    try:
+        demo = importlib.import_module("app.interviews.demo")
+    except ModuleNotFoundError as missing:
+        if missing.name != "app.interviews.demo":
+            raise
+        _say("Interviews: not available yet; seeded organisations and users only")
+        return None
+    seed: Callable[..., int] = demo.seed_interviews
+    return seed(session, count, progress=sys.stderr.isatty())
+
+
+def _standards_evaluate(_args: argparse.Namespace) -> None:
+    try:
+        interviews = importlib.import_module("app.interviews.service")
+    except ModuleNotFoundError as missing:
+        if missing.name != "app.interviews.service":
+            raise
+        raise NotAvailable("standards evaluate is not available yet") from None
+    evaluate: Callable[[Session], int] | None = getattr(interviews, "evaluate_due_findings", None)
+    if evaluate is None:
+        raise NotAvailable("standards evaluate is not available yet")
+    with Session(get_engine()) as session:
+        changed = evaluate(session)
+        session.commit()
+    _say(f"Findings refreshed: {changed}")
+
+
+def _not_available(name: str) -> Callable[[argparse.Namespace], None]:
+    def command(_args: argparse.Namespace) -> None:
+        raise NotAvailable(f"{name} is not available yet")
+
+    return command
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _not_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="rhi", description="Return Interview Service")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=_Parser)
+
+    serve = commands.add_parser("serve", help="migrate the database to head, then serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_positive, default=8000)
+    serve.add_argument("--workers", type=_positive, default=None)
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="the database schema").add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    db.add_parser("upgrade", help="apply the Alembic migrations").set_defaults(run=_db_upgrade)
+
+    orgs = commands.add_parser("orgs", help="organisations").add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    org_create = orgs.add_parser("create", help="add an organisation")
+    org_create.add_argument("--code", required=True)
+    org_create.add_argument("--name", required=True)
+    org_create.add_argument("--kind", required=True, choices=tuple(ORG_KIND))
+    org_create.set_defaults(run=_orgs_create)
+
+    users = commands.add_parser("users", help="people").add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    user_create = users.add_parser("create", help="add a person; the password is read from stdin")
+    user_create.add_argument("--email", required=True)
+    user_create.add_argument("--name", required=True)
+    user_create.add_argument("--org", required=True, metavar="CODE")
+    user_create.add_argument("--role", required=True, choices=ROLES)
+    user_create.set_defaults(run=_users_create)
+
+    api_keys = commands.add_parser("api-keys", help="API keys (not available yet)")
+    api_keys.add_argument("rest", nargs=argparse.REMAINDER)
+    api_keys.set_defaults(run=_not_available("api-keys"))
+
+    demo = commands.add_parser("demo", help="synthetic demo data").add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    demo_seed = demo.add_parser("seed", help="synthetic organisations, users and interviews")
+    demo_seed.add_argument("--interviews", type=_not_negative, default=200, metavar="N")
+    demo_seed.set_defaults(run=_demo_seed)
+
+    standards = commands.add_parser("standards", help="practice standards").add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    standards.add_parser("evaluate", help="refresh findings whose deadlines have passed") \
+        .set_defaults(run=_standards_evaluate)
+
+    retention = commands.add_parser("retention", help="retention").add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    purge = retention.add_parser("purge", help="delete records past retention (not available yet)")
+    purge.add_argument("--dry-run", action="store_true")
+    purge.set_defaults(run=_not_available("retention purge"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # usage errors and --help
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    run: Callable[[argparse.Namespace], None] = args.run
+    try:
+        run(args)
+    except NotAvailable as missing:
+        return _fail(f"{missing} in this version", EXIT_USAGE)
+    except (DomainError, CommandError) as refusal:
+        return _fail(str(refusal), EXIT_REFUSED)
+    except (ConfigurationError, ValidationError) as bad:
+        return _fail(f"configuration: {_first_line(str(bad))}", EXIT_REFUSED)
+    except SQLAlchemyError as failure:
+        cause = getattr(failure, "orig", None) or failure
+        hint = (" (has `rhi db upgrade` been run?)"
+                if isinstance(failure, OperationalError | ProgrammingError) else "")
+        return _fail(f"database: {_first_line(str(cause))}{hint}", EXIT_REFUSED)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "unknown problem"
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"rhi: error: {message}\n")
+    return code

@@ -1,0 +1,312 @@
+"""The form's sections: how each turns posted fields into part of the document, and back.
+
+Field names are the document's JSON Pointers with `-` for `/` (`/episodes/0/started_at` is
+`episodes-0-started_at`), so a validation error's pointer names the field it belongs to.
+Date parts follow the GOV.UK date input (`-day`, `-month`, `-year`); times are `-time` (14:30).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import FormData
+
+from app.interviews.validation import parse_timestamp
+
+LONDON = ZoneInfo("Europe/London")
+TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+MAX_ROWS = 50
+
+CHILD_TEXT = ("local_id", "given_name", "family_name")
+CHILD_CODES = ("gender", "ethnicity", "legal_status", "responsible_authority",
+               "placement_authority")
+EPISODE_KEYS = ("type", "started_at", "returned_at", "reported_to_police", "police_reference",
+                "police_risk_grade", "found_location", "found_postcode")
+INTERVIEW_KEYS = ("conducted_at", "mode", "location_type", "interviewer_name", "interviewer_role",
+                  "interviewer_independent", "interviewer_trained", "child_chose_interviewer",
+                  "push_factors", "pull_factors", "push_factors_other", "pull_factors_other",
+                  "where_stayed", "with_whom", "travel", "harm_disclosed", "risk_indicators",
+                  "locations", "seraf_score")
+VOICE_KEYS = ("child_account", "child_wishes", "read_back_to_child",
+              "information_sharing_explained", "consent_to_share")
+
+
+def field_id(pointer: str) -> str:
+    return pointer.strip("/").replace("/", "-") or "form"
+
+
+def _text(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _bool(form: FormData, name: str) -> Any:
+    value = _text(form, name)
+    return {"yes": True, "no": False}.get(value, value) if value else None
+
+
+def _date(form: FormData, name: str) -> str | None:
+    parts = [(_text(form, f"{name}-{p}") or "").strip() for p in ("year", "month", "day")]
+    if not any(parts):
+        return None
+    year, month, day = parts
+    if year.isdigit() and month.isdigit() and day.isdigit() and len(year) == 4:
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return f"{year}-{month}-{day}"  # not a date: validation says so, naming the field
+
+
+def _timestamp(form: FormData, name: str) -> str | None:
+    day = _date(form, name)
+    time = (_text(form, f"{name}-time") or "").strip()
+    if day is None and not time:
+        return None
+    match = TIME.match(time)
+    if day is None or not match:
+        return f"{day or ''}T{time or 'no time'}"  # invalid on purpose: reported on the field
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    suffix = (match.group(3) or "").lower()
+    if suffix == "pm" and hour < 12:
+        hour += 12
+    elif suffix == "am" and hour == 12:
+        hour = 0
+    return f"{day}T{hour:02d}:{minute:02d}"
+
+
+def _int(form: FormData, name: str) -> Any:
+    value = _text(form, name)
+    if value is None:
+        return None
+    return int(value.strip()) if value.strip().isdigit() and len(value.strip()) < 4 else value
+
+
+def _rows(form: FormData, prefix: str) -> list[int]:
+    """Row indexes posted for a list (`prefix-count`), minus the one whose remove was pressed."""
+    raw = _text(form, f"{prefix}-count") or "0"
+    count = min(int(raw), MAX_ROWS) if raw.isdigit() else 0
+    action = form.get("action")
+    removed = None
+    if isinstance(action, str) and action.startswith(f"remove-{prefix}-"):
+        tail = action.rsplit("-", 1)[1]
+        removed = int(tail) if tail.isdigit() else None
+    return [i for i in range(count) if i != removed]
+
+
+def _wants_row(form: FormData, prefix: str) -> bool:
+    return form.get("action") == f"add-{prefix}"
+
+
+def _clean(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if v not in (None, [], "")}
+
+
+def child_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
+    child = {k: _text(form, f"child-{k}") for k in CHILD_TEXT + CHILD_CODES}
+    child["date_of_birth"] = _date(form, "child-date_of_birth")
+    return {"child": _clean(child)}
+
+
+def episodes_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
+    episodes = []
+    for i in _rows(form, "episodes"):
+        p = f"episodes-{i}"
+        episodes.append(_clean({
+            "type": _text(form, f"{p}-type"),
+            "started_at": _timestamp(form, f"{p}-started_at"),
+            "returned_at": _timestamp(form, f"{p}-returned_at"),
+            "reported_to_police": _bool(form, f"{p}-reported_to_police"),
+            "police_reference": _text(form, f"{p}-police_reference"),
+            "police_risk_grade": _text(form, f"{p}-police_risk_grade"),
+            "found_location": _text(form, f"{p}-found_location"),
+            "found_postcode": _text(form, f"{p}-found_postcode"),
+        }))
+    if _wants_row(form, "episodes"):
+        episodes.append({})
+    return {"episodes": episodes}
+
+
+def offer_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
+    attempts = [
+        _clean({"at": _timestamp(form, f"offer-attempts-{i}-at"),
+                "method": _text(form, f"offer-attempts-{i}-method"),
+                "result": _text(form, f"offer-attempts-{i}-result")})
+        for i in _rows(form, "offer-attempts")
+    ]
+    if _wants_row(form, "offer-attempts"):
+        attempts.append({})
+    return {"offer": _clean({
+        "outcome": _text(form, "offer-outcome"),
+        "offered_at": _timestamp(form, "offer-offered_at"),
+        "not_offered_reason": _text(form, "offer-not_offered_reason"),
+        "decline_reason": _text(form, "offer-decline_reason"),
+        "carer_information": _text(form, "offer-carer_information"),
+        "attempts": attempts,
+    })}
+
+
+def _merge_interview(doc: Mapping[str, Any], values: dict[str, Any],
+                     keys: tuple[str, ...]) -> dict[str, Any]:
+    existing = doc.get("interview")
+    merged = {k: v for k, v in (existing.items() if isinstance(existing, dict) else ())
+              if k not in keys}
+    merged.update(_clean(values))
+    return {"interview": merged or None}
+
+
+def interview_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
+    p = "interview"
+    locations = [
+        _clean({"description": _text(form, f"{p}-locations-{i}-description"),
+                "postcode": _text(form, f"{p}-locations-{i}-postcode")})
+        for i in _rows(form, "interview-locations")
+    ]
+    if _wants_row(form, "interview-locations"):
+        locations.append({})
+    values = {
+        "conducted_at": _timestamp(form, f"{p}-conducted_at"),
+        "mode": _text(form, f"{p}-mode"),
+        "location_type": _text(form, f"{p}-location_type"),
+        "interviewer_name": _text(form, f"{p}-interviewer_name"),
+        "interviewer_role": _text(form, f"{p}-interviewer_role"),
+        "interviewer_independent": _bool(form, f"{p}-interviewer_independent"),
+        "interviewer_trained": _bool(form, f"{p}-interviewer_trained"),
+        "child_chose_interviewer": _bool(form, f"{p}-child_chose_interviewer"),
+        "push_factors": form.getlist(f"{p}-push_factors"),
+        "pull_factors": form.getlist(f"{p}-pull_factors"),
+        "push_factors_other": _text(form, f"{p}-push_factors_other"),
+        "pull_factors_other": _text(form, f"{p}-pull_factors_other"),
+        "where_stayed": _text(form, f"{p}-where_stayed"),
+        "with_whom": _text(form, f"{p}-with_whom"),
+        "travel": _text(form, f"{p}-travel"),
+        "harm_disclosed": _text(form, f"{p}-harm_disclosed"),
+        "risk_indicators": form.getlist(f"{p}-risk_indicators"),
+        "locations": locations,
+        "seraf_score": _int(form, f"{p}-seraf_score"),
+    }
+    return _merge_interview(doc, values, INTERVIEW_KEYS)
+
+
+def voice_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
+    p = "interview"
+    values = {
+        "child_account": _text(form, f"{p}-child_account"),
+        "child_wishes": _text(form, f"{p}-child_wishes"),
+        "read_back_to_child": _bool(form, f"{p}-read_back_to_child"),
+        "information_sharing_explained": _bool(form, f"{p}-information_sharing_explained"),
+        "consent_to_share": _text(form, f"{p}-consent_to_share"),
+    }
+    return _merge_interview(doc, values, VOICE_KEYS)
+
+
+def actions_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
+    actions = [
+        _clean({"type": _text(form, f"actions-{i}-type"),
+                "at": _timestamp(form, f"actions-{i}-at"),
+                "notes": _text(form, f"actions-{i}-notes")})
+        for i in _rows(form, "actions")
+    ]
+    if _wants_row(form, "actions"):
+        actions.append({})
+    sharing = [
+        _clean({"with": _text(form, f"sharing-{i}-with"), "at": _timestamp(form, f"sharing-{i}-at")})
+        for i in _rows(form, "sharing")
+    ]
+    if _wants_row(form, "sharing"):
+        sharing.append({})
+    return {"actions": actions, "sharing": sharing}
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str
+    from_form: Callable[[FormData, Mapping[str, Any]], dict[str, Any]]
+    pointers: tuple[str, ...]  # the document parts whose errors belong on this page
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("child", "The child", child_from_form, ("/child",)),
+    Section("episodes", "Missing episodes", episodes_from_form, ("/episodes",)),
+    Section("offer", "The offer of an interview", offer_from_form, ("/offer",)),
+    Section("interview", "The interview", interview_from_form,
+            tuple(f"/interview/{k}" for k in INTERVIEW_KEYS) + ("/interview",)),
+    Section("voice", "The child's voice", voice_from_form,
+            tuple(f"/interview/{k}" for k in VOICE_KEYS)),
+    Section("actions", "Actions and sharing", actions_from_form, ("/actions", "/sharing")),
+)
+BY_SLUG = {s.slug: s for s in SECTIONS}
+
+
+def section_for(pointer: str) -> Section:
+    """The page where the field a pointer names is filled in."""
+    for section in SECTIONS:
+        if any(pointer == p or pointer.startswith(p + "/") for p in section.pointers):
+            return section
+    return SECTIONS[0]
+
+
+def belongs(pointer: str, section: Section) -> bool:
+    return section_for(pointer) is section
+
+
+def split_timestamp(value: Any) -> dict[str, str]:
+    """A stored UTC timestamp as the London date parts and time a person typed."""
+    moment = parse_timestamp(value) if isinstance(value, str) else None
+    if moment is None:
+        return {"day": "", "month": "", "year": "", "time": ""}
+    local = moment.astimezone(LONDON)
+    return {"day": str(local.day), "month": str(local.month), "year": str(local.year),
+            "time": local.strftime("%H:%M")}
+
+
+def split_date(value: Any) -> dict[str, str]:
+    if not isinstance(value, str) or len(value) != 10:
+        return {"day": "", "month": "", "year": ""}
+    year, month, day = value.split("-")
+    return {"day": str(int(day)), "month": str(int(month)), "year": year}
+
+
+def local_datetime(value: datetime) -> datetime:
+    return value.astimezone(LONDON)
+
+
+def values_from_document(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored document as form field values (the inverse of the `*_from_form` functions)."""
+    values: dict[str, Any] = {}
+
+    def walk(node: Any, name: str, key: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{name}-{k}" if name else k, k)
+        elif isinstance(node, list) and (not node or isinstance(node[0], dict)):
+            values[f"{name}-count"] = str(len(node))
+            for i, item in enumerate(node):
+                walk(item, f"{name}-{i}", key)
+        elif isinstance(node, list):
+            values[name] = list(node)
+        elif isinstance(node, bool):
+            values[name] = "yes" if node else "no"
+        elif key == "date_of_birth":
+            for part, text in split_date(node).items():
+                values[f"{name}-{part}"] = text
+        elif key.endswith("_at") or key == "at":
+            for part, text in split_timestamp(node).items():
+                values[f"{name}-{part}"] = text
+        elif node is not None:
+            values[name] = str(node)
+
+    walk({k: v for k, v in doc.items() if k != "id"}, "", "")
+    return values
+
+
+def values_from_form(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in form:
+        items = [v for v in form.getlist(key) if isinstance(v, str)]
+        multi = key.endswith(("push_factors", "pull_factors", "risk_indicators"))
+        values[key] = items if multi else (items[0] if items else "")
+    return values

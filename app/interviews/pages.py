@@ -1,0 +1,236 @@
+"""The interview pages: home, the form's sections, check your answers, the record, oversight.
+
+One route serves GET and POST for each section. Invalid input re-renders the page with the GOV.UK
+error summary and status 422; a good save redirects (PRG). An htmx autosave gets back only the
+save status (and, out of band, the error summary) so nothing the person is typing is replaced.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import desc, select
+
+from app.accounts.deps import CurrentUser, Principal, require_roles
+from app.accounts.models import Organisation
+from app.audit import service as audit
+from app.core.db import SessionDep
+from app.core.errors import FieldError, NotFound
+from app.core.http import is_htmx
+from app.core.templating import templates
+from app.interviews import codes, forms, service
+from app.interviews.summary import summarise
+from app.interviews.models import Interview
+from app.interviews.oversight import oversight_queue
+from app.standards import CURRENT, describe
+
+router = APIRouter()
+
+RECORD_ROLES = ("interviewer", "placement_team", "manager")
+RecordUser = Annotated[Principal, Depends(require_roles(*RECORD_ROLES))]
+ManagerUser = Annotated[Principal, Depends(require_roles("manager"))]
+
+
+def actor_of(user: Principal) -> service.Actor:
+    return service.Actor(label=f"user:{user.user_id}", organisation_code=user.organisation_code,
+                         user_id=user.user_id, name=user.name)
+
+
+def _render(request: Request, template: str, user: Principal, status: int = 200,
+            **context: Any) -> HTMLResponse:
+    base = {"current_user": user, "csrf_token": user.csrf_token, "codes": codes,
+            "sections": forms.SECTIONS}
+    response = templates.TemplateResponse(request, template, {**base, **context},
+                                          status_code=status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def _load(db: SessionDep, interview_id: UUID, user: Principal) -> Interview:
+    return service.get_visible(db, interview_id, user.organisation_code)
+
+
+def _error_list(errors: list[FieldError]) -> list[dict[str, str]]:
+    """GOV.UK error summary items: each links to the field (the first date part for dates)."""
+    items = []
+    for error in errors:
+        target = forms.field_id(error.pointer)
+        if error.code in ("invalid_date", "invalid_timestamp", "in_future", "before_start",
+                          "before_return", "too_old", "overlapping_episodes",
+                          "several_open_episodes") or error.pointer.endswith(
+                              ("_at", "/at", "date_of_birth")):
+            target += "-day"
+        items.append({"text": error.message, "href": f"#{target}"})
+    return items
+
+
+def _organisations(db: SessionDep) -> list[Organisation]:
+    return list(db.execute(select(Organisation).order_by(Organisation.name)).scalars())
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
+    """The person's work: drafts and returned records, recent records, the oversight queue."""
+    if user.role == "analyst":
+        return RedirectResponse("/reports/quarterly", status_code=303)
+    if user.role == "admin":
+        return _render(request, "home_admin.html", user)
+    visible = service.visible_to(user.organisation_code)
+    drafts = db.execute(
+        select(Interview).where(visible, Interview.status.in_(("draft", "returned")))  # type: ignore[attr-defined]
+        .order_by(desc(Interview.updated_at)).limit(50)  # type: ignore[arg-type]
+    ).scalars().all()
+    recent = db.execute(
+        select(Interview).where(visible, Interview.status.in_(("submitted", "approved")))  # type: ignore[attr-defined]
+        .order_by(desc(Interview.updated_at)).limit(20)  # type: ignore[arg-type]
+    ).scalars().all()
+    queue = oversight_queue(db, user.organisation_code) if user.role == "manager" else []
+    return _render(request, "home.html", user, drafts=drafts, recent=recent, queue=queue)
+
+
+@router.get("/interviews/new", response_class=HTMLResponse)
+def new_interview_page(request: Request, user: RecordUser) -> Response:
+    return _render(request, "interviews/new.html", user)
+
+
+@router.post("/interviews/new")
+def new_interview(db: SessionDep, user: RecordUser) -> Response:
+    interview = service.start_draft(db, actor_of(user))
+    return RedirectResponse(f"/interviews/{interview.id}/child", status_code=303)
+
+
+def _section_page(request: Request, user: RecordUser, db: SessionDep, interview: Interview,
+                  section: forms.Section, values: dict[str, Any], errors: list[FieldError],
+                  status: int = 200) -> HTMLResponse:
+    error_items = _error_list(errors)
+    by_field: dict[str, str] = {}
+    for error, item in zip(errors, error_items, strict=True):
+        by_field.setdefault(item["href"][1:].removesuffix("-day"), error.message)
+    index = forms.SECTIONS.index(section)
+    next_url = (f"/interviews/{interview.id}/{forms.SECTIONS[index + 1].slug}"
+                if index + 1 < len(forms.SECTIONS) else f"/interviews/{interview.id}/check")
+    return _render(
+        request, f"interviews/sections/{section.slug}.html", user, status=status,
+        interview=interview, section=section, values=values, errors=by_field,
+        error_list=error_items, next_url=next_url, organisations=_organisations(db),
+        saved_at=interview.updated_at if not errors else None,
+    )
+
+
+@router.get("/interviews/{interview_id}/check", response_class=HTMLResponse)
+def check_answers(request: Request, interview_id: UUID, db: SessionDep,
+                  user: RecordUser) -> Response:
+    interview = _load(db, interview_id, user)
+    missing = service.validate(db, interview.document, complete=True,
+                               interview_id=interview.id).errors
+    return _check_page(request, user, interview, missing, [])
+
+
+def _check_page(request: Request, user: Principal, interview: Interview,
+                missing: list[FieldError], errors: list[FieldError],
+                status: int = 200) -> HTMLResponse:
+    findings = service.current_findings(interview)
+    unmet = [f for f in findings if f["result"] in ("not_met", "pending")]
+    titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
+    missing_by_section: dict[str, list[dict[str, str]]] = {}
+    for error in missing:
+        section = forms.section_for(error.pointer)
+        missing_by_section.setdefault(section.slug, []).append(
+            {"text": error.message,
+             "href": f"/interviews/{interview.id}/{section.slug}#{forms.field_id(error.pointer)}"})
+    error_list = [{"text": e.message, "href": f"/interviews/{interview.id}/"
+                   f"{forms.section_for(e.pointer).slug}"} for e in errors]
+    return _render(request, "interviews/check.html", user, status=status, interview=interview,
+                   doc=interview.document,
+                   blocks=summarise(interview.document, f"/interviews/{interview.id}"), unmet=unmet, titles=titles,
+                   missing_by_section=missing_by_section, error_list=error_list,
+                   can_submit=not missing and interview.status in ("draft", "returned"))
+
+
+@router.post("/interviews/{interview_id}/submit")
+def submit_interview(request: Request, interview_id: UUID, db: SessionDep,
+                     user: RecordUser) -> Response:
+    interview = _load(db, interview_id, user)
+    if interview.status not in ("draft", "returned"):
+        return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
+    errors = service.submit(db, interview, actor_of(user))
+    if errors:
+        return _check_page(request, user, interview, errors, errors, status=422)
+    return RedirectResponse(f"/interviews/{interview.id}?submitted=1", status_code=303)
+
+
+@router.get("/interviews/{interview_id}", response_class=HTMLResponse)
+def record_page(request: Request, interview_id: UUID, db: SessionDep,
+                user: RecordUser) -> Response:
+    interview = _load(db, interview_id, user)
+    audit.record(db, actor=f"user:{user.user_id}", organisation=user.organisation_code,
+                 action="interview.view", target=str(interview.id),
+                 address=request.client.host if request.client else None)
+    titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
+    return _render(request, "interviews/record.html", user, interview=interview,
+                   doc=interview.document, findings=service.current_findings(interview),
+                   blocks=summarise(interview.document, f"/interviews/{interview.id}"),
+                   titles=titles, submitted=request.query_params.get("submitted") == "1",
+                   versions=service.versions(db, interview))
+
+
+@router.post("/interviews/{interview_id}/approve")
+def approve(interview_id: UUID, db: SessionDep, user: ManagerUser) -> Response:
+    interview = _load(db, interview_id, user)
+    service.approve(db, interview, actor_of(user))
+    return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
+
+
+@router.post("/interviews/{interview_id}/return")
+def return_record(request: Request, interview_id: UUID, db: SessionDep, user: ManagerUser,
+                  comment: Annotated[str, Form()] = "") -> Response:
+    interview = _load(db, interview_id, user)
+    if not comment.strip():
+        titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
+        return _render(request, "interviews/record.html", user, status=422,
+                       interview=interview, doc=interview.document,
+                       blocks=summarise(interview.document, f"/interviews/{interview.id}"),
+                       findings=service.current_findings(interview), titles=titles,
+                       submitted=False, versions=service.versions(db, interview),
+                       comment_error="Enter a comment saying what the interviewer should change")
+    service.return_to_interviewer(db, interview, actor_of(user), comment.strip()[:10_000])
+    return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
+
+
+@router.api_route("/interviews/{interview_id}/{slug}", methods=["GET", "POST"],
+                  response_class=HTMLResponse)
+async def section(request: Request, interview_id: UUID, slug: str, db: SessionDep,
+                  user: RecordUser) -> Response:
+    """A section of the form: GET shows it, POST saves it (htmx autosave or a plain post)."""
+    section = forms.BY_SLUG.get(slug)
+    if section is None:
+        raise NotFound("There is no such part of the form")
+    interview = _load(db, interview_id, user)
+    if request.method == "GET":
+        return _section_page(request, user, db, interview, section,
+                             forms.values_from_document(interview.document), [])
+    form = await request.form()
+    if interview.status not in ("draft", "returned"):
+        return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
+    changes = section.from_form(form, interview.document)
+    result = service.save_section(db, interview, actor_of(user), changes)
+    errors = [e for e in result.errors if forms.belongs(e.pointer, section)] or result.errors
+    if is_htmx(request):
+        return _render(request, "interviews/_autosave_result.html", user,
+                       status=422 if errors else 200, saved_at=result.saved_at,
+                       error_list=_error_list(errors))
+    action = form.get("action")
+    if errors:
+        return _section_page(request, user, db, interview, section,
+                             forms.values_from_form(form), errors, status=422)
+    if isinstance(action, str) and (action.startswith("add-") or action.startswith("remove-")):
+        return RedirectResponse(f"/interviews/{interview.id}/{section.slug}#{action}",
+                                status_code=303)
+    if form.get("return_to") == "check":
+        return RedirectResponse(f"/interviews/{interview.id}/check", status_code=303)
+    index = forms.SECTIONS.index(section)
+    target = (forms.SECTIONS[index + 1].slug if index + 1 < len(forms.SECTIONS) else "check")
+    return RedirectResponse(f"/interviews/{interview.id}/{target}", status_code=303)

@@ -1,0 +1,441 @@
+"""What the interviews domain does: drafts, saves, submissions, API changes, oversight.
+
+Services flush; the caller (the request's session, or the CLI) owns the transaction. Every read of
+a record goes through `visible_to` / `get_visible`, the one place where visibility is decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation
+from app.audit import service as audit
+from app.core.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
+from app.core.types import utcnow
+from app.interviews import document as d
+from app.interviews.models import Child, Episode, Interview, InterviewVersion
+from app.interviews.serialize import document_hash, document_to_json
+from app.interviews.validation import Validated, prune, validate_document
+from app.standards import CURRENT, RecordFacts, evaluate
+
+EMPTY_DOCUMENT: dict[str, Any] = {"child": {}, "episodes": [], "offer": {}}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a signed-in person or an API key, always within one organisation."""
+
+    label: str  # "user:12" or "key:rk_ab12cd34", as the audit log writes it
+    organisation_code: str
+    user_id: int | None = None
+    api_key_id: str | None = None
+    name: str | None = None
+
+
+def visible_to(organisation_code: str) -> ColumnElement[bool]:
+    """The visibility rule: the recording organisation and the child's responsible authority."""
+    return or_(
+        Interview.recorded_by_org == organisation_code,  # type: ignore[arg-type]
+        Interview.responsible_authority == organisation_code,  # type: ignore[arg-type]
+    )
+
+
+def get_visible(session: Session, interview_id: UUID, organisation_code: str, *,
+                for_update: bool = False) -> Interview:
+    """The record, or NotFound when it does not exist or this organisation may not see it."""
+    query = select(Interview).where(Interview.id == interview_id,  # type: ignore[arg-type]
+                                    visible_to(organisation_code))
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    found = session.execute(query).scalar_one_or_none()
+    if found is None:
+        raise NotFound("No interview with this id is visible to you")
+    return found
+
+
+def _organisation_exists(session: Session) -> Any:
+    codes = set(session.execute(select(Organisation.code)).scalars())
+    return codes.__contains__
+
+
+def _other_episodes(session: Session, raw: Any, interview_id: UUID | None
+                    ) -> list[tuple[d.Episode, str]]:
+    """The same child's episodes in other submitted records, for overlap and repeat checks.
+
+    Drafts are left out (they are provisional), and an episode that starts at the same moment
+    as one of this record's is the same episode recorded twice, not an overlap.
+    """
+    child = raw.get("child") if isinstance(raw, dict) else None
+    if not isinstance(child, dict):
+        return []
+    authority, local_id = child.get("responsible_authority"), child.get("local_id")
+    if not isinstance(authority, str) or not isinstance(local_id, str):
+        return []
+    query = (
+        select(Episode.type, Episode.started_at, Episode.returned_at, Interview.submitted_at)
+        .join(Child, Child.id == Episode.child_id)  # type: ignore[arg-type]
+        .join(Interview, Interview.id == Episode.interview_id)  # type: ignore[arg-type]
+        .where(Child.responsible_authority == authority.strip(),  # type: ignore[arg-type]
+               Child.local_id == local_id.strip(),  # type: ignore[arg-type]
+               Interview.status != "draft")  # type: ignore[arg-type]
+    )
+    if interview_id is not None:
+        query = query.where(Episode.interview_id != interview_id)  # type: ignore[arg-type]
+    rows = session.execute(query).all()
+    seen: set[datetime] = set()
+    result: list[tuple[d.Episode, str]] = []
+    for kind, started, returned, submitted in rows:
+        if started in seen:
+            continue
+        seen.add(started)
+        label = "an episode in another record"
+        if submitted is not None:
+            label += f" submitted {submitted:%d %b %Y}"
+        result.append((d.Episode(type=kind, started_at=started, returned_at=returned), label))
+    return result
+
+
+def _same_start_removed(others: list[tuple[d.Episode, str]], raw: Any
+                        ) -> list[tuple[d.Episode, str]]:
+    from app.interviews.validation import parse_timestamp
+
+    starts: set[datetime] = set()
+    for episode in raw.get("episodes") or [] if isinstance(raw, dict) else []:
+        if isinstance(episode, dict) and isinstance(episode.get("started_at"), str):
+            parsed = parse_timestamp(episode["started_at"])
+            if parsed:
+                starts.add(parsed)
+    return [(e, label) for e, label in others if e.started_at not in starts]
+
+
+def validate(session: Session, raw: Any, *, complete: bool,
+             interview_id: UUID | None = None) -> Validated:
+    """Validate with what only the database knows: organisations and the child's other records."""
+    others = _same_start_removed(_other_episodes(session, raw, interview_id), raw)
+    return validate_document(raw, complete=complete, now=utcnow(), other_episodes=others,
+                             organisations=_organisation_exists(session))
+
+
+def findings_for(session: Session, interview: Interview, doc: d.InterviewDocument,
+                 as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """Evaluate every standard for the record as it now stands."""
+    raw = document_to_json(doc)
+    others = tuple(e for e, _ in _other_episodes(session, raw, interview.id))
+    facts = RecordFacts(document=doc, status=interview.status,
+                        submitted_at=interview.submitted_at, approved_at=interview.approved_at,
+                        other_episodes=others)
+    return [f.to_json() for f in evaluate(facts, CURRENT, as_of=as_of or utcnow())]
+
+
+def current_findings(interview: Interview, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Stored findings as they stand now: a pending finding past its deadline is `not_met`.
+
+    The standards make a pending finding `not_met` exactly when its deadline passes without the
+    evidence, so no page or answer ever shows a stale `pending`, whether or not
+    `rhi standards evaluate` has run since.
+    """
+    moment = (now or utcnow()).isoformat().replace("+00:00", "Z")
+    result = []
+    for finding in interview.findings:
+        due = finding.get("due_at")
+        if finding.get("result") == "pending" and due is not None and due < moment:
+            finding = {**finding, "result": "not_met",
+                       "detail": finding["detail"] + " The deadline has passed."}
+        result.append(finding)
+    return result
+
+
+def _sync_rows(session: Session, interview: Interview, doc: d.InterviewDocument) -> None:
+    """Keep the child and episode rows in step with the document."""
+    child_id: int | None = None
+    authority, local_id = doc.child.responsible_authority, doc.child.local_id
+    if authority and local_id:
+        child = session.execute(
+            select(Child).where(Child.responsible_authority == authority,  # type: ignore[arg-type]
+                                Child.local_id == local_id)  # type: ignore[arg-type]
+        ).scalar_one_or_none()
+        if child is None:
+            child = Child(responsible_authority=authority, local_id=local_id)
+            try:
+                with session.begin_nested():
+                    session.add(child)
+            except IntegrityError:  # made at the same moment by another request
+                child = session.execute(
+                    select(Child).where(
+                        Child.responsible_authority == authority,  # type: ignore[arg-type]
+                        Child.local_id == local_id)  # type: ignore[arg-type]
+                ).scalar_one()
+        if doc.child.date_of_birth:
+            child.date_of_birth = doc.child.date_of_birth
+        child.updated_at = utcnow()
+        child_id = child.id
+    interview.child_id = child_id
+    interview.responsible_authority = authority
+    session.execute(delete(Episode).where(Episode.interview_id == interview.id))  # type: ignore[arg-type]
+    for position, episode in enumerate(doc.episodes):
+        session.add(Episode(interview_id=interview.id, child_id=child_id, position=position,
+                            type=episode.type, started_at=episode.started_at,
+                            returned_at=episode.returned_at))
+
+
+def _store(session: Session, interview: Interview, doc: d.InterviewDocument) -> None:
+    document = document_to_json(doc)
+    interview.document = document
+    interview.document_hash = document_hash(document)
+    interview.updated_at = utcnow()
+    _sync_rows(session, interview, doc)
+    session.flush()
+    interview.findings = findings_for(session, interview, doc)
+
+
+def _snapshot(session: Session, interview: Interview, actor: Actor,
+              previous: dict[str, Any] | None) -> None:
+    session.add(InterviewVersion(
+        interview_id=interview.id, version=interview.version, status=interview.status,
+        document=interview.document, findings=interview.findings, changed_by=actor.label,
+        changed_pointers=changed_pointers(previous or {}, interview.document),
+        created_at=interview.updated_at,
+    ))
+
+
+def changed_pointers(before: Any, after: Any, path: str = "") -> list[str]:
+    """JSON Pointers of every value that differs between two documents."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: list[str] = []
+        for key in sorted(set(before) | set(after)):
+            out += changed_pointers(before.get(key), after.get(key), f"{path}/{key}")
+        return out
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        out = []
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            out += changed_pointers(b, a, f"{path}/{i}")
+        return out
+    return [] if before == after else [path or "/"]
+
+
+# --- the web form ---------------------------------------------------------------------------
+
+def start_draft(session: Session, actor: Actor) -> Interview:
+    """A new, empty draft owned by the actor's organisation."""
+    interview_id = uuid4()
+    document = {"id": str(interview_id), **EMPTY_DOCUMENT}
+    interview = Interview(id=interview_id, status="draft", version=0,
+                          recorded_by_org=actor.organisation_code,
+                          created_by_user_id=actor.user_id, document=document,
+                          document_hash=document_hash(document))
+    session.add(interview)
+    session.flush()
+    validated = validate_document(document, complete=False, now=utcnow())
+    _store(session, interview, validated.document)
+    audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                 action="interview.create", target=str(interview_id))
+    return interview
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    errors: list[FieldError]
+    saved_at: datetime
+
+
+def _editable(interview: Interview) -> None:
+    if interview.status not in ("draft", "returned"):
+        raise Forbidden("This interview has been submitted; it can no longer be changed here")
+
+
+def save_section(session: Session, interview: Interview, actor: Actor,
+                 changes: dict[str, Any]) -> SaveResult:
+    """Merge one section's values into the draft and keep everything that is valid.
+
+    Values with structural errors are not stored (the errors come back to be shown beside the
+    fields); everything else in the section is saved, so a bad date never costs the words typed
+    next to it.
+    """
+    _editable(interview)
+    raw = {**interview.document, **changes, "id": str(interview.id)}
+    result = validate(session, raw, complete=False, interview_id=interview.id)
+    errors = result.errors
+    for _ in range(5):
+        if result.ok:
+            break
+        raw = prune(raw, [e.pointer for e in result.errors])
+        result = validate(session, raw, complete=False, interview_id=interview.id)
+    if not result.ok:  # cannot happen for well-formed pointers; keep the last good document
+        return SaveResult(errors, interview.updated_at)
+    _store(session, interview, result.document)
+    return SaveResult(errors, interview.updated_at)
+
+
+def submit(session: Session, interview: Interview, actor: Actor) -> list[FieldError]:
+    """Submit a draft or a returned record: a new version, findings refreshed."""
+    _editable(interview)
+    result = validate(session, interview.document, complete=True, interview_id=interview.id)
+    if not result.ok:
+        return result.errors
+    previous = _latest_version_document(session, interview.id)
+    interview.status = "submitted"
+    interview.version += 1
+    interview.submitted_at = utcnow()
+    interview.returned_comment = None
+    interview.approved_at = None
+    interview.approved_by = None
+    _store(session, interview, result.document)
+    _snapshot(session, interview, actor, previous)
+    audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                 action="interview.submit", target=str(interview.id),
+                 details={"version": interview.version})
+    return []
+
+
+def _latest_version_document(session: Session, interview_id: UUID) -> dict[str, Any] | None:
+    return session.execute(
+        select(InterviewVersion.document)
+        .where(InterviewVersion.interview_id == interview_id)  # type: ignore[arg-type]
+        .order_by(InterviewVersion.version.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def approve(session: Session, interview: Interview, actor: Actor) -> None:
+    if interview.status != "submitted":
+        raise Conflict("Only a submitted record can be approved")
+    interview.status = "approved"
+    interview.approved_at = utcnow()
+    interview.approved_by = actor.user_id
+    interview.updated_at = interview.approved_at
+    interview.findings = findings_for(session, interview, d_from(interview))
+    audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                 action="interview.approve", target=str(interview.id),
+                 details={"version": interview.version})
+
+
+def return_to_interviewer(session: Session, interview: Interview, actor: Actor,
+                          comment: str) -> None:
+    if interview.status != "submitted":
+        raise Conflict("Only a submitted record can be returned")
+    interview.status = "returned"
+    interview.returned_comment = comment
+    interview.updated_at = utcnow()
+    interview.findings = findings_for(session, interview, d_from(interview))
+    audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                 action="interview.return", target=str(interview.id))
+
+
+def d_from(interview: Interview) -> d.InterviewDocument:
+    """The stored document, typed (it was valid when stored)."""
+    return validate_document(interview.document, complete=False, now=utcnow()).document
+
+
+# --- the JSON API ---------------------------------------------------------------------------
+
+def create_from_api(session: Session, actor: Actor, raw: Any) -> tuple[Interview, bool]:
+    """Create a submitted record; the same id and body again is a safe retry (created=False)."""
+    result = validate(session, raw, complete=True)
+    if not result.ok:
+        raise ValidationFailed(result.errors)
+    document = document_to_json(result.document)
+    existing = session.get(Interview, result.document.id)
+    if existing is None:
+        interview = Interview(
+            id=result.document.id, status="submitted", version=1,
+            recorded_by_org=actor.organisation_code, created_by_user_id=actor.user_id,
+            created_by_api_key_id=actor.api_key_id, document=document,
+            document_hash=document_hash(document), submitted_at=utcnow(),
+        )
+        try:
+            # The primary key makes a concurrent duplicate fail here, not a check-then-insert.
+            with session.begin_nested():
+                session.add(interview)
+                session.flush()
+        except IntegrityError:
+            session.expunge(interview)
+            existing = session.get(Interview, result.document.id)
+        else:
+            _store(session, interview, result.document)
+            _snapshot(session, interview, actor, None)
+            audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                         action="interview.create", target=str(interview.id),
+                         details={"version": 1, "via": "api"})
+            return interview, True
+    assert existing is not None  # noqa: S101 - found above or made concurrently
+    first_version = session.execute(
+        select(InterviewVersion.document).where(
+            InterviewVersion.interview_id == existing.id,  # type: ignore[arg-type]
+            InterviewVersion.version == 1)  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    same = existing.recorded_by_org == actor.organisation_code and (
+        document_hash(document) in (existing.document_hash,
+                                    document_hash(first_version or {})))
+    if not same:
+        raise Conflict("An interview with this id already exists with different content; "
+                       "change it with PUT and If-Match, or use a new id")
+    return existing, False
+
+
+def update_from_api(session: Session, actor: Actor, interview_id: UUID, raw: Any,
+                    if_match: str) -> Interview:
+    """Replace the document as a new version, only when `If-Match` names the current one."""
+    interview = get_visible(session, interview_id, actor.organisation_code, for_update=True)
+    if if_match.strip() not in (etag(interview), "*"):
+        raise PreconditionFailed(
+            f"The record is at version {interview.version}; read it again and resend your change "
+            f"with If-Match: {etag(interview)}")
+    if isinstance(raw, dict) and raw.get("id") not in (None, str(interview_id)):
+        raise ValidationFailed([FieldError("/id", "id_mismatch",
+                                           "The id in the body must match the id in the URL")])
+    raw = {**raw, "id": str(interview_id)} if isinstance(raw, dict) else raw
+    result = validate(session, raw, complete=True, interview_id=interview_id)
+    if not result.ok:
+        raise ValidationFailed(result.errors)
+    previous = interview.document
+    if document_hash(document_to_json(result.document)) == interview.document_hash:
+        return interview
+    interview.version += 1
+    if interview.status in ("draft", "returned"):
+        interview.status = "submitted"
+        interview.submitted_at = utcnow()
+    _store(session, interview, result.document)
+    _snapshot(session, interview, actor, previous)
+    audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                 action="interview.change", target=str(interview.id),
+                 details={"version": interview.version, "via": "api"})
+    return interview
+
+
+def etag(interview: Interview) -> str:
+    return f'"{interview.id}-v{interview.version}-{interview.document_hash[:12]}"'
+
+
+def versions(session: Session, interview: Interview) -> Sequence[InterviewVersion]:
+    return session.execute(
+        select(InterviewVersion)
+        .where(InterviewVersion.interview_id == interview.id)  # type: ignore[arg-type]
+        .order_by(InterviewVersion.version)  # type: ignore[arg-type]
+    ).scalars().all()
+
+
+def evaluate_due_findings(session: Session, now: datetime | None = None) -> int:
+    """Re-evaluate records holding a pending finding whose deadline has passed."""
+    moment = now or utcnow()
+    count = 0
+    for interview in session.execute(select(Interview)).scalars():
+        if current_findings(interview, moment) != interview.findings:
+            interview.findings = findings_for(session, interview, d_from(interview), moment)
+            count += 1
+    session.flush()
+    return count

@@ -1,0 +1,180 @@
+"""Standards about the response to risk: harm followed up, CSE assessed and overseen, repeated
+missing episodes reviewed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Final
+
+from app.interviews.codes import CSE_INDICATORS, RISK_INDICATORS, SAFEGUARDING_ACTIONS
+from app.standards.judging import (
+    MET,
+    NOT_APPLICABLE,
+    PENDING,
+    action_label,
+    completed_only,
+    deadline,
+    finding,
+    first_action,
+    no_anchor_yet,
+    reference_of,
+    working_day_finding,
+)
+from app.standards.model import Finding, RecordFacts
+from app.standards.params import StandardSet
+from app.standards.wording import and_list, capitalised, count, local_day
+
+_SERAF_ACTION: Final = frozenset({"seraf_assessment"})
+_STRATEGY_MEETING: Final = frozenset({"strategy_meeting"})
+
+
+def harm_followed_up(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
+    """Harm or risk found in the interview leads to a safeguarding action within 1 working day."""
+    code, n, doc = "harm-followed-up", params.harm_follow_up_working_days, facts.document
+    if doc.offer.outcome != "completed":
+        return completed_only(code, params, doc)
+    i = doc.interview
+    harmed = i is not None and i.harm_disclosed == "yes"
+    risks = len(doc.risk_indicators)
+    if not harmed and not risks:
+        return finding(
+            code, params, NOT_APPLICABLE, "No harm disclosed and no risk indicator recorded"
+        )
+    trigger = [
+        *(["harm was disclosed"] if harmed else []),
+        *([f"{count(risks, 'risk indicator')} recorded"] if risks else []),
+    ]
+    prefix = f"{capitalised(and_list(trigger))}; "
+    action = first_action(doc.actions, SAFEGUARDING_ACTIONS)
+    conducted = i.conducted_at if i else None
+    if conducted is None:
+        return no_anchor_yet(
+            code, params, prefix, action, "a safeguarding action", n, "the interview"
+        )
+    due, rule = deadline("a safeguarding action", n, "the interview", conducted)
+    return working_day_finding(
+        code, params, as_of, due_at=due, evidence_at=action.at if action else None,
+        done=f"{action_label(action)} recorded" if action else "",
+        not_done="no safeguarding action recorded", rule=rule, prefix=prefix,
+    )
+
+
+def cse_risk_assessed(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
+    """A CSE indicator leads to a SERAF risk assessment within 5 working days."""
+    code, n, doc = "cse-risk-assessed", params.seraf_working_days, facts.document
+    indicators = [RISK_INDICATORS[c].lower() for c in doc.risk_indicators if c in CSE_INDICATORS]
+    if not indicators:
+        return finding(code, params, NOT_APPLICABLE, "No CSE indicator recorded")
+    prefix = f"CSE indicator recorded ({and_list(indicators)}); "
+    conducted = doc.interview.conducted_at if doc.interview else None
+    anchor_label = "the interview"
+    if conducted is None and doc.offer.outcome != "completed":
+        reference = reference_of(doc)
+        anchor_label, conducted = reference if reference else (anchor_label, None)
+    score = doc.interview.seraf_score if doc.interview else None
+    action = first_action(doc.actions, _SERAF_ACTION)
+    evidence = action.at if action else None
+    done = "SERAF assessment recorded"
+    if score is not None and conducted is not None and (evidence is None or conducted < evidence):
+        # A score has no date of its own: it counts as assessed at the interview.
+        evidence, done = conducted, f"SERAF score {score} recorded with {anchor_label}"
+    if conducted is None:
+        if score is not None:
+            detail = f"{prefix}SERAF score {score} recorded"
+            return finding(code, params, MET, detail, None, evidence)
+        return no_anchor_yet(
+            code, params, prefix, action, "a SERAF assessment or score", n, anchor_label
+        )
+    due, rule = deadline("a SERAF assessment", n, anchor_label, conducted)
+    return working_day_finding(
+        code, params, as_of, due_at=due, evidence_at=evidence, done=done,
+        not_done="no SERAF assessment or score recorded", rule=rule, prefix=prefix,
+    )
+
+
+def manager_oversight(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
+    """A manager approves every record with CSE concerns within 5 working days of submission."""
+    code, n, doc = "manager-oversight", params.oversight_working_days, facts.document
+    category = doc.interview.seraf_category if doc.interview else None
+    reasons = []
+    if doc.has_cse_indicator:
+        reasons.append("a CSE indicator is recorded")
+    if category is not None and category >= params.oversight_seraf_category:
+        reasons.append(f"the SERAF category is {category}")
+    if not reasons:
+        return finding(
+            code, params, NOT_APPLICABLE,
+            f"No CSE indicator and no SERAF category of {params.oversight_seraf_category} or more",
+        )
+    prefix = f"{capitalised(and_list(reasons))}; "
+    submitted, approved = facts.submitted_at, facts.approved_at
+    if submitted is None:
+        if approved is not None:
+            return finding(
+                code, params, MET, f"{prefix}approved by a manager on {local_day(approved)}",
+                None, approved,
+            )
+        return finding(
+            code, params, PENDING,
+            f"{prefix}not submitted yet; the standard is approval by a manager within "
+            f"{count(n, 'working day')} of submission",
+        )
+    due, rule = deadline("approval by a manager", n, "submission", submitted)
+    return working_day_finding(
+        code, params, as_of, due_at=due, evidence_at=approved, done="approved by a manager",
+        not_done="not approved by a manager", rule=rule, prefix=prefix,
+    )
+
+
+def repeat_missing_reviewed(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
+    """Three episodes starting within 30 days, the latest covered by this interview, lead to a
+    strategy meeting within 5 working days of the reference time."""
+    code, n, doc = "repeat-missing-reviewed", params.strategy_meeting_working_days, facts.document
+    days = count(params.repeat_window_days, "day")
+    applies_from = f"the standard applies from {params.repeat_episodes} episodes within {days}"
+    own_starts = {e.started_at for e in doc.episodes if e.started_at is not None}
+    if not own_starts:
+        return finding(
+            code, params, NOT_APPLICABLE,
+            f"No episode start time is recorded on this interview; {applies_from}",
+        )
+    # The same episode may be on several records: one start time is one episode.
+    starts = own_starts.union(
+        e.started_at for e in facts.other_episodes if e.started_at is not None
+    )
+    if len(starts) < params.repeat_episodes:
+        return finding(
+            code, params, NOT_APPLICABLE,
+            f"{count(len(starts), 'episode')} of this child recorded; {applies_from}",
+        )
+    window = timedelta(days=params.repeat_window_days)
+    best, first_start, last_start = 0, None, None
+    for own in sorted(own_starts):
+        in_window = sorted(s for s in starts if own - window <= s <= own)
+        if len(in_window) >= best:
+            best, first_start, last_start = len(in_window), in_window[0], own
+    if best < params.repeat_episodes or first_start is None or last_start is None:
+        return finding(
+            code, params, NOT_APPLICABLE,
+            f"At most {count(best, 'episode')} of this child started within {days} up to an "
+            f"episode this interview covers; {applies_from}",
+        )
+    prefix = (
+        f"{best} episodes started within {days} ({local_day(first_start)} to "
+        f"{local_day(last_start)}); "
+    )
+    reference = reference_of(doc)
+    if reference is None:
+        return finding(
+            code, params, NOT_APPLICABLE,
+            f"{prefix}nothing has been offered, attempted or conducted yet, so there is no date "
+            f"to count {count(n, 'working day')} from",
+        )
+    label, anchor = reference
+    due, rule = deadline("a strategy meeting", n, label, anchor)
+    action = first_action(doc.actions, _STRATEGY_MEETING)
+    return working_day_finding(
+        code, params, as_of, due_at=due, evidence_at=action.at if action else None,
+        done="strategy meeting recorded", not_done="no strategy meeting recorded",
+        rule=rule, prefix=prefix,
+    )

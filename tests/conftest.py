@@ -1,0 +1,94 @@
+"""Test database and client.
+
+The real Alembic migrations run once per session against the database named by
+`RHI_DATABASE_URL` (a fresh SQLite file by default; CI also runs everything on PostgreSQL). Each
+test then runs inside one outer transaction that is rolled back, so tests never share rows.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="rhi-tests-"))
+os.environ.setdefault("RHI_DATABASE_URL", f"sqlite:///{_TMP / 'test.sqlite3'}")
+os.environ["RHI_ENV"] = "test"
+os.environ.setdefault("RHI_SECRET_KEY", "test-secret-key-" + "x" * 32)
+os.environ.setdefault("RHI_PSEUDONYM_KEY", "test-pseudonym-key-" + "y" * 32)
+
+import pytest  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import Connection, Engine  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app.core.db import get_engine, get_session, upgrade_database  # noqa: E402
+from app.core.settings import get_settings  # noqa: E402
+from app.main import create_app  # noqa: E402
+
+
+def reset_database(engine: Engine) -> None:
+    """Empty the database completely so the migrations build it from nothing."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        database = engine.url.database
+        engine.dispose()
+        if database:
+            for suffix in ("", "-wal", "-shm"):
+                Path(database + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def migrated_engine() -> Iterator[Engine]:
+    engine = get_engine()
+    reset_database(engine)
+    upgrade_database(get_settings().sqlalchemy_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(migrated_engine: Engine) -> Iterator[Connection]:
+    with migrated_engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            yield conn
+        finally:
+            if outer.is_active:
+                outer.rollback()
+
+
+@pytest.fixture
+def db(connection: Connection) -> Iterator[Session]:
+    """A session whose commits are savepoints inside the test's rolled-back transaction."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint",
+                 expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def app(db: Session) -> FastAPI:
+    application = create_app()
+
+    def test_session() -> Iterator[Session]:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = test_session
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as test_client:
+        yield test_client
