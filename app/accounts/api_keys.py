@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -160,16 +161,12 @@ class KeyCaller:
     actor: Actor
 
 
-def _presented_key(request: Request) -> str:
-    header = request.headers.get("authorization")
-    if not header:
-        raise BearerUnauthorized("Send your API key as `Authorization: Bearer <key>`",
-                                 invalid_token=False)
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise BearerUnauthorized("Send your API key as `Authorization: Bearer <key>`",
-                                 invalid_token=False)
-    return token.strip()
+# Declared so the OpenAPI document names the scheme; it only reads the header (no auto error).
+bearer_scheme = HTTPBearer(
+    scheme_name="ApiKey", bearerFormat="rhi_<id>_<secret>", auto_error=False,
+    description="An API key made with `rhi api-keys create`, sent as "
+                "`Authorization: Bearer <key>`",
+)
 
 
 def authenticate_key(session: Session, plaintext: str) -> tuple[ApiKey, str]:
@@ -197,9 +194,15 @@ def authenticate_key(session: Session, plaintext: str) -> tuple[ApiKey, str]:
     return key, organisation_code
 
 
-def api_caller(request: Request, session: SessionDep) -> KeyCaller:
+def api_caller(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    session: SessionDep,
+) -> KeyCaller:
     # A sync dependency: FastAPI runs it in the thread pool, off the event loop.
-    key, organisation_code = authenticate_key(session, _presented_key(request))
+    if credentials is None or not credentials.credentials.strip():
+        raise BearerUnauthorized("Send your API key as `Authorization: Bearer <key>`",
+                                 invalid_token=False)
+    key, organisation_code = authenticate_key(session, credentials.credentials.strip())
     return KeyCaller(
         key_id=key.id, organisation_code=organisation_code, scopes=frozenset(key.scopes),
         actor=Actor(label=f"key:{key.id}", organisation_code=organisation_code,

@@ -7,7 +7,7 @@ PATCH and DELETE requests themselves, so no route can forget it.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -127,8 +127,18 @@ async def check_csrf(request: Request, expected: str) -> None:
         raise Forbidden(CSRF_EXPIRED)
 
 
+async def _close_form_afterwards(request: Request) -> AsyncIterator[None]:
+    # When the CSRF check parsed a multipart form the route did not declare, nothing else closes
+    # its spooled files. Closing twice is harmless.
+    try:
+        yield
+    finally:
+        await request.close()
+
+
 async def optional_user(
     request: Request, principal: Annotated[Principal | None, Depends(_load_principal)],
+    _closer: Annotated[None, Depends(_close_form_afterwards)],
 ) -> Principal | None:
     """The signed-in person or None; an unsafe request from a signed-in browser must carry the
     session's CSRF token."""

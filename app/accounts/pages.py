@@ -118,8 +118,6 @@ def login(
     session_id, _ = service.start_session(session, user)
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(response, session_id)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login", httponly=True, samesite="strict",
-                           secure=get_settings().secure_cookies)
     return response
 
 

@@ -89,7 +89,15 @@ def add_working_days(instant: datetime, n: int) -> datetime:
     return _end_of_working_day_after(london_date(instant), n)
 
 
+@cache
+def _hours(hours: int) -> timedelta:
+    # Building a timedelta from keywords costs more than the addition itself.
+    return timedelta(hours=hours)
+
+
 def add_hours(instant: datetime, hours: int) -> datetime:
     """`instant` plus `hours` of elapsed time, in UTC: a clock change does not move it."""
     # Arithmetic on a London-aware datetime would be wall-clock time, so go through UTC.
-    return instant.astimezone(UTC) + timedelta(hours=hours)
+    if instant.tzinfo is not UTC:
+        instant = instant.astimezone(UTC)
+    return instant + _hours(hours)

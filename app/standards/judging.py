@@ -171,7 +171,7 @@ def no_anchor_yet(
     if action is not None and action.at is not None:
         return finding(
             code, params, MET,
-            f"{prefix}{action_label(action)} recorded on {local_day(action.at)}",
+            f"{prefix}{action_label(action)} on {local_day(action.at)}",
             None, action.at,
         )
     return finding(

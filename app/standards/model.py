@@ -24,7 +24,10 @@ def _iso_utc(instant: datetime | None) -> str | None:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, slots=True)
+_set = object.__setattr__
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Finding:
     """One standard checked against one record under one standard set."""
 
@@ -34,6 +37,24 @@ class Finding:
     due_at: datetime | None
     evidence_at: datetime | None
     detail: str
+
+    def __init__(
+        self,
+        code: str,
+        set_version: str,
+        result: Result,
+        due_at: datetime | None,
+        evidence_at: datetime | None,
+        detail: str,
+    ) -> None:
+        # Written out because the generated frozen `__init__` looks up `object.__setattr__` for
+        # every field: evaluating a feed builds hundreds of thousands of findings.
+        _set(self, "code", code)
+        _set(self, "set_version", set_version)
+        _set(self, "result", result)
+        _set(self, "due_at", due_at)
+        _set(self, "evidence_at", evidence_at)
+        _set(self, "detail", detail)
 
     def to_json(self) -> dict[str, str | None]:
         """The finding as the API and the feed carry it: timestamps in UTC with `Z`."""

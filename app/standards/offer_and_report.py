@@ -109,27 +109,28 @@ def report_within_3wd(facts: RecordFacts, params: StandardSet, as_of: datetime) 
     )
 
 
-@lru_cache(maxsize=256)
-def _required_recipients(
-    legal_status: str | None, out_of_area: bool, params: StandardSet
-) -> tuple[tuple[str, ...], str]:
-    """Who must receive the findings, and the words naming them (cached: few combinations)."""
-    required = []
-    if legal_status in params.social_worker_statuses:
-        required.append("social_worker")
-    if legal_status in params.iro_statuses:
-        required.append("iro")
-    if out_of_area:
-        required.append("responsible_authority")
-    return tuple(required), and_list([_RECIPIENT_LABELS[r] for r in required])
+def _required_recipients(facts: RecordFacts, params: StandardSet) -> tuple[str, ...]:
+    child = facts.document.child
+    status = child.legal_status
+    return (
+        *(("social_worker",) if status in params.social_worker_statuses else ()),
+        *(("iro",) if status in params.iro_statuses else ()),
+        *(("responsible_authority",) if child.out_of_area else ()),
+    )
+
+
+@lru_cache(maxsize=64)
+def _recipient_words(required: tuple[str, ...]) -> tuple[str, str]:
+    """'the social worker and the IRO', and the rule's 'sharing with ...' (few combinations)."""
+    names = and_list([_RECIPIENT_LABELS[r] for r in required])
+    return names, f"sharing with {names}"
 
 
 def report_shared(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
     """The findings reach, within 5 working days, the social worker (for the legal statuses that
     have one), the IRO (looked after) and the responsible authority (placed out of area)."""
     code, n, doc = "report-shared", params.sharing_working_days, facts.document
-    child = doc.child
-    required, names = _required_recipients(child.legal_status, child.out_of_area, params)
+    required = _required_recipients(facts, params)
     if not required:
         status = (doc.child.legal_status or "not recorded").replace("_", " ")
         return finding(
@@ -141,19 +142,21 @@ def report_shared(facts: RecordFacts, params: StandardSet, as_of: datetime) -> F
     if reference is None:
         return no_reference(code, params, n)
     label, anchor = reference
+    names, what = _recipient_words(required)
+    due, rule = deadline(what, n, label, anchor)
     first: dict[str, datetime] = {}
     for share in doc.sharing:
-        if share.with_ in required and share.at is not None:
+        at = share.at
+        if at is not None and share.with_ in required:
             seen = first.get(share.with_)
-            if seen is None or share.at < seen:
-                first[share.with_] = share.at
-    due, rule = deadline(f"sharing with {names}", n, label, anchor)
+            if seen is None or at < seen:
+                first[share.with_] = at
+    evidence = max(first.values()) if len(first) == len(required) else None
+    if evidence is not None and evidence <= due:
+        detail = f"Shared with {names} by {local_day(evidence)}; {rule}"
+        return finding(code, params, MET, detail, due, evidence)
     late = [r for r in required if r in first and first[r] > due]
     missing = [r for r in required if r not in first]
-    evidence = None if missing else max(first.values())
-    if not late and not missing:
-        detail = f"Shared with {names} by {local_day(max(first.values()))}; {rule}"
-        return finding(code, params, MET, detail, due, evidence)
     result = NOT_MET if late or as_of > due else PENDING
     found = [
         f"shared with {_RECIPIENT_LABELS[r]} on {local_day(first[r])}, {days_late(first[r], due)}"

@@ -54,7 +54,7 @@ def harm_followed_up(facts: RecordFacts, params: StandardSet, as_of: datetime) -
     due, rule = deadline("a safeguarding action", n, "the interview", conducted)
     return working_day_finding(
         code, params, as_of, due_at=due, evidence_at=action.at if action else None,
-        done=f"{action_label(action)} recorded" if action else "",
+        done=action_label(action) if action else "",
         not_done="no safeguarding action recorded", rule=rule, prefix=prefix,
     )
 
@@ -139,8 +139,11 @@ def repeat_missing_reviewed(facts: RecordFacts, params: StandardSet, as_of: date
             f"No episode start time is recorded on this interview; {applies_from}",
         )
     # The same episode may be on several records: one start time is one episode.
-    starts = own_starts.union(
-        e.started_at for e in facts.other_episodes if e.started_at is not None
+    others = facts.other_episodes
+    starts = (
+        own_starts.union(e.started_at for e in others if e.started_at is not None)
+        if others
+        else own_starts
     )
     if len(starts) < params.repeat_episodes:
         return finding(

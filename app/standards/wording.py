@@ -6,13 +6,13 @@ because the same dates recur across thousands of records.
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Final
 
 from app.standards.calendar import LONDON, london_date
 
+_MINUTE: Final = timedelta(minutes=1)
 _WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS: Final = (
     "January", "February", "March", "April", "May", "June",
@@ -47,7 +47,7 @@ def duration(span: timedelta) -> str:
 
     Rounded up to the minute, so a time a few seconds past a limit never reads as on the limit.
     """
-    minutes = max(0, math.ceil(span.total_seconds() / 60))
+    minutes = max(0, -(-span // _MINUTE))  # ceiling division
     hours, minutes = divmod(minutes, 60)
     if not minutes:
         return count(hours, "hour")

@@ -8,24 +8,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts import deps
 from app.accounts.deps import CsrfProtected, CurrentUser, OptionalUser, require_roles
 from app.accounts.models import UserSession
-from app.accounts.pages import router as accounts_pages
 from app.core.db import get_session
-from app.core.errors import DomainError
-from app.core.http import (
-    SecurityHeaders,
-    domain_error_handler,
-    http_exception_handler,
-    request_validation_handler,
-)
 from app.main import create_app
 from tests.builders import PASSWORD
 
@@ -58,25 +48,9 @@ def managers_only() -> PlainTextResponse:
     return PlainTextResponse("managers")
 
 
-def _accounts_only_app() -> FastAPI:
-    """Stand-in for create_app() while the interviews routers do not exist yet."""
-    application = FastAPI()
-    application.add_exception_handler(DomainError, domain_error_handler)
-    application.add_exception_handler(RequestValidationError, request_validation_handler)
-    application.add_exception_handler(StarletteHTTPException, http_exception_handler)
-    application.add_middleware(SecurityHeaders, hsts=False)
-    application.include_router(accounts_pages)
-    return application
-
-
 @pytest.fixture
 def app(db: Session) -> FastAPI:
-    try:
-        application = create_app()
-    except ModuleNotFoundError as missing:
-        if not (missing.name or "").startswith("app.interviews"):
-            raise
-        application = _accounts_only_app()
+    application = create_app()
     application.include_router(probes)
 
     def test_session() -> Iterator[Session]:
@@ -120,3 +94,9 @@ def session_record(db: Session, client: TestClient) -> UserSession:
     record = db.get(UserSession, session_id)
     assert record is not None
     return record
+
+
+def use_session_cookie(client: TestClient, value: str | None) -> None:
+    """Make the browser send exactly this session cookie (say, an old one replayed)."""
+    client.cookies.clear()
+    client.cookies.set(deps.SESSION_COOKIE, value or "")

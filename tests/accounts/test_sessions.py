@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.core.types import utcnow
-from tests.accounts.conftest import hidden_fields, session_record, sign_in
+from tests.accounts.conftest import hidden_fields, session_record, sign_in, use_session_cookie
 from tests.builders import make_user
 
 
@@ -26,7 +26,7 @@ def test_signing_out_ends_the_session_on_the_server(client: TestClient, db: Sess
     assert record.ended_at is not None
     assert "rhi_session" not in client.cookies
     # The old cookie, replayed, no longer signs anyone in.
-    client.cookies.set("rhi_session", cookie or "")
+    use_session_cookie(client, cookie)
     assert client.get("/probe/whoami").status_code == 303
 
 
@@ -55,7 +55,7 @@ def test_a_tampered_cookie_signs_nobody_in(client: TestClient, db: Session) -> N
     sign_in(client, user.email)
     cookie = client.cookies.get("rhi_session") or ""
 
-    client.cookies.set("rhi_session", cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB"))
+    use_session_cookie(client, cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB"))
 
     assert client.get("/probe/whoami").status_code == 303
 

@@ -23,7 +23,7 @@ from app.interviews.document import (
     Offer,
     Sharing,
 )
-from app.standards import RecordFacts
+from app.standards import Finding, RecordFacts, evaluate
 
 LONDON = ZoneInfo("Europe/London")
 DOCUMENT_ID = UUID("00000000-0000-4000-8000-000000000001")
@@ -165,3 +165,29 @@ def make_facts(document: InterviewDocument | None = None, **overrides: Any) -> R
         "other_episodes": (),
     }
     return RecordFacts(**{**defaults, **overrides})
+
+
+ANY = object()  # "do not check this" for assert_finding
+
+
+def finding_for(code: str, facts: RecordFacts, as_of: datetime) -> Finding:
+    """The finding for one standard, taken from a full `evaluate` so the registry is exercised."""
+    return next(f for f in evaluate(facts, as_of=as_of) if f.code == code)
+
+
+def assert_finding(
+    finding: Finding,
+    result: str,
+    due_at: datetime | None,
+    *fragments: str,
+    evidence_at: object = ANY,
+) -> None:
+    """Result, deadline and a detail that is a sentence containing each fragment."""
+    assert (finding.result, finding.due_at) == (result, due_at), finding.detail
+    assert finding.set_version == "2026.1"
+    assert finding.detail[:1].isupper() or finding.detail[:1].isdigit(), finding.detail
+    assert finding.detail.endswith("."), finding.detail
+    for fragment in fragments:
+        assert fragment in finding.detail, f"{fragment!r} not in {finding.detail!r}"
+    if evidence_at is not ANY:
+        assert finding.evidence_at == evidence_at

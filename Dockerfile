@@ -1,0 +1,19 @@
+# The Return Interview Service on a slim Python base, as a non-root user.
+FROM python:3.11-slim AS app
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /srv/rhi
+COPY requirements.lock pyproject.toml ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+COPY app ./app
+COPY migrations ./migrations
+COPY templates ./templates
+COPY static ./static
+COPY alembic.ini ./
+RUN pip install --no-cache-dir --no-deps -e . \
+ && useradd --system --uid 10001 --home-dir /srv/rhi rhi \
+ && mkdir -p /srv/rhi/var && chown rhi /srv/rhi/var
+USER rhi
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
+CMD ["rhi", "serve", "--host", "0.0.0.0", "--port", "8000"]

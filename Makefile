@@ -1,0 +1,42 @@
+# The Return Interview Service. `make run` and `make test` are all a new machine needs.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck bench lock vendor clean browser-deps
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+## run: set up, migrate, seed demo data on first run, and serve on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/rhi db upgrade
+	@test -f var/.demo-seeded || ($(BIN)/rhi demo seed --interviews 60 && touch var/.demo-seeded)
+	$(BIN)/rhi serve --host 127.0.0.1 --port 8000
+
+## test: set up and run the whole suite (SQLite by default; set RHI_DATABASE_URL for PostgreSQL)
+test: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy app
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+## lock: re-pin every dependency, with hashes, from pyproject.toml
+lock:
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --no-emit-index-url \
+	  --no-emit-find-links --strip-extras -o requirements.lock pyproject.toml
+
+## vendor: refresh the vendored GOV.UK Frontend, htmx and axe-core files in static/
+vendor:
+	bash scripts/vendor-assets.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

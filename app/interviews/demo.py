@@ -1,0 +1,113 @@
+"""Synthetic demo interviews. Every name and detail is made up; no real person appears here."""
+
+from __future__ import annotations
+
+import random
+import sys
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+
+from app.core.types import utcnow
+from app.interviews import codes
+from app.interviews.service import Actor, create_from_api
+
+GIVEN = ("Alex", "Sam", "Jordan", "Riley", "Casey", "Morgan", "Jamie", "Taylor", "Robin", "Charlie")
+FAMILY = ("Testington", "Sampleford", "Demoson", "Exampleby", "Fictional", "Madeup", "Placeholder")
+PLACES = ("a friend's flat", "a park", "a relative's house", "a car park", "the town centre")
+
+
+def synthetic_document(rng: random.Random, now: datetime, authorities: tuple[str, ...],
+                       index: int) -> dict[str, Any]:
+    """One plausible, valid interview document, varied enough to exercise every standard."""
+    authority = rng.choice(authorities)
+    placement = rng.choice(authorities) if rng.random() < 0.3 else None
+    returned = now - timedelta(days=rng.randint(3, 700), hours=rng.randint(0, 23))
+    started = returned - timedelta(hours=rng.randint(2, 96))
+    outcome = rng.choices(("completed", "declined", "not_achieved", "not_offered"),
+                          weights=(70, 15, 10, 5))[0]
+    offered = returned + timedelta(hours=rng.randint(1, 110))
+    risks = rng.sample(sorted(codes.RISK_INDICATORS), k=rng.choice((0, 0, 1, 2, 3)))
+    doc: dict[str, Any] = {
+        "id": str(UUID(int=rng.getrandbits(128), version=4)),
+        "child": {
+            "local_id": f"DEMO-{index % 4000:05d}",
+            "given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY),
+            "date_of_birth": (started.date() - timedelta(days=rng.randint(11 * 365, 17 * 365))
+                              ).isoformat(),
+            "gender": rng.choice(("female", "male", "female", "other", "not_known")),
+            "ethnicity": rng.choice(sorted(codes.ETHNICITY)),
+            "legal_status": rng.choice(sorted(codes.LEGAL_STATUS)[:-1]),
+            "responsible_authority": authority,
+            **({"placement_authority": placement} if placement else {}),
+        },
+        "episodes": [{
+            "type": rng.choice(("missing", "away")),
+            "started_at": started.isoformat(), "returned_at": returned.isoformat(),
+            "reported_to_police": rng.random() < 0.8,
+            "police_risk_grade": rng.choice(sorted(codes.POLICE_RISK_GRADE)),
+            "found_postcode": rng.choice(("BS16 1QY", "BS1 5TR", "BS35 4AA", "BA1 1AA")),
+        }],
+        "offer": {"outcome": outcome},
+        "actions": [],
+        "sharing": [],
+    }
+    if outcome == "not_offered":
+        doc["offer"]["not_offered_reason"] = "Synthetic reason: the child was in hospital."
+    else:
+        doc["offer"]["offered_at"] = offered.isoformat()
+    if outcome in ("declined", "not_achieved"):
+        doc["offer"]["attempts"] = [
+            {"at": (offered + timedelta(days=d)).isoformat(), "method": "phone",
+             "result": "No answer"} for d in range(rng.randint(1, 3))]
+        doc["offer"]["decline_reason"] = "Did not want to talk."
+    if outcome == "completed":
+        conducted = offered + timedelta(hours=rng.randint(1, 48))
+        doc["interview"] = {
+            "conducted_at": conducted.isoformat(), "mode": rng.choice(sorted(codes.MODE)),
+            "interviewer_role": rng.choice(("independent_rhi_worker",) * 4 + ("social_worker",)),
+            "interviewer_independent": rng.random() < 0.85,
+            "interviewer_trained": rng.random() < 0.9,
+            "push_factors": rng.sample(sorted(set(codes.PUSH_FACTORS) - {"other",
+                                                                         "none_identified"}), 2),
+            "pull_factors": rng.sample(sorted(set(codes.PULL_FACTORS) - {"other",
+                                                                         "none_identified"}), 1),
+            "where_stayed": rng.choice(PLACES), "with_whom": "Friends",
+            "harm_disclosed": rng.choice(("yes", "no", "no", "not_known")),
+            "risk_indicators": risks,
+            "child_account": "Synthetic account written for the demo.",
+            "read_back_to_child": rng.random() < 0.8,
+            "information_sharing_explained": rng.random() < 0.8,
+            "consent_to_share": rng.choice(sorted(codes.CONSENT_TO_SHARE)),
+        }
+        if "sexual_exploitation" in risks or rng.random() < 0.1:
+            doc["interview"]["seraf_score"] = rng.randint(0, 20)
+        if risks or doc["interview"]["harm_disclosed"] == "yes":
+            doc["actions"].append({"type": rng.choice(("mash_referral", "safety_plan",
+                                                       "police_intelligence")),
+                                   "at": (conducted + timedelta(hours=rng.randint(1, 60))
+                                          ).isoformat()})
+        doc["sharing"].append({"with": "social_worker",
+                               "at": (conducted + timedelta(days=rng.randint(0, 8))).isoformat()})
+    return doc
+
+
+def seed_interviews(session: Session, count: int, *, progress: bool) -> int:
+    """Create `count` synthetic submitted interviews through the real service (with findings)."""
+    rng = random.Random(20261129)  # noqa: S311 - synthetic data, not security
+    now = utcnow()
+    actor = Actor(label="system:demo", organisation_code="avon-rhi")
+    made = 0
+    for index in range(count):
+        doc = synthetic_document(rng, now, ("803", "801"), index)
+        doc["child"]["local_id"] = f"DEMO-{index:05d}"  # one child per record: no overlaps
+        _, created = create_from_api(session, actor, doc)
+        made += int(created)
+        if progress and (index + 1) % max(1, count // 20) == 0:
+            filled = (index + 1) * 30 // count
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {index + 1}/{count}")
+    if progress and count:
+        sys.stderr.write("\n")
+    return made

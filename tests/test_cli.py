@@ -1,0 +1,194 @@
+"""The `rhi` command line, run in-process against its own temporary database.
+
+CLI commands commit for real, so they get a separate SQLite file, never the shared test database.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts
+from app.accounts.models import Organisation, User
+from app.cli import main
+from app.core.db import get_engine
+from app.core.settings import get_settings
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Points the settings at a fresh, migrated SQLite file for the test, then back again."""
+    monkeypatch.setenv("RHI_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        assert main(["db", "upgrade"]) == 0
+        yield
+    finally:
+        get_engine().dispose()
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+
+
+@pytest.fixture
+def stdin(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
+    fake = io.StringIO()
+    monkeypatch.setattr("sys.stdin", fake)
+    yield fake
+
+
+def _one_line_error(err: str) -> str:
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert re.match(r"rhi( [a-z-]+)*: error: ", lines[0]), lines[0]
+    return lines[0]
+
+
+def _count(model: type[Organisation] | type[User]) -> int:
+    with Session(get_engine()) as session:
+        return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_orgs_create_adds_an_organisation(cli_db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["orgs", "create", "--code", "803", "--name", "South Gloucestershire Council",
+                 "--kind", "local_authority"])
+
+    assert code == 0
+    assert "Created organisation 803" in capsys.readouterr().out
+    with Session(get_engine()) as session:
+        organisation = accounts.get_organisation(session, "803")
+        assert organisation is not None
+        assert organisation.kind == "local_authority"
+
+
+def test_orgs_create_refuses_a_code_that_exists(cli_db: None,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    main(["orgs", "create", "--code", "803", "--name", "A", "--kind", "local_authority"])
+    capsys.readouterr()
+
+    code = main(["orgs", "create", "--code", "803", "--name", "B", "--kind", "local_authority"])
+
+    assert code == 1
+    assert "already exists" in _one_line_error(capsys.readouterr().err)
+    assert _count(Organisation) == 1
+
+
+def test_users_create_reads_the_password_from_stdin(
+        cli_db: None, stdin: io.StringIO, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["orgs", "create", "--code", "avon-rhi", "--name", "Avon", "--kind", "rhi_provider"])
+    stdin.write("a long enough password\n")
+    stdin.seek(0)
+
+    code = main(["users", "create", "--email", "Sam@Example.org", "--name", "Sam Smith",
+                 "--org", "avon-rhi", "--role", "manager"])
+
+    assert code == 0, capsys.readouterr().err
+    with Session(get_engine()) as session:
+        user = accounts.authenticate(session, "sam@example.org", "a long enough password", None)
+        assert (user.name, user.role) == ("Sam Smith", "manager")
+        session.rollback()
+
+
+def test_users_create_refuses_an_unknown_role_in_one_line(
+        cli_db: None, stdin: io.StringIO, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["users", "create", "--email", "a@example.org", "--name", "A", "--org", "803",
+                 "--role", "supervisor"])
+
+    assert code == 2
+    assert "invalid choice: 'supervisor'" in _one_line_error(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(("password", "org", "message"), [
+    ("short\n", "avon-rhi", "at least 12 characters"),
+    ("\n", "avon-rhi", "no password"),
+    ("a long enough password\n", "nowhere", "No organisation has the code 'nowhere'"),
+])
+def test_users_create_refuses_bad_input_in_one_line(
+        cli_db: None, stdin: io.StringIO, capsys: pytest.CaptureFixture[str],
+        password: str, org: str, message: str) -> None:
+    main(["orgs", "create", "--code", "avon-rhi", "--name", "Avon", "--kind", "rhi_provider"])
+    capsys.readouterr()
+    stdin.write(password)
+    stdin.seek(0)
+
+    code = main(["users", "create", "--email", "a@example.org", "--name", "A", "--org", org,
+                 "--role", "interviewer"])
+
+    assert code == 1
+    assert message in _one_line_error(capsys.readouterr().err)
+    assert _count(User) == 0
+
+
+def test_a_command_without_its_options_gets_a_usage_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["orgs", "create", "--code", "803"]) == 2
+    assert "required" in _one_line_error(capsys.readouterr().err)
+
+
+def test_a_command_on_a_database_never_migrated_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("RHI_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        code = main(["orgs", "create", "--code", "803", "--name", "A",
+                     "--kind", "local_authority"])
+    finally:
+        get_engine().dispose()
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+
+    assert code == 1
+    assert "rhi db upgrade" in _one_line_error(capsys.readouterr().err)
+
+
+def test_demo_seed_twice_makes_the_demo_once_and_prints_working_logins(
+        cli_db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "seed", "--interviews", "0"]) == 0
+    capsys.readouterr()
+
+    assert main(["demo", "seed", "--interviews", "0"]) == 0
+
+    out = capsys.readouterr().out
+    assert _count(Organisation) == 3
+    assert _count(User) == 5
+    found = re.search(r"password (\S+)", out)
+    assert found
+    with Session(get_engine()) as session:
+        for role in ("interviewer", "placement_team", "manager", "analyst", "admin"):
+            assert f"{role}@demo.rhi.invalid" in out
+            user = accounts.authenticate(session, f"{role}@demo.rhi.invalid", found.group(1),
+                                         None)
+            assert user.role == role
+        session.rollback()
+
+
+def test_demo_seed_is_refused_in_prod(capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RHI_ENV", "prod")
+    get_settings.cache_clear()
+    try:
+        code = main(["demo", "seed"])
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+    assert code == 1
+    assert "prod" in _one_line_error(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("argv", [["api-keys", "list"], ["retention", "purge", "--dry-run"]])
+def test_commands_of_later_versions_say_they_are_not_available(
+        argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert "not available yet" in _one_line_error(capsys.readouterr().err)
