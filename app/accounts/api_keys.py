@@ -12,10 +12,10 @@ import hmac
 import re
 import secrets
 import string
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -111,7 +111,7 @@ class ApiKeyListing:
 def list_api_keys(session: Session) -> list[ApiKeyListing]:
     """Every key, newest first, with its organisation's code."""
     rows = session.execute(
-        select(ApiKey, Organisation.code)
+        select(ApiKey, col(Organisation.code))
         .join(Organisation, col(Organisation.id) == col(ApiKey.organisation_id))
         .order_by(col(ApiKey.created_at).desc(), col(ApiKey.id))
     ).all()
@@ -137,7 +137,7 @@ class ApiRoute(APIRoute):
     `exc.headers` itself, routers whose callers authenticate with keys use this route class.
     """
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def with_headers(request: Request) -> Response:
@@ -175,7 +175,7 @@ def authenticate_key(session: Session, plaintext: str) -> tuple[ApiKey, str]:
     row = None
     if match:
         row = session.execute(
-            select(ApiKey, Organisation.code)
+            select(ApiKey, col(Organisation.code))
             .join(Organisation, col(Organisation.id) == col(ApiKey.organisation_id))
             .where(col(ApiKey.id) == match.group(1))
         ).one_or_none()
@@ -213,7 +213,7 @@ def api_caller(
 ApiCaller = Annotated[KeyCaller, Depends(api_caller)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def require_scope(scope: str) -> Callable[[KeyCaller], Coroutine[Any, Any, KeyCaller]]:
     """A dependency giving the caller when their key holds `scope`, else 403.
 

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.audit.models import AuditEntry
 from app.core.types import utcnow
@@ -35,7 +36,7 @@ def record(session: Session, *, actor: str, action: str, organisation: str | Non
         # Serialise writers of the chain so two entries never share a predecessor.
         session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
     prev = session.execute(
-        select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)  # type: ignore[union-attr]
+        select(col(AuditEntry.hash)).order_by(col(AuditEntry.id).desc()).limit(1)
     ).scalar_one_or_none()
     prev_hash = prev or GENESIS
     at = utcnow()
@@ -63,7 +64,8 @@ def verify(entries: Iterable[AuditEntry]) -> list[ChainProblem]:
     for entry in entries:
         assert entry.id is not None  # noqa: S101 - rows read from the database have ids
         if entry.prev_hash != expected_prev:
-            problems.append(ChainProblem(entry.id, "an entry before this one is missing or changed"))
+            problems.append(
+                ChainProblem(entry.id, "an entry before this one is missing or changed"))
         recomputed = _digest(entry.prev_hash, entry.at, entry.actor, entry.organisation,
                              entry.action, entry.target, entry.details, entry.address)
         if recomputed != entry.hash:

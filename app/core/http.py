@@ -141,9 +141,15 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
     if is_api(request):
         return problem_response(exc)
     if exc.status == 401:
+        from urllib.parse import quote
+
         from fastapi.responses import RedirectResponse
 
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        login = f"/login?next={quote(target, safe='')}"
+        if is_htmx(request):  # htmx would swap the login page into the status line
+            return Response(status_code=401, headers={"HX-Redirect": login})
+        return RedirectResponse(login, status_code=303)
     return _error_page(request, exc.status, exc.title, exc.detail)
 
 

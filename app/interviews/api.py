@@ -18,6 +18,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy import and_, or_, select
 from sqlmodel import col
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts.api_keys import ApiRoute, KeyCaller, require_scope
 from app.audit import service as audit
@@ -293,3 +294,26 @@ def list_interviews(
                          "via": "api", "count": len(page),
                          "ids": [str(interview.id) for interview in page]})
     return _json({"data": [record_json(interview) for interview in page], "next": next_url})
+
+
+# --- other methods ------------------------------------------------------------------------------
+
+_METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+
+
+def _refuse_other_methods(path: str, *allowed: str) -> None:
+    """405 with an `Allow` naming every method the path serves (RFC 9110), not only those of
+    whichever route the router happened to try first."""
+    allow = ", ".join(allowed)
+
+    async def method_not_allowed() -> Response:
+        raise StarletteHTTPException(405, "Method Not Allowed", headers={"Allow": allow})
+
+    router.add_api_route(path, method_not_allowed, include_in_schema=False,
+                         methods=[m for m in _METHODS if m not in allowed])
+
+
+# After the routes above, so that a method they serve never reaches these.
+_refuse_other_methods("/interviews", "GET", "HEAD", "POST")
+_refuse_other_methods("/interviews/{interview_id}", "GET", "HEAD", "PUT")
+_refuse_other_methods("/interviews/{interview_id}/versions", "GET", "HEAD")

@@ -212,7 +212,8 @@ def actions_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
     if _wants_row(form, "actions"):
         actions.append({})
     sharing = [
-        _clean({"with": _text(form, f"sharing-{i}-with"), "at": _timestamp(form, f"sharing-{i}-at")})
+        _clean({"with": _text(form, f"sharing-{i}-with"),
+                "at": _timestamp(form, f"sharing-{i}-at")})
         for i in _rows(form, "sharing")
     ]
     if _wants_row(form, "sharing"):

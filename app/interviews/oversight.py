@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.core.types import utcnow
 from app.interviews.models import Interview
@@ -56,7 +57,7 @@ def oversight_queue(session: Session, organisation_code: str,
     horizon = add_working_days(moment, 2)
     rows = session.execute(
         select(Interview).where(visible_to(organisation_code),
-                                Interview.status == "submitted")  # type: ignore[arg-type]
+                                col(Interview.status) == "submitted")
     ).scalars()
     items = []
     for interview in rows:

@@ -13,6 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import desc, select
+from sqlmodel import col
 
 from app.accounts.deps import CurrentUser, Principal, require_roles
 from app.accounts.models import Organisation
@@ -22,9 +23,9 @@ from app.core.errors import FieldError, NotFound
 from app.core.http import is_htmx
 from app.core.templating import templates
 from app.interviews import codes, forms, service
-from app.interviews.summary import summarise
 from app.interviews.models import Interview
 from app.interviews.oversight import oversight_queue
+from app.interviews.summary import summarise
 from app.standards import CURRENT, describe
 
 router = APIRouter()
@@ -68,7 +69,7 @@ def _error_list(errors: list[FieldError]) -> list[dict[str, str]]:
 
 
 def _organisations(db: SessionDep) -> list[Organisation]:
-    return list(db.execute(select(Organisation).order_by(Organisation.name)).scalars())
+    return list(db.execute(select(Organisation).order_by(col(Organisation.name))).scalars())
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -80,12 +81,12 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
         return _render(request, "home_admin.html", user)
     visible = service.visible_to(user.organisation_code)
     drafts = db.execute(
-        select(Interview).where(visible, Interview.status.in_(("draft", "returned")))  # type: ignore[attr-defined]
-        .order_by(desc(Interview.updated_at)).limit(50)  # type: ignore[arg-type]
+        select(Interview).where(visible, col(Interview.status).in_(("draft", "returned")))
+        .order_by(desc(col(Interview.updated_at))).limit(50)
     ).scalars().all()
     recent = db.execute(
-        select(Interview).where(visible, Interview.status.in_(("submitted", "approved")))  # type: ignore[attr-defined]
-        .order_by(desc(Interview.updated_at)).limit(20)  # type: ignore[arg-type]
+        select(Interview).where(visible, col(Interview.status).in_(("submitted", "approved")))
+        .order_by(desc(col(Interview.updated_at))).limit(20)
     ).scalars().all()
     queue = oversight_queue(db, user.organisation_code) if user.role == "manager" else []
     return _render(request, "home.html", user, drafts=drafts, recent=recent, queue=queue)
@@ -145,7 +146,8 @@ def _check_page(request: Request, user: Principal, interview: Interview,
                    f"{forms.section_for(e.pointer).slug}"} for e in errors]
     return _render(request, "interviews/check.html", user, status=status, interview=interview,
                    doc=interview.document,
-                   blocks=summarise(interview.document, f"/interviews/{interview.id}"), unmet=unmet, titles=titles,
+                   blocks=summarise(interview.document, f"/interviews/{interview.id}"),
+                   unmet=unmet, titles=titles,
                    missing_by_section=missing_by_section, error_list=error_list,
                    can_submit=not missing and interview.status in ("draft", "returned"))
 

@@ -242,14 +242,16 @@ class InterviewDocument(_Shape):
 
 
 def _inline(node: Any, defs: Mapping[str, Any]) -> Any:
-    """The schema with every `#/$defs/...` reference replaced by its definition."""
+    """The schema with every `#/$defs/...` reference replaced by its definition, and without
+    pydantic's `default: null` (absent is absent) and generated titles."""
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
             merged = {**_inline(defs[ref.removeprefix("#/$defs/")], defs),
                       **{k: _inline(v, defs) for k, v in node.items() if k != "$ref"}}
             return merged
-        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+        return {k: _inline(v, defs) for k, v in node.items()
+                if k not in ("$defs", "default", "title") or isinstance(v, dict)}
     if isinstance(node, list):
         return [_inline(v, defs) for v in node]
     return node
@@ -279,7 +281,7 @@ def _as_stored(node: Any) -> Any:
 def _document_schema() -> dict[str, Any]:
     raw = InterviewDocument.model_json_schema(by_alias=True)
     inlined: dict[str, Any] = _inline(raw, raw.get("$defs", {}))
-    return inlined
+    return {"title": "InterviewDocument", **inlined}
 
 
 def document_schema() -> dict[str, Any]:

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.accounts.models import Organisation
 from app.audit import service as audit
@@ -50,15 +51,15 @@ class Actor:
 def visible_to(organisation_code: str) -> ColumnElement[bool]:
     """The visibility rule: the recording organisation and the child's responsible authority."""
     return or_(
-        Interview.recorded_by_org == organisation_code,  # type: ignore[arg-type]
-        Interview.responsible_authority == organisation_code,  # type: ignore[arg-type]
+        col(Interview.recorded_by_org) == organisation_code,
+        col(Interview.responsible_authority) == organisation_code,
     )
 
 
 def get_visible(session: Session, interview_id: UUID, organisation_code: str, *,
                 for_update: bool = False) -> Interview:
     """The record, or NotFound when it does not exist or this organisation may not see it."""
-    query = select(Interview).where(Interview.id == interview_id,  # type: ignore[arg-type]
+    query = select(Interview).where(col(Interview.id) == interview_id,
                                     visible_to(organisation_code))
     if for_update and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
@@ -69,7 +70,7 @@ def get_visible(session: Session, interview_id: UUID, organisation_code: str, *,
 
 
 def _organisation_exists(session: Session) -> Any:
-    codes = set(session.execute(select(Organisation.code)).scalars())
+    codes = set(session.execute(select(col(Organisation.code))).scalars())
     return codes.__contains__
 
 
@@ -87,20 +88,21 @@ def _other_episodes(session: Session, raw: Any, interview_id: UUID | None
     if not isinstance(authority, str) or not isinstance(local_id, str):
         return []
     query = (
-        select(Episode.type, Episode.started_at, Episode.returned_at, Interview.submitted_at)
-        .join(Child, Child.id == Episode.child_id)  # type: ignore[arg-type]
-        .join(Interview, Interview.id == Episode.interview_id)  # type: ignore[arg-type]
-        .where(Child.responsible_authority == authority.strip(),  # type: ignore[arg-type]
-               Child.local_id == local_id.strip(),  # type: ignore[arg-type]
-               Interview.status != "draft")  # type: ignore[arg-type]
+        select(col(Episode.type), col(Episode.started_at), col(Episode.returned_at),
+               col(Interview.submitted_at))
+        .join(Child, col(Child.id) == col(Episode.child_id))
+        .join(Interview, col(Interview.id) == col(Episode.interview_id))
+        .where(col(Child.responsible_authority) == authority.strip(),
+               col(Child.local_id) == local_id.strip(),
+               col(Interview.status) != "draft")
     )
     if interview_id is not None:
-        query = query.where(Episode.interview_id != interview_id)  # type: ignore[arg-type]
+        query = query.where(col(Episode.interview_id) != interview_id)
     rows = session.execute(query).all()
     seen: set[datetime] = set()
     result: list[tuple[d.Episode, str]] = []
     for kind, started, returned, submitted in rows:
-        if started in seen:
+        if started is None or started in seen:
             continue
         seen.add(started)
         label = "an episode in another record"
@@ -166,8 +168,8 @@ def _sync_rows(session: Session, interview: Interview, doc: d.InterviewDocument)
     authority, local_id = doc.child.responsible_authority, doc.child.local_id
     if authority and local_id:
         child = session.execute(
-            select(Child).where(Child.responsible_authority == authority,  # type: ignore[arg-type]
-                                Child.local_id == local_id)  # type: ignore[arg-type]
+            select(Child).where(col(Child.responsible_authority) == authority,
+                                col(Child.local_id) == local_id)
         ).scalar_one_or_none()
         if child is None:
             child = Child(responsible_authority=authority, local_id=local_id)
@@ -177,8 +179,8 @@ def _sync_rows(session: Session, interview: Interview, doc: d.InterviewDocument)
             except IntegrityError:  # made at the same moment by another request
                 child = session.execute(
                     select(Child).where(
-                        Child.responsible_authority == authority,  # type: ignore[arg-type]
-                        Child.local_id == local_id)  # type: ignore[arg-type]
+                        col(Child.responsible_authority) == authority,
+                        col(Child.local_id) == local_id)
                 ).scalar_one()
         if doc.child.date_of_birth:
             child.date_of_birth = doc.child.date_of_birth
@@ -186,7 +188,7 @@ def _sync_rows(session: Session, interview: Interview, doc: d.InterviewDocument)
         child_id = child.id
     interview.child_id = child_id
     interview.responsible_authority = authority
-    session.execute(delete(Episode).where(Episode.interview_id == interview.id))  # type: ignore[arg-type]
+    session.execute(delete(Episode).where(col(Episode.interview_id) == interview.id))
     for position, episode in enumerate(doc.episodes):
         session.add(Episode(interview_id=interview.id, child_id=child_id, position=position,
                             type=episode.type, started_at=episode.started_at,
@@ -304,9 +306,9 @@ def submit(session: Session, interview: Interview, actor: Actor) -> list[FieldEr
 
 def _latest_version_document(session: Session, interview_id: UUID) -> dict[str, Any] | None:
     return session.execute(
-        select(InterviewVersion.document)
-        .where(InterviewVersion.interview_id == interview_id)  # type: ignore[arg-type]
-        .order_by(InterviewVersion.version.desc())  # type: ignore[attr-defined]
+        select(col(InterviewVersion.document))
+        .where(col(InterviewVersion.interview_id) == interview_id)
+        .order_by(col(InterviewVersion.version).desc())
         .limit(1)
     ).scalar_one_or_none()
 
@@ -374,9 +376,9 @@ def create_from_api(session: Session, actor: Actor, raw: Any) -> tuple[Interview
             return interview, True
     assert existing is not None  # noqa: S101 - found above or made concurrently
     first_version = session.execute(
-        select(InterviewVersion.document).where(
-            InterviewVersion.interview_id == existing.id,  # type: ignore[arg-type]
-            InterviewVersion.version == 1)  # type: ignore[arg-type]
+        select(col(InterviewVersion.document)).where(
+            col(InterviewVersion.interview_id) == existing.id,
+            col(InterviewVersion.version) == 1)
     ).scalar_one_or_none()
     same = existing.recorded_by_org == actor.organisation_code and (
         document_hash(document) in (existing.document_hash,
@@ -424,8 +426,8 @@ def etag(interview: Interview) -> str:
 def versions(session: Session, interview: Interview) -> Sequence[InterviewVersion]:
     return session.execute(
         select(InterviewVersion)
-        .where(InterviewVersion.interview_id == interview.id)  # type: ignore[arg-type]
-        .order_by(InterviewVersion.version)  # type: ignore[arg-type]
+        .where(col(InterviewVersion.interview_id) == interview.id)
+        .order_by(col(InterviewVersion.version))
     ).scalars().all()
 
 

@@ -78,9 +78,9 @@ class _Ctx:
     def error(self, pointer: str, code: str, message: str) -> None:
         self.errors.append(FieldError(pointer, code, message))
 
-    def missing(self, pointer: str, message: str) -> None:
+    def missing(self, pointer: str, message: str, code: str = "required") -> None:
         if self.complete:
-            self.error(pointer, "required", message)
+            self.error(pointer, code, message)
 
 
 def _escape(key: str) -> str:
@@ -379,7 +379,7 @@ def _check_overlaps(ctx: _Ctx, episodes: Sequence[Episode],
     open_ones = [x for x in everyone if x[0].returned_at is None]
     reported: set[int] = set()
     if len(open_ones) > 1:
-        for episode, _label, index in open_ones:
+        for _episode, _label, index in open_ones:
             if index is not None and index not in reported:
                 rivals = "; ".join(_describe(e, lbl) for e, lbl, j in open_ones if j != index)
                 ctx.error(f"/episodes/{index}/returned_at", "several_open_episodes",
@@ -466,9 +466,11 @@ def _interview(ctx: _Ctx, raw: Any, outcome: str | None) -> InterviewContent | N
     push_other = _text(ctx, obj, "push_factors_other", p, "The other push factor")
     pull_other = _text(ctx, obj, "pull_factors_other", p, "The other pull factor")
     if "other" in push and not push_other:
-        ctx.missing(f"{p}/push_factors_other", "Describe the other push factor")
+        ctx.missing(f"{p}/push_factors_other", "Describe the other push factor",
+                    "other_text_required")
     if "other" in pull and not pull_other:
-        ctx.missing(f"{p}/pull_factors_other", "Describe the other pull factor")
+        ctx.missing(f"{p}/pull_factors_other", "Describe the other pull factor",
+                    "other_text_required")
     score = obj.get("seraf_score")
     if score is not None and (isinstance(score, bool) or not isinstance(score, int)):
         ctx.error(f"{p}/seraf_score", "invalid_type", "SERAF score must be a whole number")
@@ -528,7 +530,8 @@ def _actions(ctx: _Ctx, raw: Any) -> tuple[Action, ...]:
                      required=True)
         notes = _text(ctx, obj, "notes", p, f"Action {i + 1}: notes")
         if kind == "other" and not notes:
-            ctx.missing(f"{p}/notes", f"Action {i + 1}: describe the other action in the notes")
+            ctx.missing(f"{p}/notes", f"Action {i + 1}: describe the other action in the notes",
+                        "other_text_required")
         result.append(Action(
             type=kind,
             at=_timestamp(ctx, obj, "at", p, f"Action {i + 1}: when", required=True),
@@ -622,7 +625,7 @@ def validate_document(
     before = len(ctx.errors)
     episodes = tuple(_episode(ctx, item, i) for i, item in enumerate(raw_episodes))
     if not episodes:
-        ctx.missing("/episodes", "Add at least one missing or away episode")
+        ctx.missing("/episodes", "Add at least one missing or away episode", "empty_list")
     # Overlaps are judged only on episodes whose own times are sound: a return already refused
     # as "before the start" would otherwise also look like a second open episode.
     if not any(e.pointer.startswith("/episodes/") and e.pointer.endswith("_at")

@@ -62,4 +62,5 @@ def test_a_hash_with_old_parameters_is_upgraded_at_sign_in(db: Session) -> None:
 
     service.authenticate(db, user.email, PASSWORD, None)
 
-    assert not PasswordHasher().check_needs_rehash(user.password_hash)
+    assert not service._hasher.check_needs_rehash(user.password_hash)
+    assert "m=19456,t=2,p=1" in user.password_hash

@@ -47,7 +47,7 @@ def test_pages_send_a_visitor_without_a_session_to_sign_in(client: TestClient) -
     response = client.get("/probe/whoami")
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=/probe/whoami"
+    assert response.headers["location"] == "/login?next=%2Fprobe%2Fwhoami"
 
 
 def test_a_tampered_cookie_signs_nobody_in(client: TestClient, db: Session) -> None:

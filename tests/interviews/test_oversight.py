@@ -1,0 +1,120 @@
+"""Managers oversee: the queue on `/`, approval, and returning a record with a comment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.interviews import service
+from app.interviews.models import Interview
+from tests.builders import make_document, make_org, make_person, sign_in
+from tests.interviews.helpers import post
+
+PARTNER = service.Actor(label="key:test", organisation_code="803")
+
+
+def recent(hours_ago: float) -> str:
+    return (datetime.now(UTC) - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cse_case(db: Session, **overrides: object) -> Interview:
+    """A record submitted now about a return yesterday, with a sexual exploitation indicator."""
+    make_org(db, "803", "Test Council A")
+    make_org(db, "801", "Test Council B")
+    doc = make_document(**{
+        "episodes__0__started_at": recent(40), "episodes__0__returned_at": recent(30),
+        "offer__offered_at": recent(20), "interview__conducted_at": recent(10),
+        "interview__risk_indicators": ["sexual_exploitation"],
+        "actions": [{"type": "seraf_assessment", "at": recent(5)}],
+        "sharing": [{"with": w, "at": recent(4)}
+                    for w in ("social_worker", "iro", "responsible_authority")],
+        **overrides})
+    interview, created = service.create_from_api(db, PARTNER, doc)
+    assert created
+    return interview
+
+
+def finding(interview: Interview, code: str) -> dict[str, object]:
+    return next(f for f in service.current_findings(interview) if f["code"] == code)
+
+
+def test_a_cse_case_waits_in_the_managers_queue_until_approved(
+        client: TestClient, db: Session) -> None:
+    interview = cse_case(db)
+    assert finding(interview, "manager-oversight")["result"] == "pending"
+    csrf = sign_in(client, make_person(db, "manager", org="803"))
+    home = client.get("/")
+    assert "Oversight queue" in home.text
+    assert f"/interviews/{interview.id}" in home.text
+    assert "CSE: sign-off needed" in home.text
+
+    approved = post(client, f"/interviews/{interview.id}/approve", csrf)
+    assert approved.status_code == 303
+    db.expire_all()
+    stored = db.get(Interview, interview.id)
+    assert stored is not None and stored.status == "approved"
+    assert finding(stored, "manager-oversight")["result"] == "met"
+    assert "Nothing needs your oversight." in client.get("/").text
+
+
+def test_a_manager_returns_a_record_with_a_comment_and_resubmitting_makes_a_new_version(
+        client: TestClient, db: Session) -> None:
+    interview = cse_case(db)
+    manager_csrf = sign_in(client, make_person(db, "manager", org="803"))
+    empty = post(client, f"/interviews/{interview.id}/return", manager_csrf, comment="  ")
+    assert empty.status_code == 422
+    assert "Enter a comment" in empty.text
+    returned = post(client, f"/interviews/{interview.id}/return", manager_csrf,
+                    comment="Please record who the child was with.")
+    assert returned.status_code == 303
+    record = client.get(f"/interviews/{interview.id}").text
+    assert "Please record who the child was with." in record
+    post(client, "/logout", manager_csrf)
+
+    csrf = sign_in(client, make_person(db, "interviewer", org="803"))
+    assert "Please record who the child was with." in client.get("/").text
+    saved = post(client, f"/interviews/{interview.id}/voice", csrf,
+                 **{"interview-child_account": "Added after the manager's comment."})
+    assert saved.status_code == 303
+    assert post(client, f"/interviews/{interview.id}/submit", csrf).status_code == 303
+    db.expire_all()
+    stored = db.get(Interview, interview.id)
+    assert stored is not None
+    assert (stored.status, stored.version) == ("submitted", 2)
+    assert [v.version for v in service.versions(db, stored)] == [1, 2]
+
+
+def test_only_managers_may_approve(client: TestClient, db: Session) -> None:
+    interview = cse_case(db)
+    csrf = sign_in(client, make_person(db, "interviewer", org="803"))
+    assert post(client, f"/interviews/{interview.id}/approve", csrf).status_code == 403
+    db.expire_all()
+    stored = db.get(Interview, UUID(str(interview.id)))
+    assert stored is not None and stored.status == "submitted"
+
+
+def test_a_pending_finding_past_its_deadline_is_never_shown_as_pending(db: Session) -> None:
+    interview = cse_case(db)
+    pending = finding(interview, "manager-oversight")
+    assert pending["result"] == "pending" and pending["due_at"]
+    later = datetime.now(UTC) + timedelta(days=30)
+    shown = next(f for f in service.current_findings(interview, later)
+                 if f["code"] == "manager-oversight")
+    assert shown["result"] == "not_met"
+    # and `rhi standards evaluate` stores the same judgement
+    assert service.evaluate_due_findings(db, later) >= 1
+    stored = next(f for f in interview.findings if f["code"] == "manager-oversight")
+    assert stored["result"] == "not_met"
+
+
+def test_the_record_page_lists_every_finding_with_detail_and_deadline(
+        client: TestClient, db: Session) -> None:
+    interview = cse_case(db)
+    sign_in(client, make_person(db, "manager", org="803"))
+    page = client.get(f"/interviews/{interview.id}").text
+    for f in interview.findings:
+        assert str(f["detail"]).replace("'", "&#39;") in page
+    assert "Due " in page

@@ -1,0 +1,141 @@
+"""evaluate, the standard set and how findings travel."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.standards import CURRENT, Finding, RecordFacts, Result, describe, evaluate
+from app.standards.checks import CHECKS
+from app.standards.params import STANDARDS
+
+from .builders import RETURNED_AT, make_document, make_facts
+
+CODES = [
+    "offer-within-72h", "interview-within-72h", "independent-interviewer", "attempts-recorded",
+    "core-content", "child-voice", "sharing-explained", "harm-followed-up", "cse-risk-assessed",
+    "report-within-3wd", "report-shared", "manager-oversight", "repeat-missing-reviewed",
+]
+AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def test_evaluate_returns_the_thirteen_standards_in_the_spec_order():
+    findings = evaluate(make_facts(), as_of=AS_OF)
+    assert [f.code for f in findings] == CODES
+    assert {f.set_version for f in findings} == {"2026.1"}
+
+
+def test_the_default_record_meets_every_standard_that_applies_to_it():
+    results = {f.code: f.result for f in evaluate(make_facts(), as_of=AS_OF)}
+    assert {code for code, result in results.items() if result == "met"} == {
+        "offer-within-72h", "interview-within-72h", "independent-interviewer", "core-content",
+        "child-voice", "sharing-explained", "report-within-3wd", "report-shared",
+    }
+    assert set(results.values()) == {"met", "not_applicable"}
+
+
+def test_the_registry_and_the_published_metadata_agree():
+    assert [code for code, _ in CHECKS] == [info.code for info in STANDARDS] == CODES
+
+
+def test_evaluate_is_pure():
+    facts = make_facts()
+    assert evaluate(facts, as_of=AS_OF) == evaluate(facts, as_of=AS_OF)
+
+
+def test_as_of_must_be_aware():
+    with pytest.raises(ValueError, match="aware"):
+        evaluate(make_facts(), as_of=datetime(2026, 6, 1))
+
+
+def test_findings_record_the_version_and_parameters_they_were_made_under():
+    stricter = dataclasses.replace(CURRENT, version="2027.1", offer_hours=48)
+    facts = make_facts(make_document(offered_at=RETURNED_AT + timedelta(hours=60)))
+    old, new = (next(f for f in evaluate(facts, params, as_of=AS_OF)
+                     if f.code == "offer-within-72h") for params in (CURRENT, stricter))
+    assert (old.result, old.set_version, old.due_at) == (
+        "met", "2026.1", RETURNED_AT + timedelta(hours=72))
+    assert (new.result, new.set_version, new.due_at) == (
+        "not_met", "2027.1", RETURNED_AT + timedelta(hours=48))
+    assert "the standard is within 48 hours of return" in new.detail
+
+
+def test_a_finding_serialises_with_utc_z_timestamps():
+    finding = Finding("report-within-3wd", "2026.1", Result.PENDING,
+                      datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), None,
+                      "Not submitted yet.")
+    assert finding.to_json() == {
+        "code": "report-within-3wd",
+        "set_version": "2026.1",
+        "result": "pending",
+        "due_at": "2026-12-31T23:59:59.999999Z",
+        "evidence_at": None,
+        "detail": "Not submitted yet.",
+    }
+
+
+def test_every_finding_of_a_record_serialises_to_json():
+    for finding in evaluate(make_facts(), as_of=AS_OF):
+        data = json.loads(json.dumps(finding.to_json()))
+        assert data["result"] in {"met", "not_met", "not_applicable", "pending"}
+        for key in ("due_at", "evidence_at"):
+            assert data[key] is None or data[key].endswith("Z")
+
+
+def test_summer_timestamps_are_converted_to_utc_in_json():
+    facts = make_facts(make_document(conducted_at=datetime(2026, 6, 3, 10, tzinfo=UTC)),
+                       submitted_at=None)
+    report = next(f for f in evaluate(facts, as_of=datetime(2026, 6, 4, tzinfo=UTC))
+                  if f.code == "report-within-3wd")
+    assert report.to_json()["due_at"] == "2026-06-08T22:59:59.999999Z"
+
+
+def test_findings_and_facts_are_immutable():
+    finding = evaluate(make_facts(), as_of=AS_OF)[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.result = Result.NOT_MET  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        make_facts().status = "approved"  # type: ignore[misc]
+
+
+def test_record_facts_default_to_a_fresh_draft():
+    facts = RecordFacts(make_document())
+    assert (facts.status, facts.submitted_at, facts.approved_at, facts.other_episodes) == (
+        "draft", None, None, ())
+
+
+class TestDescribe:
+    described = describe(CURRENT)
+
+    def test_it_publishes_the_version_and_thirteen_standards(self):
+        assert self.described["version"] == "2026.1"
+        assert [s["code"] for s in self.described["standards"]] == CODES
+        assert all(s["title"] for s in self.described["standards"])
+
+    def test_it_gives_each_standard_the_values_of_its_parameters(self):
+        by_code = {s["code"]: s["parameters"] for s in self.described["standards"]}
+        assert by_code["offer-within-72h"] == {"offer_hours": 72}
+        assert by_code["report-within-3wd"] == {"report_working_days": 3}
+        assert by_code["attempts-recorded"] == {"not_achieved_attempts": 2}
+        assert by_code["report-shared"] == {
+            "sharing_working_days": 5,
+            "social_worker_statuses": ["care_leaver", "child_in_need", "child_protection_plan",
+                                       "looked_after"],
+            "iro_statuses": ["looked_after"],
+        }
+        assert by_code["manager-oversight"] == {
+            "oversight_working_days": 5, "oversight_seraf_category": 2}
+        assert by_code["repeat-missing-reviewed"] == {
+            "repeat_episodes": 3, "repeat_window_days": 30, "strategy_meeting_working_days": 5}
+        assert by_code["core-content"] == {}
+
+    def test_every_parameter_of_the_set_is_published_by_some_standard(self):
+        published = {name for s in self.described["standards"] for name in s["parameters"]}
+        fields = {f.name for f in dataclasses.fields(CURRENT)} - {"version"}
+        assert published == fields
+
+    def test_it_is_json(self):
+        assert json.loads(json.dumps(self.described)) == self.described
