@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import importlib
 import secrets
 import sys
 from collections.abc import Callable, Sequence
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.accounts import api_keys_cli
 from app.accounts import service as accounts
 from app.accounts.models import ROLES
 from app.core.db import get_engine, upgrade_database
@@ -135,29 +135,16 @@ def _demo_seed(args: argparse.Namespace) -> None:
 
 
 def _seed_interviews(session: Session, count: int) -> int | None:
-    try:
-        demo = importlib.import_module("app.interviews.demo")
-    except ModuleNotFoundError as missing:
-        if missing.name != "app.interviews.demo":
-            raise
-        _say("Interviews: not available yet; seeded organisations and users only")
-        return None
-    seed: Callable[..., int] = demo.seed_interviews
-    return seed(session, count, progress=sys.stderr.isatty())
+    from app.interviews.demo import seed_interviews
+
+    return seed_interviews(session, count, progress=sys.stderr.isatty())
 
 
 def _standards_evaluate(_args: argparse.Namespace) -> None:
-    try:
-        interviews = importlib.import_module("app.interviews.service")
-    except ModuleNotFoundError as missing:
-        if missing.name != "app.interviews.service":
-            raise
-        raise NotAvailable("standards evaluate is not available yet") from None
-    evaluate: Callable[[Session], int] | None = getattr(interviews, "evaluate_due_findings", None)
-    if evaluate is None:
-        raise NotAvailable("standards evaluate is not available yet")
+    from app.interviews.service import evaluate_due_findings
+
     with Session(get_engine()) as session:
-        changed = evaluate(session)
+        changed = evaluate_due_findings(session)
         session.commit()
     _say(f"Findings refreshed: {changed}")
 
@@ -224,9 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_create.add_argument("--role", required=True, choices=ROLES)
     user_create.set_defaults(run=_users_create)
 
-    api_keys = commands.add_parser("api-keys", help="API keys (not available yet)")
-    api_keys.add_argument("rest", nargs=argparse.REMAINDER)
-    api_keys.set_defaults(run=_not_available("api-keys"))
+    api_keys_cli.add_commands(commands)
 
     demo = commands.add_parser("demo", help="synthetic demo data").add_subparsers(
         dest="action", required=True, metavar="ACTION", parser_class=_Parser)

@@ -75,8 +75,7 @@ cat >"$WORK/schemathesis.toml" <<'TOML'
 expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422", "428"]
 
 [[operations]]
-include-path = "/api/v1/interviews"
-include-method = "GET"
+include-operation-id = "listInterviews"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "422"]
 TOML
 

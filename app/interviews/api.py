@@ -171,7 +171,8 @@ _RECORD_DESCRIPTION: Final = "The stored record"
 
 
 @router.post(
-    "/interviews", status_code=201, response_model=schemas.InterviewRecord,
+    "/interviews", operation_id="createInterview", status_code=201,
+    response_model=schemas.InterviewRecord,
     summary="Submit an interview",
     description=(
         "Creates a submitted record from a complete interview document. The client makes the "
@@ -195,7 +196,8 @@ def create_interview(caller: Submitter, session: SessionDep, body: JsonBody) -> 
 
 
 @router.get(
-    "/interviews/{interview_id}", response_model=schemas.InterviewRecord,
+    "/interviews/{interview_id}", operation_id="readInterview",
+    response_model=schemas.InterviewRecord,
     summary="Read an interview record",
     description="A record visible to your organisation: one it recorded, or one of a child it "
                 "is responsible for. Any other id answers 404. A non-UUID id answers 422.",
@@ -210,7 +212,8 @@ def read_interview(interview_id: UUID, caller: Submitter, session: SessionDep) -
 
 
 @router.put(
-    "/interviews/{interview_id}", response_model=schemas.InterviewRecord,
+    "/interviews/{interview_id}", operation_id="replaceInterview",
+    response_model=schemas.InterviewRecord,
     summary="Change an interview record",
     description="Replaces the document as a new version. Send `If-Match` with the `ETag` you "
                 "read: a stale tag answers 412, none answers 428. The body's `id` may be left "
@@ -228,7 +231,8 @@ def replace_interview(interview_id: UUID, caller: Submitter, session: SessionDep
 
 
 @router.get(
-    "/interviews/{interview_id}/versions", response_model=schemas.VersionList,
+    "/interviews/{interview_id}/versions", operation_id="listInterviewVersions",
+    response_model=schemas.VersionList,
     summary="List a record's versions",
     description="Every submitted version, oldest first, with who made it and what changed.",
     response_description="The versions",
@@ -244,7 +248,7 @@ def list_versions(interview_id: UUID, caller: Submitter, session: SessionDep) ->
 
 
 @router.get(
-    "/interviews", response_model=schemas.InterviewPage,
+    "/interviews", operation_id="listInterviews", response_model=schemas.InterviewPage,
     summary="List your organisation's records",
     description="Records visible to your organisation in every status, ordered by `updated_at` "
                 "then `id`. Follow `next` until it is null; a record changed while you page "
