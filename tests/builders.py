@@ -7,6 +7,7 @@ import re
 from typing import Any
 from uuid import uuid4
 
+import pyotp
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,34 @@ def sign_in(client: TestClient, user: User) -> str:
     answer = client.post("/login", data={"email": user.email, "password": PASSWORD,
                                          "csrf_token": token.group(1)}, follow_redirects=False)
     assert answer.status_code == 303, answer.text
+    location = answer.headers["location"]
+    if location.startswith("/login/two-factor"):
+        pass_second_factor(client, user.email, location)
     return csrf_of(client.get("/").text)
+
+
+_SECRETS: dict[str, str] = {}  # email -> TOTP secret, as the person's authenticator app holds it
+
+
+def pass_second_factor(client: TestClient, email: str, location: str) -> list[str]:
+    """Enrol (first time) or enter a TOTP code as an authenticator app would; returns any
+    recovery codes shown."""
+    page = client.get(location)
+    assert page.status_code == 200, page.text
+    enrolling = re.search(r'data-secret="([A-Z2-7]+)"', page.text)
+    if enrolling:
+        _SECRETS[email] = enrolling.group(1)
+    secret = _SECRETS.get(email)
+    assert secret, "an enrolled user has a TOTP secret"
+    data = {"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_of(page.text),
+            "next": "/"}
+    if enrolling:
+        token = re.search(r'name="enrol_token" value="([^"]+)"', page.text)
+        assert token
+        data["enrol_token"] = token.group(1)
+    answer = client.post("/login/two-factor", data=data, follow_redirects=False)
+    assert answer.status_code in (200, 303), answer.text
+    return re.findall(r"<li><code>([0-9a-f-]+)</code></li>", answer.text)
 
 
 def csrf_of(html: str) -> str:

@@ -187,8 +187,3 @@ def test_demo_seed_is_refused_in_prod(capsys: pytest.CaptureFixture[str],
     assert "prod" in _one_line_error(capsys.readouterr().err)
 
 
-@pytest.mark.parametrize("argv", [["api-keys", "list"], ["retention", "purge", "--dry-run"]])
-def test_commands_of_later_versions_say_they_are_not_available(
-        argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(argv) == 2
-    assert "not available yet" in _one_line_error(capsys.readouterr().err)

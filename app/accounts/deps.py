@@ -16,8 +16,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.accounts import service
 from app.accounts.models import ROLES
+from app.accounts.second_factor import needs_second_factor
 from app.core.db import SessionDep
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, SecondFactorRequired, Unauthorized
 from app.core.settings import get_settings
 
 SESSION_COOKIE = "rhi_session"
@@ -40,6 +41,7 @@ class Principal:
     organisation_code: str
     session_id: str
     csrf_token: str
+    second_factor_pending: bool = False
 
 
 # --- the session cookie ----------------------------------------------------------------------
@@ -102,6 +104,8 @@ def _load_principal(request: Request, session: SessionDep) -> Principal | None:
         user_id=user.id, name=user.name, email=user.email, role=user.role,
         organisation_id=organisation.id, organisation_code=organisation.code,
         session_id=active.record.id, csrf_token=active.record.csrf_token,
+        second_factor_pending=(needs_second_factor(user.role)
+                               and not active.record.second_factor_done),
     )
 
 
@@ -157,6 +161,8 @@ async def current_user(principal: OptionalUser) -> Principal:
     """The signed-in person; without a live session, 401 (pages redirect to /login)."""
     if principal is None:
         raise Unauthorized("Sign in to continue")
+    if principal.second_factor_pending:
+        raise SecondFactorRequired()
     return principal
 
 

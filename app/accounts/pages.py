@@ -5,11 +5,12 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.accounts import service
+from app.accounts import second_factor, service
 from app.accounts.deps import (
     CSRF_EXPIRED,
     OptionalUser,
@@ -21,6 +22,7 @@ from app.accounts.deps import (
     sign,
     unsign,
 )
+from app.accounts.models import User, UserSession
 from app.core.db import SessionDep
 from app.core.settings import get_settings
 from app.core.templating import templates
@@ -116,6 +118,8 @@ def login(
     if previous is not None:
         service.end_session(session, previous, client_address(request))
     session_id, _ = service.start_session(session, user)
+    if second_factor.needs_second_factor(user.role):
+        next_path = f"/login/two-factor?next={quote(next_path, safe='')}"
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(response, session_id)
     return response
@@ -132,3 +136,87 @@ def logout(request: Request, session: SessionDep, user: OptionalUser) -> Respons
     # A shared tablet keeps nothing of the last person's work.
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
+
+
+# --- the second factor -----------------------------------------------------------------------
+
+ENROL_SALT = "totp-enrol"
+ENROL_MAX_AGE = 30 * 60
+CODE_MISSING = "Enter the 6-digit code from your authenticator app, or a recovery code"
+CODE_WRONG = "The code is not right: enter the 6-digit code your authenticator app shows now"
+
+
+def _two_factor_page(request: Request, user: User, next_path: str, *, status_code: int = 200,
+                     error: str | None = None, enrol_token: str | None = None) -> Response:
+    secret = None
+    if user.totp_secret is None:
+        secret = unsign(enrol_token, salt=ENROL_SALT, max_age_seconds=ENROL_MAX_AGE) \
+            if enrol_token else None
+        secret = secret or second_factor.new_secret()
+        enrol_token = sign(secret, salt=ENROL_SALT)
+    context = page_context(
+        request, next=next_path, error=error, enrolling=secret is not None,
+        secret_groups=[secret[i:i + 4] for i in range(0, len(secret), 4)] if secret else [],
+        secret=secret, enrol_token=enrol_token,
+        otpauth=second_factor.provisioning_uri(secret, user.email) if secret else None,
+    )
+    return templates.TemplateResponse(request, "accounts/two_factor.html", context,
+                                      status_code=status_code)
+
+
+def _pending(session: SessionDep, user: OptionalUser) -> tuple[User, UserSession] | None:
+    if user is None:
+        return None
+    row = session.get(User, user.user_id)
+    record = session.get(UserSession, user.session_id)
+    return (row, record) if row is not None and record is not None else None
+
+
+@router.get("/login/two-factor")
+def two_factor_form(request: Request, session: SessionDep, user: OptionalUser,
+                    next_path: Annotated[str, Query(alias="next")] = "/") -> Response:
+    found = _pending(session, user)
+    if user is None or found is None:
+        return RedirectResponse("/login", status_code=303)
+    if not user.second_factor_pending:
+        return RedirectResponse(safe_next(next_path), status_code=303)
+    return _two_factor_page(request, found[0], safe_next(next_path))
+
+
+@router.post("/login/two-factor")
+def two_factor(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    code: Annotated[str, Form(max_length=100)] = "",
+    enrol_token: Annotated[str, Form(max_length=500)] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=2000)] = "/",
+) -> Response:
+    next_path = safe_next(next_path)
+    found = _pending(session, user)
+    if user is None or found is None:
+        return RedirectResponse("/login", status_code=303)
+    row, record = found
+    if not user.second_factor_pending:
+        return RedirectResponse(next_path, status_code=303)
+    if not code.strip():
+        return _two_factor_page(request, row, next_path, status_code=422, error=CODE_MISSING,
+                                enrol_token=enrol_token or None)
+    address = client_address(request)
+    if row.totp_secret is None:
+        secret = unsign(enrol_token, salt=ENROL_SALT, max_age_seconds=ENROL_MAX_AGE)
+        codes = second_factor.enrol(session, row, record, secret, code, address) \
+            if secret else None
+        if codes is not None:
+            context = page_context(request, recovery_codes=codes, next=next_path)
+            return templates.TemplateResponse(request, "accounts/recovery_codes.html", context)
+    elif second_factor.verify(session, row, record, code, address):
+        return RedirectResponse(next_path, status_code=303)
+    if second_factor.too_many_failures(row):
+        service.end_session(session, record.id, address)
+        response = _login_page(request, status_code=422, next_path=next_path,
+                               errors={"email": service.SignInFailed().detail})
+        delete_session_cookie(response)
+        return response
+    return _two_factor_page(request, row, next_path, status_code=422, error=CODE_WRONG,
+                            enrol_token=enrol_token or None)

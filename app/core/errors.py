@@ -43,6 +43,12 @@ class Unauthorized(DomainError):
     status = 401
     type = "/problems/unauthorized"
     title = "A valid API key or sign-in is needed"
+    sign_in_path = "/login"
+
+
+class SecondFactorRequired(Unauthorized):
+    title = "Enter the code from your authenticator app to continue"
+    sign_in_path = "/login/two-factor"
 
 
 class Forbidden(DomainError):

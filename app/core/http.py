@@ -146,7 +146,8 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
         from fastapi.responses import RedirectResponse
 
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        login = f"/login?next={quote(target, safe='')}"
+        path = getattr(exc, "sign_in_path", "/login")
+        login = f"{path}?next={quote(target, safe='')}"
         if is_htmx(request):  # htmx would swap the login page into the status line
             return Response(status_code=401, headers={"HX-Redirect": login})
         return RedirectResponse(login, status_code=303)

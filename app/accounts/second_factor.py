@@ -1,0 +1,103 @@
+"""The second factor: TOTP (RFC 6238) with single-use recovery codes (ASVS 6.3.2).
+
+Everyone whose role shows identifying data enrols at their first sign-in. Recovery codes are
+shown once and stored only as hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import pyotp
+from sqlalchemy.orm import Session
+
+from app.accounts.models import IDENTIFYING_ROLES, User, UserSession
+from app.audit import service as audit
+
+ISSUER = "Return Interview Service"
+RECOVERY_CODES = 10
+MAX_FAILURES = 5
+
+
+def needs_second_factor(role: str) -> bool:
+    return role in IDENTIFYING_ROLES
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(secret: str, email: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").replace(" ", "").lower().encode()).hexdigest()
+
+
+def _code_ok(secret: str, code: str) -> bool:
+    digits = code.replace(" ", "")
+    # One step either side allows for a tablet clock a little out.
+    return len(digits) == 6 and digits.isdigit() and pyotp.TOTP(secret).verify(digits,
+                                                                               valid_window=1)
+
+
+def _fail(session: Session, user: User, address: str | None) -> None:
+    from app.accounts.service import ACCOUNT_LOCK_FOR
+    from app.core.types import utcnow
+
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILURES:
+        user.locked_until = utcnow() + ACCOUNT_LOCK_FOR
+    audit.record(session, actor=f"user:{user.id}", action="second_factor_failed",
+                 target=f"user:{user.id}", address=address)
+    session.flush()
+
+
+def enrol(session: Session, user: User, record: UserSession, secret: str, code: str,
+          address: str | None) -> list[str] | None:
+    """Confirm a new authenticator with a code from it; returns the recovery codes, shown once."""
+    if not _code_ok(secret, code):
+        _fail(session, user, address)
+        return None
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    user.totp_secret = secret
+    user.recovery_codes = [_hash(c) for c in codes]
+    user.failed_logins = 0
+    record.second_factor_done = True
+    audit.record(session, actor=f"user:{user.id}", action="second_factor_enrolled",
+                 target=f"user:{user.id}", address=address)
+    session.flush()
+    return codes
+
+
+def verify(session: Session, user: User, record: UserSession, code: str,
+           address: str | None) -> bool:
+    """Accept a current TOTP code or an unused recovery code (which is then spent)."""
+    ok = False
+    if user.totp_secret and _code_ok(user.totp_secret, code):
+        ok = True
+    else:
+        hashed = _hash(code)
+        remaining = list(user.recovery_codes or [])
+        match = next((h for h in remaining if hmac.compare_digest(h, hashed)), None)
+        if match is not None:
+            remaining.remove(match)
+            user.recovery_codes = remaining
+            ok = True
+            audit.record(session, actor=f"user:{user.id}", action="recovery_code_used",
+                         target=f"user:{user.id}", details={"left": len(remaining)},
+                         address=address)
+    if not ok:
+        _fail(session, user, address)
+        return False
+    user.failed_logins = 0
+    record.second_factor_done = True
+    session.flush()
+    return True
+
+
+def too_many_failures(user: User) -> bool:
+    return user.failed_logins >= MAX_FAILURES
