@@ -53,7 +53,7 @@ def london_date(instant: datetime) -> date:
     return instant.astimezone(LONDON).date()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def working_day_after(start: date, n: int) -> date:
     """The Nth working day after `start` (`start` itself never counts; n = 0 gives `start`)."""
     if n < 0:
@@ -67,14 +67,14 @@ def working_day_after(start: date, n: int) -> date:
     return day
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def end_of_london_day(day: date) -> datetime:
     """23:59:59.999999 Europe/London on `day`, as an aware UTC datetime."""
     # UK clocks change at 01:00 UTC, so the end of a local day is never ambiguous.
     return datetime.combine(day, _END_OF_DAY, tzinfo=LONDON).astimezone(UTC)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _end_of_working_day_after(start: date, n: int) -> datetime:
     return end_of_london_day(working_day_after(start, n))
 

@@ -88,5 +88,6 @@ def evaluate(
     """
     if as_of.tzinfo is None:
         raise ValueError("as_of must be an aware datetime")
-    as_of = as_of.astimezone(UTC)
+    if as_of.tzinfo is not UTC:
+        as_of = as_of.astimezone(UTC)
     return [check(facts, params, as_of) for _, check in CHECKS]

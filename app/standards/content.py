@@ -4,6 +4,7 @@ child said and was told. None has a deadline."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from app.standards.calendar import london_date
 from app.standards.judging import (
@@ -14,6 +15,7 @@ from app.standards.judging import (
     finding,
     outcome_text,
     recorded,
+    timeless,
 )
 from app.standards.model import Finding, RecordFacts
 from app.standards.params import StandardSet
@@ -25,7 +27,7 @@ def independent_interviewer(facts: RecordFacts, params: StandardSet, as_of: date
     them."""
     code, doc = "independent-interviewer", facts.document
     if doc.offer.outcome != "completed":
-        return completed_only(code, params, doc)
+        return completed_only(code, params.version, doc.offer.outcome)
     interview = doc.interview
     independent = interview.interviewer_independent if interview else None
     trained = interview.interviewer_trained if interview else None
@@ -55,8 +57,9 @@ def independent_interviewer(facts: RecordFacts, params: StandardSet, as_of: date
 
 def attempts_recorded(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
     """A declined or unachieved interview records why, what was tried, and what carers know."""
-    code, doc = "attempts-recorded", facts.document
-    offer = doc.offer
+    code, offer = "attempts-recorded", facts.document.offer
+    if offer.outcome != "declined" and offer.outcome != "not_achieved":
+        return _not_declined(code, params.version, offer.outcome)
     carers = recorded(offer.carer_information)
     if offer.outcome == "declined":
         attempts = len(offer.attempts)
@@ -65,7 +68,7 @@ def attempts_recorded(facts: RecordFacts, params: StandardSet, as_of: datetime) 
         met = recorded(offer.decline_reason) and attempts >= 1 and carers
         asks = "a reason, at least 1 attempt and what carers know"
         label = "Declined"
-    elif offer.outcome == "not_achieved":
+    else:
         needed = params.not_achieved_attempts
         # "Different days" are London calendar days; an undated attempt cannot show its day.
         days = len({london_date(a.at) for a in offer.attempts if a.at is not None})
@@ -73,14 +76,17 @@ def attempts_recorded(facts: RecordFacts, params: StandardSet, as_of: datetime) 
         met = days >= needed and carers
         asks = f"at least {count(needed, 'attempt')} on different days and what carers know"
         label = "Not achieved"
-    else:
-        return finding(
-            code, params, NOT_APPLICABLE,
-            f"Applies to declined or not achieved interviews only; {outcome_text(offer.outcome)}",
-        )
     have.append("what carers know is recorded" if carers else "what carers know is not recorded")
     detail = f"{label}: {and_list(have)}; the standard asks for {asks}"
     return finding(code, params, MET if met else NOT_MET, detail)
+
+
+@lru_cache(maxsize=64)
+def _not_declined(code: str, version: str, outcome: str | None) -> Finding:
+    return timeless(
+        code, version, NOT_APPLICABLE,
+        f"Applies to declined or not achieved interviews only; {outcome_text(outcome)}",
+    )
 
 
 def _attempts_text(attempts: int, days: int) -> str:
@@ -97,8 +103,17 @@ def core_content(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Fi
     """The interview covers why the child went, where, with whom, and whether they were harmed."""
     code, doc = "core-content", facts.document
     if doc.offer.outcome != "completed":
-        return completed_only(code, params, doc)
+        return completed_only(code, params.version, doc.offer.outcome)
     i = doc.interview
+    if (
+        i is not None and i.push_factors and i.pull_factors and recorded(i.where_stayed)
+        and recorded(i.with_whom) and i.harm_disclosed is not None
+    ):
+        return finding(
+            code, params, MET,
+            "Push and pull factors, where the child stayed, with whom and whether they were "
+            "harmed are all recorded",
+        )
     missing = [
         label
         for label, present in (
@@ -110,12 +125,6 @@ def core_content(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Fi
         )
         if not present
     ]
-    if not missing:
-        return finding(
-            code, params, MET,
-            "Push and pull factors, where the child stayed, with whom and whether they were "
-            "harmed are all recorded",
-        )
     return finding(
         code, params, NOT_MET,
         f"Not recorded: {and_list(missing)}; the standard asks for push and pull factors, where "
@@ -127,7 +136,7 @@ def child_voice(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Fin
     """The child's own account is recorded and read back to them."""
     code, doc = "child-voice", facts.document
     if doc.offer.outcome != "completed":
-        return completed_only(code, params, doc)
+        return completed_only(code, params.version, doc.offer.outcome)
     i = doc.interview
     account = bool(i and recorded(i.child_account))
     read_back = i.read_back_to_child if i else None
@@ -153,7 +162,7 @@ def sharing_explained(facts: RecordFacts, params: StandardSet, as_of: datetime) 
     """The child is told what will be shared, with whom and why."""
     code, doc = "sharing-explained", facts.document
     if doc.offer.outcome != "completed":
-        return completed_only(code, params, doc)
+        return completed_only(code, params.version, doc.offer.outcome)
     explained = doc.interview.information_sharing_explained if doc.interview else None
     if explained is True:
         return finding(

@@ -22,7 +22,9 @@ PENDING: Final = Result.PENDING
 
 
 @lru_cache(maxsize=4096)
-def _timeless(code: str, version: str, result: Result, detail: str) -> Finding:
+def timeless(code: str, version: str, result: Result, detail: str) -> Finding:
+    """A finding without timestamps. These recur across records word for word, and findings are
+    immutable, so one shared instance each saves building thousands of equal objects."""
     return Finding(code, version, result, None, None, f"{detail}.")
 
 
@@ -34,13 +36,9 @@ def finding(
     due_at: datetime | None = None,
     evidence_at: datetime | None = None,
 ) -> Finding:
-    """A finding whose `detail` is a sentence: written with its capital, given its full stop here.
-
-    Findings without timestamps recur across records word for word; they are immutable, so one
-    shared instance each saves building thousands of equal objects when a feed is evaluated.
-    """
+    """A finding; `detail` is written with its capital letter and gets its full stop here."""
     if due_at is None and evidence_at is None:
-        return _timeless(code, params.version, result, detail)
+        return timeless(code, params.version, result, detail)
     return Finding(code, params.version, result, due_at, evidence_at, f"{detail}.")
 
 
@@ -53,31 +51,53 @@ def judge(due_at: datetime, evidence_at: datetime | None, as_of: datetime) -> Re
 
 
 def recorded(text: str | None) -> bool:
+    """Free text counts as recorded only when it holds more than spaces."""
     return text is not None and text.strip() != ""
 
 
 def outcome_text(outcome: str | None) -> str:
+    """'the outcome is not achieved', for a not-applicable finding's reason."""
     if not outcome:
         return "no outcome is recorded yet"
     return f"the outcome is {outcome.replace('_', ' ')}"
 
 
-def completed_only(code: str, params: StandardSet, doc: InterviewDocument) -> Finding:
-    return finding(
-        code, params, NOT_APPLICABLE,
-        f"Applies to completed interviews only; {outcome_text(doc.offer.outcome)}",
+# The cached not-applicable findings below take plain values, not the StandardSet, as their key:
+# hashing a dataclass of sixteen fields on every call would cost more than building the finding.
+
+
+@lru_cache(maxsize=256)
+def completed_only(code: str, version: str, outcome: str | None) -> Finding:
+    """Not applicable: the standard looks at completed interviews only."""
+    return timeless(
+        code, version, NOT_APPLICABLE,
+        f"Applies to completed interviews only; {outcome_text(outcome)}",
     )
 
 
-def no_return(code: str, params: StandardSet, doc: InterviewDocument, hours: int) -> Finding:
+@lru_cache(maxsize=256)
+def no_return(code: str, version: str, has_episodes: bool, hours: int) -> Finding:
+    """Not applicable: the clock counted from the return has not started."""
     why = (
         "An episode has no return time (the child is still missing)"
-        if doc.episodes
+        if has_episodes
         else "No missing episode is recorded yet"
     )
-    return finding(
-        code, params, NOT_APPLICABLE, f"{why}, so the {hours}-hour clock has not started"
+    return timeless(
+        code, version, NOT_APPLICABLE, f"{why}, so the {hours}-hour clock has not started"
     )
+
+
+def latest_return(doc: InterviewDocument) -> datetime | None:
+    """As `InterviewDocument.latest_return`, in one pass (this runs twice for every record)."""
+    latest: datetime | None = None
+    for episode in doc.episodes:
+        returned = episode.returned_at
+        if returned is None:
+            return None
+        if latest is None or returned > latest:
+            latest = returned
+    return latest
 
 
 def reference_of(doc: InterviewDocument) -> tuple[str, datetime] | None:
@@ -94,6 +114,7 @@ def reference_of(doc: InterviewDocument) -> tuple[str, datetime] | None:
 
 
 def no_reference(code: str, params: StandardSet, n: int) -> Finding:
+    """Not applicable: nothing to count the working days from yet (see `checks.py`)."""
     return finding(
         code, params, NOT_APPLICABLE,
         "Nothing has been offered, attempted or conducted yet, so there is no date to count "
@@ -113,6 +134,7 @@ def first_action(actions: Iterable[Action], types: frozenset[str]) -> Action | N
 
 
 def action_label(action: Action) -> str:
+    """The data dictionary's label of the action type: 'MASH referral'."""
     return ACTION_TYPE.get(action.type or "", "action")
 
 
@@ -146,7 +168,7 @@ def deadline(what: str, n: int, anchor_label: str, anchor: datetime) -> tuple[da
     return _deadline(what, n, anchor_label, london_date(anchor))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _deadline(what: str, n: int, anchor_label: str, anchor_day: date) -> tuple[datetime, str]:
     # Keyed on the London date, not the instant: the deadline and its wording depend only on the
     # day, and thousands of records share each day.

@@ -74,6 +74,8 @@ class RecordFacts:
     episodes from other records (matched on `responsible_authority` + `local_id` by the caller)."""
 
     document: InterviewDocument
+    # No check of set 2026.1 reads `status`: the timestamps below are the evidence, and a record
+    # sent back ("returned") simply has no `approved_at`.
     status: str = "draft"
     submitted_at: datetime | None = None
     approved_at: datetime | None = None

@@ -17,9 +17,11 @@ from app.standards.judging import (
     deadline,
     finding,
     judge,
+    latest_return,
     no_reference,
     no_return,
     reference_of,
+    timeless,
     working_day_finding,
 )
 from app.standards.model import Finding, RecordFacts
@@ -44,55 +46,70 @@ _RECIPIENT_LABELS: Final = {
 def offer_within_72h(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
     """Every child is offered an independent return interview within 72 hours of return."""
     code, hours, doc = "offer-within-72h", params.offer_hours, facts.document
-    returned = doc.latest_return
+    returned = latest_return(doc)
     if returned is None:
-        return no_return(code, params, doc, hours)
-    due = add_hours(returned, hours)
-    rule = f"the standard is within {count(hours, 'hour')} of return"
+        return no_return(code, params.version, bool(doc.episodes), hours)
     if doc.offer.outcome == "not_offered":
-        return finding(code, params, NOT_MET, f"Recorded as not offered; {rule}", due)
-    offered = doc.offer.offered_at
-    result = judge(due, offered, as_of)
-    if offered is not None:
-        if offered < returned:
-            found = f"Offered {duration(returned - offered)} before the latest return"
-        else:
-            found = f"Offered {duration(offered - returned)} after return"
-    elif result is PENDING:
-        found = "No offer recorded yet"
-        rule += f", by {moment(due)}"
-    else:
-        found = f"No offer recorded by {moment(due)}"
-    return finding(code, params, result, f"{found}; {rule}", due, offered)
+        return finding(code, params, NOT_MET, f"Recorded as not offered; {_hours_rule(hours)}",
+                       add_hours(returned, hours))
+    return _hours_after_return(
+        code, params, as_of, returned, hours, doc.offer.offered_at,
+        done="Offered", missing="No offer recorded",
+    )
 
 
 def interview_within_72h(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
     """The interview takes place within 72 hours of return (a `not_offered` record fails it)."""
     code, hours, doc = "interview-within-72h", params.interview_hours, facts.document
     outcome = doc.offer.outcome
-    if outcome not in ("completed", "not_offered"):
-        return completed_only(code, params, doc)
-    returned = doc.latest_return
+    if outcome != "completed" and outcome != "not_offered":
+        return completed_only(code, params.version, outcome)
+    returned = latest_return(doc)
     if returned is None:
-        return no_return(code, params, doc, hours)
-    due = add_hours(returned, hours)
-    rule = f"the standard is within {count(hours, 'hour')} of return"
+        return no_return(code, params.version, bool(doc.episodes), hours)
     if outcome == "not_offered":
-        found = "Not offered, so no interview took place"
-        return finding(code, params, NOT_MET, f"{found}; {rule}", due)
-    conducted = doc.interview.conducted_at if doc.interview else None
-    result = judge(due, conducted, as_of)
-    if conducted is not None:
-        if conducted < returned:
-            found = f"Interview held {duration(returned - conducted)} before the latest return"
+        return finding(
+            code, params, NOT_MET,
+            f"Not offered, so no interview took place; {_hours_rule(hours)}",
+            add_hours(returned, hours),
+        )
+    return _hours_after_return(
+        code, params, as_of, returned, hours,
+        doc.interview.conducted_at if doc.interview else None,
+        done="Interview held", missing="No interview time recorded",
+    )
+
+
+@lru_cache(maxsize=64)
+def _hours_rule(hours: int) -> str:
+    return f"the standard is within {count(hours, 'hour')} of return"
+
+
+def _hours_after_return(
+    code: str,
+    params: StandardSet,
+    as_of: datetime,
+    returned: datetime,
+    hours: int,
+    evidence_at: datetime | None,
+    *,
+    done: str,
+    missing: str,
+) -> Finding:
+    """A "within N hours of return" finding, worded the same way for the offer and the interview."""
+    due = add_hours(returned, hours)
+    rule = _hours_rule(hours)
+    result = judge(due, evidence_at, as_of)
+    if evidence_at is not None:
+        if evidence_at < returned:
+            found = f"{done} {duration(returned - evidence_at)} before the latest return"
         else:
-            found = f"Interview held {duration(conducted - returned)} after return"
+            found = f"{done} {duration(evidence_at - returned)} after return"
     elif result is PENDING:
-        found = "No interview time recorded yet"
-        rule += f", by {moment(due)}"
+        found, rule = f"{missing} yet", f"{rule}, by {moment(due)}"
     else:
-        found = f"No interview time recorded by {moment(due)}"
-    return finding(code, params, result, f"{found}; {rule}", due, conducted)
+        found = f"{missing} by {moment(due)}"
+    return finding(code, params, result, f"{found}; {rule}", due, evidence_at)
 
 
 def report_within_3wd(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
@@ -109,40 +126,48 @@ def report_within_3wd(facts: RecordFacts, params: StandardSet, as_of: datetime) 
     )
 
 
-def _required_recipients(facts: RecordFacts, params: StandardSet) -> tuple[str, ...]:
-    child = facts.document.child
-    status = child.legal_status
-    return (
-        *(("social_worker",) if status in params.social_worker_statuses else ()),
-        *(("iro",) if status in params.iro_statuses else ()),
-        *(("responsible_authority",) if child.out_of_area else ()),
+@lru_cache(maxsize=256)
+def _required_recipients(
+    legal_status: str | None,
+    out_of_area: bool,
+    social_worker_statuses: frozenset[str],
+    iro_statuses: frozenset[str],
+) -> tuple[tuple[str, ...], str, str]:
+    """Who must receive the findings, and the words naming them (few combinations: cached, and
+    the same string object each time, which keeps the deadline cache's key hashing cheap)."""
+    required = (
+        *(("social_worker",) if legal_status in social_worker_statuses else ()),
+        *(("iro",) if legal_status in iro_statuses else ()),
+        *(("responsible_authority",) if out_of_area else ()),
     )
+    names = and_list([_RECIPIENT_LABELS[r] for r in required])
+    return required, names, f"sharing with {names}"
 
 
 @lru_cache(maxsize=64)
-def _recipient_words(required: tuple[str, ...]) -> tuple[str, str]:
-    """'the social worker and the IRO', and the rule's 'sharing with ...' (few combinations)."""
-    names = and_list([_RECIPIENT_LABELS[r] for r in required])
-    return names, f"sharing with {names}"
+def _no_recipient(code: str, version: str, legal_status: str | None) -> Finding:
+    status = (legal_status or "not recorded").replace("_", " ")
+    return timeless(
+        code, version, NOT_APPLICABLE,
+        f"No one must be sent the findings: the legal status is {status} and the child is "
+        "not placed out of area",
+    )
 
 
 def report_shared(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
     """The findings reach, within 5 working days, the social worker (for the legal statuses that
     have one), the IRO (looked after) and the responsible authority (placed out of area)."""
     code, n, doc = "report-shared", params.sharing_working_days, facts.document
-    required = _required_recipients(facts, params)
+    child = doc.child
+    required, names, what = _required_recipients(
+        child.legal_status, child.out_of_area, params.social_worker_statuses, params.iro_statuses
+    )
     if not required:
-        status = (doc.child.legal_status or "not recorded").replace("_", " ")
-        return finding(
-            code, params, NOT_APPLICABLE,
-            f"No one must be sent the findings: the legal status is {status} and the child is "
-            "not placed out of area",
-        )
+        return _no_recipient(code, params.version, child.legal_status)
     reference = reference_of(doc)
     if reference is None:
         return no_reference(code, params, n)
     label, anchor = reference
-    names, what = _recipient_words(required)
     due, rule = deadline(what, n, label, anchor)
     first: dict[str, datetime] = {}
     for share in doc.sharing:

@@ -4,9 +4,15 @@ missing episodes reviewed."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Final
 
-from app.interviews.codes import CSE_INDICATORS, RISK_INDICATORS, SAFEGUARDING_ACTIONS
+from app.interviews.codes import (
+    CSE_INDICATORS,
+    RISK_INDICATORS,
+    SAFEGUARDING_ACTIONS,
+    seraf_category,
+)
 from app.standards.judging import (
     MET,
     NOT_APPLICABLE,
@@ -18,6 +24,7 @@ from app.standards.judging import (
     first_action,
     no_anchor_yet,
     reference_of,
+    timeless,
     working_day_finding,
 )
 from app.standards.model import Finding, RecordFacts
@@ -32,7 +39,7 @@ def harm_followed_up(facts: RecordFacts, params: StandardSet, as_of: datetime) -
     """Harm or risk found in the interview leads to a safeguarding action within 1 working day."""
     code, n, doc = "harm-followed-up", params.harm_follow_up_working_days, facts.document
     if doc.offer.outcome != "completed":
-        return completed_only(code, params, doc)
+        return completed_only(code, params.version, doc.offer.outcome)
     i = doc.interview
     harmed = i is not None and i.harm_disclosed == "yes"
     risks = len(doc.risk_indicators)
@@ -94,18 +101,18 @@ def cse_risk_assessed(facts: RecordFacts, params: StandardSet, as_of: datetime) 
 
 def manager_oversight(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
     """A manager approves every record with CSE concerns within 5 working days of submission."""
-    code, n, doc = "manager-oversight", params.oversight_working_days, facts.document
-    category = doc.interview.seraf_category if doc.interview else None
-    reasons = []
-    if doc.has_cse_indicator:
-        reasons.append("a CSE indicator is recorded")
-    if category is not None and category >= params.oversight_seraf_category:
-        reasons.append(f"the SERAF category is {category}")
-    if not reasons:
-        return finding(
-            code, params, NOT_APPLICABLE,
-            f"No CSE indicator and no SERAF category of {params.oversight_seraf_category} or more",
-        )
+    code, n = "manager-oversight", params.oversight_working_days
+    interview = facts.document.interview
+    score = interview.seraf_score if interview else None
+    category = seraf_category(score) if score is not None else None
+    concerns = category is not None and category >= params.oversight_seraf_category
+    cse = interview is not None and not CSE_INDICATORS.isdisjoint(interview.risk_indicators)
+    if not cse and not concerns:
+        return _no_cse_concerns(code, params.version, params.oversight_seraf_category)
+    reasons = [
+        *(["a CSE indicator is recorded"] if cse else []),
+        *([f"the SERAF category is {category}"] if concerns else []),
+    ]
     prefix = f"{capitalised(and_list(reasons))}; "
     submitted, approved = facts.submitted_at, facts.approved_at
     if submitted is None:
@@ -126,17 +133,37 @@ def manager_oversight(facts: RecordFacts, params: StandardSet, as_of: datetime) 
     )
 
 
+@lru_cache(maxsize=64)
+def _no_cse_concerns(code: str, version: str, category: int) -> Finding:
+    return timeless(
+        code, version, NOT_APPLICABLE,
+        f"No CSE indicator and no SERAF category of {category} or more",
+    )
+
+
+@lru_cache(maxsize=256)
+def _too_few_episodes(
+    code: str, version: str, needed: int, window_days: int, episodes: int
+) -> Finding:
+    days = count(window_days, "day")
+    found = (
+        f"{count(episodes, 'episode')} of this child recorded" if episodes
+        else "No episode start time is recorded on this interview"
+    )
+    return timeless(
+        code, version, NOT_APPLICABLE,
+        f"{found}; the standard applies from {needed} episodes within {days}",
+    )
+
+
 def repeat_missing_reviewed(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
     """Three episodes starting within 30 days, the latest covered by this interview, lead to a
     strategy meeting within 5 working days of the reference time."""
     code, n, doc = "repeat-missing-reviewed", params.strategy_meeting_working_days, facts.document
-    days = count(params.repeat_window_days, "day")
-    applies_from = f"the standard applies from {params.repeat_episodes} episodes within {days}"
     own_starts = {e.started_at for e in doc.episodes if e.started_at is not None}
     if not own_starts:
-        return finding(
-            code, params, NOT_APPLICABLE,
-            f"No episode start time is recorded on this interview; {applies_from}",
+        return _too_few_episodes(
+            code, params.version, params.repeat_episodes, params.repeat_window_days, 0
         )
     # The same episode may be on several records: one start time is one episode.
     others = facts.other_episodes
@@ -146,10 +173,10 @@ def repeat_missing_reviewed(facts: RecordFacts, params: StandardSet, as_of: date
         else own_starts
     )
     if len(starts) < params.repeat_episodes:
-        return finding(
-            code, params, NOT_APPLICABLE,
-            f"{count(len(starts), 'episode')} of this child recorded; {applies_from}",
+        return _too_few_episodes(
+            code, params.version, params.repeat_episodes, params.repeat_window_days, len(starts)
         )
+    days = count(params.repeat_window_days, "day")
     window = timedelta(days=params.repeat_window_days)
     best, first_start, last_start = 0, None, None
     for own in sorted(own_starts):
@@ -160,7 +187,8 @@ def repeat_missing_reviewed(facts: RecordFacts, params: StandardSet, as_of: date
         return finding(
             code, params, NOT_APPLICABLE,
             f"At most {count(best, 'episode')} of this child started within {days} up to an "
-            f"episode this interview covers; {applies_from}",
+            f"episode this interview covers; the standard applies from {params.repeat_episodes} "
+            f"episodes within {days}",
         )
     prefix = (
         f"{best} episodes started within {days} ({local_day(first_start)} to "

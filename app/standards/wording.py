@@ -47,7 +47,11 @@ def duration(span: timedelta) -> str:
 
     Rounded up to the minute, so a time a few seconds past a limit never reads as on the limit.
     """
-    minutes = max(0, -(-span // _MINUTE))  # ceiling division
+    return _minutes_words(max(0, -(-span // _MINUTE)))  # ceiling division
+
+
+@lru_cache(maxsize=8192)
+def _minutes_words(minutes: int) -> str:
     hours, minutes = divmod(minutes, 60)
     if not minutes:
         return count(hours, "hour")

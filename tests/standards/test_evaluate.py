@@ -63,6 +63,16 @@ def test_findings_record_the_version_and_parameters_they_were_made_under():
     assert "the standard is within 48 hours of return" in new.detail
 
 
+def test_sets_that_share_a_version_are_still_told_apart():
+    # Wording and deadlines are cached; the caches must not mix up two sets of one version.
+    other = dataclasses.replace(CURRENT, report_working_days=1)
+    facts = make_facts(submitted_at=None)
+    due = {params.report_working_days: next(
+        f.due_at for f in evaluate(facts, params, as_of=AS_OF) if f.code == "report-within-3wd")
+        for params in (CURRENT, other)}
+    assert due[3] - due[1] == timedelta(days=4)  # Wed 4 Mar: Thu 5 (1) ... Mon 9 (3)
+
+
 def test_a_finding_serialises_with_utc_z_timestamps():
     finding = Finding("report-within-3wd", "2026.1", Result.PENDING,
                       datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), None,

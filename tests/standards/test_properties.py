@@ -21,7 +21,7 @@ from app.interviews.document import (
     Sharing,
 )
 from app.standards import Finding, RecordFacts, evaluate
-from app.standards.judging import reference_of
+from app.standards.judging import latest_return, reference_of
 
 CODES = [
     "offer-within-72h", "interview-within-72h", "independent-interviewer", "attempts-recorded",
@@ -154,15 +154,17 @@ def test_evaluate_keeps_its_promises_for_any_record(facts, as_of):
     assert_well_formed(findings)
 
 
-# Only the offer and the interview time decide the reference time.
+# Only the episodes, the offer and the interview time decide the return and the reference time.
 timed_documents = st.builds(
-    InterviewDocument, id=st.just(UUID(int=1)), offer=offers,
-    interview=maybe(st.builds(InterviewContent, conducted_at=maybe(instants))),
+    InterviewDocument, id=st.just(UUID(int=1)),
+    episodes=st.lists(st.builds(Episode, returned_at=maybe(instants)), max_size=3).map(tuple),
+    offer=offers, interview=maybe(st.builds(InterviewContent, conducted_at=maybe(instants))),
 )
 
 
 @PROPERTY_SETTINGS
 @given(timed_documents)
-def test_the_worded_reference_time_is_the_documents_reference_time(document):
+def test_the_checks_read_return_and_reference_time_as_the_document_defines_them(document):
     reference = reference_of(document)
     assert (reference[1] if reference else None) == document.reference_time
+    assert latest_return(document) == document.latest_return
