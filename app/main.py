@@ -51,13 +51,17 @@ def create_app() -> FastAPI:
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
 
     from app.accounts.pages import router as accounts_pages
+    from app.audit.pages import router as audit_pages
+    from app.feed.api import router as feed_api
+    from app.feed.pages import router as feed_pages
+    from app.interviews.api import router as interviews_api
     from app.interviews.pages import router as interviews_pages
 
-    app.include_router(accounts_pages)
-    app.include_router(interviews_pages)
-    try:  # TEMP while the API is being written
-        from app.interviews.api import router as interviews_api
-        app.include_router(interviews_api)
-    except ImportError:
-        pass
+    # Pages are HTML for people: they stay out of the API's OpenAPI document.
+    app.include_router(accounts_pages, include_in_schema=False)
+    app.include_router(audit_pages, include_in_schema=False)
+    app.include_router(interviews_pages, include_in_schema=False)
+    app.include_router(feed_pages, include_in_schema=False)
+    app.include_router(feed_api)
+    app.include_router(interviews_api)
     return app

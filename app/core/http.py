@@ -137,9 +137,9 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
 
 
 async def domain_error_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DomainError)  # noqa: S101 - registered for DomainError only
+    assert isinstance(exc, DomainError)  # noqa: S101 - registered for it only  # nosec B101
     if is_api(request):
-        return problem_response(exc)
+        return problem_response(exc, headers=getattr(exc, "headers", None))
     if exc.status == 401:
         from urllib.parse import quote
 
@@ -162,7 +162,7 @@ def _pointer(loc: tuple[Any, ...]) -> str:
 
 
 async def request_validation_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 - as registered  # nosec B101
     errors = [FieldError(_pointer(tuple(e.get("loc", ()))), str(e.get("type", "invalid")),
                          str(e.get("msg", "Invalid value"))) for e in exc.errors()]
     failure = ValidationFailed(errors, title="The request is not valid")
@@ -173,7 +173,7 @@ async def request_validation_handler(request: Request, exc: Exception) -> Respon
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - as registered  # nosec B101
     titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
     title = titles.get(exc.status_code, str(exc.detail))
     if is_api(request):

@@ -167,9 +167,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
 
 # --- routes -------------------------------------------------------------------------------------
 
-_RECORD_DESCRIPTION: Final = "The stored record"
-
-
 @router.post(
     "/interviews", operation_id="createInterview", status_code=201,
     response_model=schemas.InterviewRecord,
@@ -201,7 +198,7 @@ def create_interview(caller: Submitter, session: SessionDep, body: JsonBody) -> 
     summary="Read an interview record",
     description="A record visible to your organisation: one it recorded, or one of a child it "
                 "is responsible for. Any other id answers 404. A non-UUID id answers 422.",
-    response_description=_RECORD_DESCRIPTION,
+    response_description="The stored record",
     responses={200: {"headers": schemas.ETAG_HEADER},
                **schemas.problem_responses(401, 403, 404, 422)},
 )
@@ -264,8 +261,8 @@ def list_interviews(
         description="Only records changed at or after this time (ISO 8601; without an offset "
                     "it is Europe/London local time)", max_length=40)] = None,
     cursor: Annotated[str | None, Query(
-        description="Opaque: the position the `next` URL carries",
-        max_length=MAX_CURSOR_LENGTH)] = None,
+        description="Opaque: the position the `next` URL carries; any other value answers "
+                    "400")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Records per page")]
         = DEFAULT_LIMIT,
 ) -> Response:
@@ -318,6 +315,6 @@ def _refuse_other_methods(path: str, *allowed: str) -> None:
 
 
 # After the routes above, so that a method they serve never reaches these.
-_refuse_other_methods("/interviews", "GET", "HEAD", "POST")
-_refuse_other_methods("/interviews/{interview_id}", "GET", "HEAD", "PUT")
-_refuse_other_methods("/interviews/{interview_id}/versions", "GET", "HEAD")
+_refuse_other_methods("/interviews", "GET", "POST")
+_refuse_other_methods("/interviews/{interview_id}", "GET", "PUT")
+_refuse_other_methods("/interviews/{interview_id}/versions", "GET")

@@ -96,7 +96,7 @@ def synthetic_document(rng: random.Random, now: datetime, authorities: tuple[str
 
 def seed_interviews(session: Session, count: int, *, progress: bool) -> int:
     """Create `count` synthetic submitted interviews through the real service (with findings)."""
-    rng = random.Random(20261129)  # noqa: S311 - synthetic data, not security
+    rng = random.Random(20261129)  # noqa: S311 - synthetic data, not security  # nosec B311
     now = utcnow()
     actor = Actor(label="system:demo", organisation_code="avon-rhi")
     made = 0

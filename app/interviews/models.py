@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import Column, String, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.core.types import JSONType, UTCDateTime, utcnow
@@ -51,6 +51,8 @@ class Interview(SQLModel, table=True):
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     approved_by: int | None = Field(default=None, foreign_key="users.id")
     returned_comment: str | None = Field(default=None, max_length=10_000)
+    # Kept past the retention period while set (litigation, an inquiry): `rhi retention purge`.
+    legal_hold: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class InterviewVersion(SQLModel, table=True):

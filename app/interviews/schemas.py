@@ -26,7 +26,6 @@ from app.standards import Result
 
 # Codes the API adds to those of `validation.py`.
 API_ERROR_CODES: Final = {
-    "id_mismatch": "PUT: the id in the body is not the id in the URL",
     "invalid_cursor": "The cursor is not one this API made; start again without it",
 }
 

@@ -28,6 +28,7 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.types import utcnow
+from app.feed import projection as feed_projection
 from app.interviews import document as d
 from app.interviews.models import Child, Episode, Interview, InterviewVersion
 from app.interviews.serialize import document_hash, document_to_json
@@ -117,7 +118,8 @@ def _same_start_removed(others: list[tuple[d.Episode, str]], raw: Any
     from app.interviews.validation import parse_timestamp
 
     starts: set[datetime] = set()
-    for episode in raw.get("episodes") or [] if isinstance(raw, dict) else []:
+    episodes = raw.get("episodes") if isinstance(raw, dict) else None
+    for episode in episodes if isinstance(episodes, list) else []:
         if isinstance(episode, dict) and isinstance(episode.get("started_at"), str):
             parsed = parse_timestamp(episode["started_at"])
             if parsed:
@@ -203,6 +205,7 @@ def _store(session: Session, interview: Interview, doc: d.InterviewDocument) -> 
     _sync_rows(session, interview, doc)
     session.flush()
     interview.findings = findings_for(session, interview, doc)
+    feed_projection.refresh(session, interview)
 
 
 def _snapshot(session: Session, interview: Interview, actor: Actor,
@@ -321,6 +324,7 @@ def approve(session: Session, interview: Interview, actor: Actor) -> None:
     interview.approved_by = actor.user_id
     interview.updated_at = interview.approved_at
     interview.findings = findings_for(session, interview, d_from(interview))
+    feed_projection.refresh(session, interview)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                  action="interview.approve", target=str(interview.id),
                  details={"version": interview.version})
@@ -334,6 +338,7 @@ def return_to_interviewer(session: Session, interview: Interview, actor: Actor,
     interview.returned_comment = comment
     interview.updated_at = utcnow()
     interview.findings = findings_for(session, interview, d_from(interview))
+    feed_projection.refresh(session, interview)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                  action="interview.return", target=str(interview.id))
 
@@ -374,7 +379,7 @@ def create_from_api(session: Session, actor: Actor, raw: Any) -> tuple[Interview
                          action="interview.create", target=str(interview.id),
                          details={"version": 1, "via": "api"})
             return interview, True
-    assert existing is not None  # noqa: S101 - found above or made concurrently
+    assert existing is not None  # noqa: S101 - found above or made concurrently  # nosec B101
     first_version = session.execute(
         select(col(InterviewVersion.document)).where(
             col(InterviewVersion.interview_id) == existing.id,
@@ -438,6 +443,7 @@ def evaluate_due_findings(session: Session, now: datetime | None = None) -> int:
     for interview in session.execute(select(Interview)).scalars():
         if current_findings(interview, moment) != interview.findings:
             interview.findings = findings_for(session, interview, d_from(interview), moment)
+            feed_projection.refresh(session, interview)
             count += 1
     session.flush()
     return count

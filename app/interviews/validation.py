@@ -66,6 +66,7 @@ ERROR_CODES: Final = {
     "overlapping_episodes": "Two episodes of the same child overlap in time",
     "several_open_episodes": "A child can have only one episode without a return",
     "empty_list": "At least one item is needed",
+    "id_mismatch": "The id in the body is not the id in the URL",
 }
 
 @dataclass
@@ -88,8 +89,10 @@ def _escape(key: str) -> str:
 
 
 def _object(ctx: _Ctx, value: Any, pointer: str, allowed: Sequence[str],
-            what: str) -> Mapping[str, Any] | None:
+            what: str, *, item: bool = False) -> Mapping[str, Any] | None:
     if value is None:
+        if item:  # a null inside a list is a mistake, never an empty record
+            ctx.error(pointer, "invalid_type", f"{what} must be an object, not null")
         return None
     if not isinstance(value, Mapping):
         ctx.error(pointer, "invalid_type", f"{what} must be an object")
@@ -327,7 +330,7 @@ def _child(ctx: _Ctx, raw: Any) -> Child:
 
 def _episode(ctx: _Ctx, raw: Any, i: int) -> Episode:
     p = f"/episodes/{i}"
-    obj = _object(ctx, raw, p, EPISODE_FIELDS, f"Episode {i + 1}")
+    obj = _object(ctx, raw, p, EPISODE_FIELDS, f"Episode {i + 1}", item=True)
     if obj is None:
         return Episode()
     n = f"Episode {i + 1}:"
@@ -390,12 +393,13 @@ def _check_overlaps(ctx: _Ctx, episodes: Sequence[Episode],
         for b, b_label, b_index in everyone[a_pos + 1:]:
             if a_index is None and b_index is None:
                 continue
-            assert a.started_at is not None and b.started_at is not None  # noqa: S101
+            # Type narrowing only: episodes without a start were skipped above.
+            assert a.started_at is not None and b.started_at is not None  # noqa: S101  # nosec B101
             a_end = a.returned_at or far_future
             b_end = b.returned_at or far_future
             if a.started_at < b_end and b.started_at < a_end:
                 index = a_index if a_index is not None else b_index
-                assert index is not None  # noqa: S101
+                assert index is not None  # noqa: S101 - one of the two is set  # nosec B101
                 if index in reported:
                     continue
                 reported.add(index)
@@ -416,7 +420,7 @@ def _offer(ctx: _Ctx, raw: Any) -> Offer:
     attempts = []
     for i, item in enumerate(_list(ctx, obj.get("attempts"), f"{p}/attempts", "Attempts")):
         ap = f"{p}/attempts/{i}"
-        a = _object(ctx, item, ap, ATTEMPT_FIELDS, f"Attempt {i + 1}")
+        a = _object(ctx, item, ap, ATTEMPT_FIELDS, f"Attempt {i + 1}", item=True)
         if a is None:
             continue
         attempts.append(Attempt(
@@ -451,7 +455,7 @@ def _interview(ctx: _Ctx, raw: Any, outcome: str | None) -> InterviewContent | N
     locations = []
     for i, item in enumerate(_list(ctx, obj.get("locations"), f"{p}/locations", "Locations")):
         lp = f"{p}/locations/{i}"
-        loc = _object(ctx, item, lp, LOCATION_FIELDS, f"Location {i + 1}")
+        loc = _object(ctx, item, lp, LOCATION_FIELDS, f"Location {i + 1}", item=True)
         if loc is None:
             continue
         locations.append(Location(
@@ -523,7 +527,7 @@ def _actions(ctx: _Ctx, raw: Any) -> tuple[Action, ...]:
     result = []
     for i, item in enumerate(_list(ctx, raw, "/actions", "Actions")):
         p = f"/actions/{i}"
-        obj = _object(ctx, item, p, ACTION_FIELDS, f"Action {i + 1}")
+        obj = _object(ctx, item, p, ACTION_FIELDS, f"Action {i + 1}", item=True)
         if obj is None:
             continue
         kind = _code(ctx, obj, "type", p, f"Action {i + 1}: type", codes.ACTION_TYPE,
@@ -544,7 +548,7 @@ def _sharing(ctx: _Ctx, raw: Any) -> tuple[Sharing, ...]:
     result = []
     for i, item in enumerate(_list(ctx, raw, "/sharing", "Sharing")):
         p = f"/sharing/{i}"
-        obj = _object(ctx, item, p, SHARING_FIELDS, f"Sharing {i + 1}")
+        obj = _object(ctx, item, p, SHARING_FIELDS, f"Sharing {i + 1}", item=True)
         if obj is None:
             continue
         result.append(Sharing(

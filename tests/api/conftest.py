@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ def auth(db: Session) -> dict[str, str]:
 
 
 @pytest.fixture
-def committed_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def committed_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     """The URL of a database whose writes really commit, for what a rolled-back test cannot
     show (concurrent requests, the command line).
 
@@ -35,8 +34,7 @@ def committed_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         upgrade_database(url)
         yield url
         return
-    directory = Path(tempfile.mkdtemp(prefix="rhi-api-committed-"))
-    monkeypatch.setenv("RHI_DATABASE_URL", f"sqlite:///{directory / 'committed.sqlite3'}")
+    monkeypatch.setenv("RHI_DATABASE_URL", f"sqlite:///{tmp_path / 'committed.sqlite3'}")
     get_settings.cache_clear()
     get_engine.cache_clear()
     try:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -20,17 +21,18 @@ from app.core.errors import Unauthorized
 
 
 @pytest.fixture
-def org_code(committed_database: str) -> str:
+def org_code(committed_database: str) -> Iterator[str]:
     code = f"t-{uuid4().hex[:8]}"
     with Session(get_engine()) as session:
         accounts.create_organisation(session, code, "Test Organisation", "local_authority")
         session.commit()
-    yield code  # type: ignore[misc]
+    yield code
     if committed_database.startswith("postgresql"):
         with Session(get_engine()) as session:
-            ids = [k.id for k in session.query(ApiKey).join(
-                Organisation, col(Organisation.id) == col(ApiKey.organisation_id)).filter(
-                col(Organisation.code) == code)]
+            ids = list(session.execute(
+                select(col(ApiKey.id))
+                .join(Organisation, col(Organisation.id) == col(ApiKey.organisation_id))
+                .where(col(Organisation.code) == code)).scalars())
             session.execute(delete(AuditEntry).where(col(AuditEntry.target).in_(ids)))
             session.execute(delete(ApiKey).where(col(ApiKey.id).in_(ids)))
             session.execute(delete(Organisation).where(col(Organisation.code) == code))

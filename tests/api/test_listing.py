@@ -145,7 +145,7 @@ def test_an_updated_since_that_is_not_a_time_is_a_422_problem(
 
 
 @pytest.mark.parametrize("cursor", [
-    "garbage!", "bm90IGpzb24", "W10", "WyJ4IiwgInkiXQ", "WzEsMl0",
+    "garbage!", "A" * 300, "bm90IGpzb24", "W10", "WyJ4IiwgInkiXQ", "WzEsMl0",
     "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwiM2YyYjhjMWUtNWQ0YS00ZTBiLTljM2YtMmExYjBjOWQ4ZTdmIl0",
 ])
 def test_a_cursor_this_api_did_not_make_is_a_400_problem_naming_it(
