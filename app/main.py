@@ -56,6 +56,7 @@ def create_app() -> FastAPI:
     from app.feed.pages import router as feed_pages
     from app.interviews.api import router as interviews_api
     from app.interviews.pages import router as interviews_pages
+    from app.interviews.standards_api import router as standards_api
 
     # Pages are HTML for people: they stay out of the API's OpenAPI document.
     app.include_router(accounts_pages, include_in_schema=False)
@@ -64,4 +65,5 @@ def create_app() -> FastAPI:
     app.include_router(feed_pages, include_in_schema=False)
     app.include_router(feed_api)
     app.include_router(interviews_api)
+    app.include_router(standards_api)
     return app
