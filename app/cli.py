@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 from app.accounts import api_keys_cli
 from app.accounts import service as accounts
 from app.accounts.models import ROLES
+from app.audit import cli as audit_cli
 from app.core.db import get_engine, upgrade_database
 from app.core.errors import DomainError
 from app.core.settings import ConfigurationError, get_settings
 from app.interviews.codes import ORG_KIND
+from app.retention import cli as retention_cli
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -224,11 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     standards.add_parser("evaluate", help="refresh findings whose deadlines have passed") \
         .set_defaults(run=_standards_evaluate)
 
-    retention = commands.add_parser("retention", help="retention").add_subparsers(
-        dest="action", required=True, metavar="ACTION", parser_class=_Parser)
-    purge = retention.add_parser("purge", help="delete records past retention (not available yet)")
-    purge.add_argument("--dry-run", action="store_true")
-    purge.set_defaults(run=_not_available("retention purge"))
+    retention_cli.add_commands(commands, _Parser)
+    audit_cli.add_commands(commands, _Parser)
     return parser
 
 

@@ -99,7 +99,7 @@ def _load_principal(request: Request, session: SessionDep) -> Principal | None:
     if active is None:
         return None
     user, organisation = active.user, active.organisation
-    assert user.id is not None and organisation.id is not None  # noqa: S101 - stored rows
+    assert user.id is not None and organisation.id is not None  # noqa: S101 - stored rows  # nosec B101
     return Principal(
         user_id=user.id, name=user.name, email=user.email, role=user.role,
         organisation_id=organisation.id, organisation_code=organisation.code,

@@ -33,7 +33,7 @@ LOGIN_CSRF_COOKIE = "rhi_login_csrf"
 LOGIN_CSRF_SALT = "login-csrf"
 LOGIN_FORM_MAX_AGE = 2 * 3600
 EMAIL_MISSING = "Enter your email address"
-PASSWORD_MISSING = "Enter your password"  # noqa: S105 - a message, not a password
+PASSWORD_MISSING = "Enter your password"  # noqa: S105 - a message, not a password  # nosec B105
 
 
 def safe_next(value: str | None) -> str:
@@ -80,7 +80,7 @@ def login_form(request: Request, user: OptionalUser,
 
 
 @router.post("/login")
-def login(
+def login(  # the form fields' empty defaults are not passwords  # nosec B107
     request: Request,
     session: SessionDep,
     email: Annotated[str, Form(max_length=1000)] = "",
@@ -184,7 +184,7 @@ def two_factor_form(request: Request, session: SessionDep, user: OptionalUser,
 
 
 @router.post("/login/two-factor")
-def two_factor(
+def two_factor(  # the form fields' empty defaults are not secrets  # nosec B107
     request: Request,
     session: SessionDep,
     user: OptionalUser,

@@ -258,7 +258,7 @@ class ActiveSession:
 
 def start_session(session: Session, user: User) -> tuple[str, str]:
     """A new server-side session for `user`: returns (session id, CSRF token)."""
-    assert user.id is not None  # noqa: S101 - a signed-in user has been stored
+    assert user.id is not None  # noqa: S101 - a signed-in user has been stored  # nosec B101
     record = UserSession(id=secrets.token_urlsafe(32), user_id=user.id,
                          csrf_token=secrets.token_urlsafe(32))
     session.add(record)

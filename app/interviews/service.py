@@ -282,7 +282,12 @@ def save_section(session: Session, interview: Interview, actor: Actor,
         result = validate(session, raw, complete=False, interview_id=interview.id)
     if not result.ok:  # cannot happen for well-formed pointers; keep the last good document
         return SaveResult(errors, interview.updated_at)
-    _store(session, interview, result.document)
+    before = interview.document
+    if document_hash(document_to_json(result.document)) != interview.document_hash:
+        _store(session, interview, result.document)
+        audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                     action="interview.save", target=str(interview.id),
+                     details={"changed": changed_pointers(before, interview.document)})
     return SaveResult(errors, interview.updated_at)
 
 
@@ -370,7 +375,10 @@ def create_from_api(session: Session, actor: Actor, raw: Any) -> tuple[Interview
                 session.add(interview)
                 session.flush()
         except IntegrityError:
-            session.expunge(interview)
+            # The savepoint's rollback has already taken the loser out of the session; the
+            # winner has committed (PostgreSQL waits for it before raising), so read it.
+            if interview in session:
+                session.expunge(interview)
             existing = session.get(Interview, result.document.id)
         else:
             _store(session, interview, result.document)

@@ -1,0 +1,300 @@
+"""The analyst feed, the summary and the SSDA903 export (`api.md`, "Analyst feed" and "Other").
+
+Callers: a key with the `feed` scope or an analyst's session for the feed; managers too for
+the summary; a `returns` key or a manager for the SSDA903 export (`access.py`). Every answer is
+written to the audit log: who, which filters, how many records.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Final, Literal
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from app.accounts.api_keys import ApiRoute
+from app.audit import service as audit
+from app.core.db import SessionDep
+from app.core.errors import FieldError, ValidationFailed
+from app.core.http import problem_response
+from app.core.types import utcnow
+from app.feed import service, ssda903, summary
+from app.feed.access import Caller, FeedCaller, ReturnsCaller, SummaryCaller
+from app.feed.record import RESULTS, STANDARD_CODES
+from app.interviews import codes
+from app.interviews.validation import LONDON, ORG_CODE, parse_timestamp
+
+router = APIRouter(prefix="/api/v1", tags=["feed"], route_class=ApiRoute)
+
+DEFAULT_LIMIT: Final = 1000
+MAX_LIMIT: Final = 10_000
+NDJSON: Final = "application/x-ndjson"
+CSV: Final = "text/csv; charset=utf-8"
+PROBLEMS: Final[dict[int | str, dict[str, Any]]] = {
+    status: {"description": text, "content": {"application/problem+json": {}}}
+    for status, text in ((400, "The cursor is not valid"),
+                         (401, "No valid API key or sign-in"),
+                         (403, "The key lacks the scope, or the role may not"),
+                         (422, "A filter is not valid"))}
+
+
+def _invalid(name: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed([FieldError(f"/query/{name}", code, message)],
+                            title="The request is not valid")
+
+
+def _moment(name: str, value: str | None, *, end_of_day: bool = False) -> datetime | None:
+    """A timestamp, or a London date (its start; with `end_of_day`, the next day's start)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if len(text) == 10:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            day = None
+        if day is not None and 1900 <= day.year <= 2200:
+            day += timedelta(days=1) if end_of_day else timedelta()
+            return datetime.combine(day, time(), LONDON)
+    parsed = parse_timestamp(text)
+    if parsed is None or not 1900 <= parsed.year <= 2200:
+        raise _invalid(name, "invalid_timestamp",
+                       f"{name} must be a date like 2026-03-01 or a date and time like "
+                       "2026-03-01T18:30:00Z")
+    return parsed + (timedelta(microseconds=1) if end_of_day else timedelta())
+
+
+def _organisation(name: str, value: str | None) -> str | None:
+    if value is not None and not ORG_CODE.match(value):
+        raise _invalid(name, "invalid_organisation",
+                       f"{name} must be an organisation code, like 803")
+    return value
+
+
+def _code(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is None:
+        return None
+    if value not in allowed:
+        raise _invalid(name, "unknown_code",
+                       f"'{value}' is not an allowed {name}; allowed: {', '.join(allowed)}")
+    return value
+
+
+def _filters(updated_since: str | None, returned_from: str | None, returned_to: str | None,
+             responsible_authority: str | None, recorded_by_org: str | None,
+             out_of_area: bool | None, legal_status: str | None, risk_indicator: str | None,
+             standard: str | None, result: str | None) -> service.FeedFilters:
+    if (standard is None) != (result is None):
+        raise _invalid("standard" if standard is None else "result", "required",
+                       "Give `standard` and `result` together, like "
+                       "standard=offer-within-72h&result=not_met")
+    return service.FeedFilters(
+        updated_since=_moment("updated_since", updated_since),
+        returned_from=_moment("returned_from", returned_from),
+        returned_to=_moment("returned_to", returned_to, end_of_day=True),
+        responsible_authority=_organisation("responsible_authority", responsible_authority),
+        recorded_by_org=_organisation("recorded_by_org", recorded_by_org),
+        out_of_area=out_of_area,
+        legal_status=_code("legal_status", legal_status, tuple(codes.LEGAL_STATUS)),
+        risk_indicator=_code("risk_indicator", risk_indicator, tuple(codes.RISK_INDICATORS)),
+        standard=_code("standard", standard, STANDARD_CODES),
+        result=_code("result", result, RESULTS),
+    )
+
+
+def _format(requested: str | None, accept: str | None) -> service.Format:
+    if requested is not None:
+        return "csv" if requested == "csv" else "ndjson" if requested == "ndjson" else "json"
+    if accept and NDJSON in accept:
+        return "ndjson"
+    return "json"
+
+
+def _audit(session: SessionDep, caller: Caller, action: str, **details: object) -> None:
+    audit.record(session, actor=caller.label, organisation=caller.organisation_code,
+                 action=action, details=dict(details), address=caller.address)
+
+
+Text = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get(
+    "/feed/interviews",
+    summary="Pull the pseudonymised feed",
+    description=(
+        "Pseudonymised records (`data-dictionary.md`, \"Analyst feed record\") of the submitted, "
+        "returned and approved interviews visible to you, ordered by `updated_at` then "
+        "`interview_id`. JSON answers are pages (`{data, next}`): follow `next` until it is "
+        "null; a record changed while you page comes again later with its new version. "
+        "`Accept: application/x-ndjson` or `format=ndjson` streams every matching record as "
+        "one JSON object per line; `format=csv` streams the same as CSV (lists joined with "
+        "`;`, a column per standard holding its result). Send the `ETag` back as "
+        "`If-None-Match` to get 304 when nothing changed. Dates without a time are UK dates; "
+        "`returned_to` includes the whole day."),
+    responses={200: {"content": {"application/json": {}, NDJSON: {}, "text/csv": {}}},
+               304: {"description": "Nothing changed since the ETag you sent"}, **PROBLEMS},
+)
+def feed_interviews(
+    request: Request,
+    caller: FeedCaller,
+    session: SessionDep,
+    updated_since: Annotated[str | None, Query(max_length=40)] = None,
+    returned_from: Annotated[str | None, Query(max_length=40)] = None,
+    returned_to: Annotated[str | None, Query(max_length=40)] = None,
+    responsible_authority: Text = None,
+    recorded_by_org: Text = None,
+    out_of_area: bool | None = None,
+    legal_status: Text = None,
+    risk_indicator: Text = None,
+    standard: Text = None,
+    result: Text = None,
+    cursor: Annotated[str | None, Query(max_length=service.MAX_CURSOR_LENGTH)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    format: Literal["json", "ndjson", "csv"] | None = None,  # the API's name
+    accept: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    filters = _filters(updated_since, returned_from, returned_to, responsible_authority,
+                       recorded_by_org, out_of_area, legal_status, risk_indicator, standard,
+                       result)
+    fmt = _format(format, accept)
+    now = utcnow()
+    described = filters.describe()
+    if fmt != "json":
+        state = service.fingerprint(session, caller.organisation_code, filters, now)
+        etag = state.etag(caller.organisation_code, described, fmt)
+        headers = {"ETag": etag, "Vary": "Accept"}
+        if service.matches_etag(if_none_match, etag):
+            _audit(session, caller, "feed.pull", filters=described, format=fmt, count=0,
+                   not_modified=True)
+            return Response(status_code=304, headers=headers)
+        # Recorded before the stream starts, with the count the stream will send: the entry is
+        # committed with the request, so no pull goes unrecorded, even one cut short.
+        _audit(session, caller, "feed.pull", filters=described, format=fmt, count=state.count)
+        if fmt == "csv":
+            headers["Content-Disposition"] = 'attachment; filename="rhi-feed.csv"'
+        return StreamingResponse(
+            service.stream(session, caller.organisation_code, filters, fmt, now),
+            media_type=CSV if fmt == "csv" else NDJSON, headers=headers)
+
+    after = service.Position.decode(cursor) if cursor is not None else None
+    page = service.page(session, caller.organisation_code, filters, after=after, limit=limit,
+                        now=now)
+    next_url = None
+    if page.more and page.last is not None:
+        next_url = str(request.url.include_query_params(cursor=page.last.encode()))
+    body = service.json_page_body(page.lines, next_url)
+    etag = service.body_etag(body)
+    headers = {"ETag": etag, "Vary": "Accept"}
+    not_modified = service.matches_etag(if_none_match, etag)
+    _audit(session, caller, "feed.pull", filters=described, format=fmt,
+           count=0 if not_modified else len(page.lines), page=cursor is not None,
+           **({"not_modified": True} if not_modified else {}))
+    if not_modified:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _date(name: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10 and 1900 <= int(text[:4]) <= 2200:
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise _invalid(name, "invalid_date", f"`{name}` must be a date like 2026-07-01")
+
+
+def parse_group_by(value: str | None) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in (value or "").split(",") if part.strip())
+    for name in names:
+        if name not in summary.GROUPINGS:
+            raise _invalid("group_by", "unknown_code",
+                           f"Cannot group by '{name}'; choose from "
+                           f"{', '.join(summary.GROUPINGS)}, separated by commas")
+    if len(set(names)) != len(names):
+        raise _invalid("group_by", "duplicate_code", "Name each grouping once")
+    return names
+
+
+@router.get(
+    "/feed/summary",
+    summary="Counts per group, with small numbers suppressed",
+    description=(
+        "For records whose return (or, for a child still missing, whose latest start) falls "
+        "from `from` to `to` (UK dates, both included), per group: episodes, children, "
+        "interviews, each offer outcome, offered and completed within 72 hours, per standard "
+        "the number applicable, met, not met and pending, and counts for every push factor, "
+        "pull factor, risk indicator and action type. A count from 1 to 5 is null (and named "
+        "in the group's `suppressed`; `c` in CSV), with secondary suppression where a total "
+        "would give it away; a rate is null where either of its counts is."),
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}, **PROBLEMS},
+)
+def feed_summary(
+    caller: SummaryCaller,
+    session: SessionDep,
+    date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+    group_by: Annotated[str | None, Query(max_length=200)] = None,
+    format: Literal["json", "csv"] | None = None,  # the API's name
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    start, end = _date("from", date_from), _date("to", date_to)
+    if start and end and end < start:
+        raise _invalid("to", "before_start", "`to` must not be before `from`")
+    grouping = parse_group_by(group_by)
+    result = summary.summarise(session, caller.organisation_code, date_from=start,
+                               date_to=end, group_by=grouping, now=utcnow())
+    if format == "csv":
+        body = "".join(summary.csv_lines(result)).encode()
+        media_type = CSV
+    else:
+        body = orjson.dumps(summary.to_json(result))
+        media_type = "application/json"
+    etag = service.body_etag(body)
+    not_modified = service.matches_etag(if_none_match, etag)
+    _audit(session, caller, "feed.summary", date_from=date_from, date_to=date_to,
+           group_by=list(grouping), format=format or "json", groups=len(result.groups),
+           **({"not_modified": True} if not_modified else {}))
+    if not_modified:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type=media_type, headers={"ETag": etag})
+
+
+@router.get(
+    "/exports/ssda903-missing",
+    summary="The SSDA903 missing return",
+    description=(
+        "CSV with the SSDA903 missing module's columns `CHILD,DOB,MISSING,MIS_START,MIS_END` "
+        "(dates `dd/mm/yyyy`, `MISSING` `M` or `A`) for the looked-after children your "
+        "authority is responsible for, episodes overlapping 1 April to 31 March of the "
+        "collection year. Checked against the DfE validator's rules 1006, 567 and 574 first: "
+        "a return that would be refused answers 422 listing every problem. Needs a key with "
+        "the `returns` scope (or a manager's session)."),
+    responses={200: {"content": {"text/csv": {}}}, **PROBLEMS},
+)
+def ssda903_missing(
+    caller: ReturnsCaller,
+    session: SessionDep,
+    collection_year: Annotated[str, Query(max_length=7, description="Like 2025-26")],
+) -> Response:
+    year = ssda903.CollectionYear.parse(collection_year)
+    if year is None:
+        raise _invalid("collection_year", "invalid_collection_year",
+                       "collection_year must name a year from 1 April, like 2025-26")
+    rows = ssda903.missing_rows(session, caller.organisation_code, year)
+    try:
+        body = ssda903.export_csv(rows)
+    except ssda903.ReturnNotValid as refused:
+        # Answered, not raised, so that the audit entry of what was shown is kept.
+        _audit(session, caller, "export.ssda903_missing", collection_year=year.label,
+               rows=len(rows), refused=True)
+        return problem_response(refused)
+    _audit(session, caller, "export.ssda903_missing", collection_year=year.label,
+           rows=len(rows))
+    return Response(body.encode(), media_type=CSV, headers={
+        "Content-Disposition": f'attachment; filename="ssda903-missing-{year.label}.csv"'})

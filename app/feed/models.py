@@ -1,0 +1,78 @@
+"""The feed projection: one row per submitted interview, holding its pseudonymised feed record.
+
+Written when a record is written (`projection.refresh`), so that a pull is one indexed scan of
+precomputed bytes and a summary is SQL aggregation over plain columns: no per-row queries, no
+per-row JSON building, no document parsing at read time.
+
+The code lists (`push_factors`, `risk_indicators`, ...) are kept as delimited text in a canonical
+order, `;a;b;`, so that one `LIKE '%;b;%'` filters on a code and `GROUP BY` on the column counts
+every combination at once (`summary.py` expands the combinations). `standard_results` holds
+one letter per standard, as stored (`record.results_letters`); `feed_pending_findings` holds the
+deadline of each
+pending finding, so that a deadline that passed since the record was written is served, filtered
+and counted as `not_met` without waiting for `rhi standards evaluate`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from sqlalchemy import Column, ForeignKey, Index, Text, Uuid
+from sqlmodel import Field, SQLModel
+
+from app.core.types import UTCDateTime
+
+
+class FeedRow(SQLModel, table=True):
+    __tablename__ = "feed_rows"
+    __table_args__ = (Index("ix_feed_rows_updated_at_interview_id", "updated_at", "interview_id"),)
+
+    interview_id: UUID = Field(sa_column=Column(
+        Uuid(), ForeignKey("interviews.id", ondelete="CASCADE"), primary_key=True))
+    # When the feed record last changed: the record's `updated_at`, or later when only what is
+    # derived from it changed (a deadline passed, another record of the same child arrived).
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    version: int
+    status: str = Field(max_length=16)
+    # Not indexed on their own, on purpose: visibility is an OR of these two, and an index on
+    # either tempts the planner away from the keyset index, into sorting every visible row for
+    # each page.
+    recorded_by_org: str = Field(max_length=64)
+    responsible_authority: str | None = Field(default=None, max_length=64)
+    placement_authority: str | None = Field(default=None, max_length=64)
+    out_of_area: bool = False
+    legal_status: str | None = Field(default=None, max_length=32)
+    gender: str | None = Field(default=None, max_length=16)
+    age_band: str | None = Field(default=None, max_length=16)
+    child_key: str | None = Field(default=None, max_length=64)
+    outcome: str | None = Field(default=None, max_length=16)
+    episode_count: int = 0
+    latest_returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The Europe/London date that places the record in a reporting period: the latest return,
+    # or the latest start while the child is still missing.
+    period_date: date | None = Field(default=None, index=True)
+    period_month: str | None = Field(default=None, max_length=7)  # "2026-03"
+    period_quarter: str | None = Field(default=None, max_length=7)  # "2026-Q1"
+    offered_within_72h: bool = False
+    completed_within_72h: bool = False
+    push_factors: str = Field(default=";", max_length=1000)
+    pull_factors: str = Field(default=";", max_length=1000)
+    risk_indicators: str = Field(default=";", max_length=1000)
+    action_types: str = Field(default=";", max_length=1000)
+    standard_results: str = Field(default="", max_length=64)
+    # The earliest deadline among the pending findings: past it, the row is patched when served.
+    next_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    json_line: str = Field(sa_type=Text)
+    csv_row: str = Field(sa_type=Text)
+
+
+class FeedPendingFinding(SQLModel, table=True):
+    """A pending finding's deadline, so a passed one can be found in SQL."""
+
+    __tablename__ = "feed_pending_findings"
+
+    interview_id: UUID = Field(sa_column=Column(
+        Uuid(), ForeignKey("feed_rows.interview_id", ondelete="CASCADE"), primary_key=True))
+    code: str = Field(max_length=64, primary_key=True)
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)

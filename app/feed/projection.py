@@ -1,0 +1,189 @@
+"""Keeping the feed projection in step with the interviews, as they are written.
+
+`refresh` is called by the interviews service whenever a record or its findings change, in the
+same transaction, so the feed can never disagree with a committed record. It flushes; it never
+commits. It must not import `app.interviews.service` (which imports it).
+
+A feed row's `updated_at` never goes backwards: it is the record's `updated_at`, or, when only
+what the feed derives from the record changed (a finding turned `not_met` when its deadline
+passed, another record of the same child changed `episodes_in_last_90_days`), the moment of that
+change. So an analyst pulling with `updated_since` gets every change, whatever caused it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import orjson
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from app.core.settings import get_settings
+from app.core.types import utcnow
+from app.feed.models import FeedPendingFinding, FeedRow
+from app.feed.record import REPEAT_WINDOW, Projection, project
+from app.interviews.document import InterviewDocument
+from app.interviews.models import Episode, Interview
+from app.interviews.validation import parse_timestamp, validate_document
+
+TICK = timedelta(microseconds=1)
+REBUILD_BATCH = 500
+
+
+def refresh(session: Session, interview: Interview) -> None:
+    """Write the interview's feed row (submitted, returned or approved), or remove it (a draft).
+
+    Other records of the same child are brought up to date too, when this one's episodes fall
+    in their 90-day window (`episodes_in_last_90_days`).
+    """
+    session.flush()
+    if interview.status == "draft":
+        session.execute(delete(FeedRow).where(col(FeedRow.interview_id) == interview.id))
+        return
+    now = utcnow()
+    previous_starts = _stored_starts(session, interview.id)
+    doc = _typed(interview, now)
+    changed = _write(session, [(interview, doc)], now)
+    starts = previous_starts + [e.started_at for e in doc.episodes if e.started_at is not None]
+    siblings = _siblings(session, interview, starts) if changed else []
+    if siblings:
+        _write(session, [(sibling, _typed(sibling, now)) for sibling in siblings], now)
+
+
+def rebuild(session: Session, batch_size: int = REBUILD_BATCH) -> int:
+    """Project every non-draft record again (after a release that changes the feed record, or to
+    fill the projection of a database made before it). Returns the number of rows written."""
+    now = utcnow()
+    written = 0
+    for batch in _batches(session, batch_size):
+        written += _write(session, [(interview, _typed(interview, now)) for interview in batch],
+                          now)
+        session.flush()
+        for interview in batch:
+            session.expunge(interview)
+    session.execute(delete(FeedRow).where(col(FeedRow.interview_id).in_(
+        select(col(Interview.id)).where(col(Interview.status) == "draft"))))
+    return written
+
+
+def _batches(session: Session, size: int) -> Iterator[list[Interview]]:
+    after: UUID | None = None
+    while True:
+        query = select(Interview).where(col(Interview.status) != "draft")
+        if after is not None:
+            query = query.where(col(Interview.id) > after)
+        batch = list(session.execute(query.order_by(col(Interview.id)).limit(size)).scalars())
+        if not batch:
+            return
+        yield batch
+        after = batch[-1].id
+
+
+def _typed(interview: Interview, now: datetime) -> InterviewDocument:
+    # The stored document was valid when stored; validating again only types it.
+    return validate_document(interview.document, complete=False, now=now).document
+
+
+def _write(session: Session, items: Sequence[tuple[Interview, InterviewDocument]],
+           now: datetime) -> int:
+    """Project the interviews and replace the rows whose content changed; returns how many."""
+    key = get_settings().pseudonym_key
+    ids = [interview.id for interview, _ in items]
+    table = FeedRow.__table__  # type: ignore[attr-defined]
+    stored = {row["interview_id"]: dict(row) for row in session.execute(
+        select(table).where(table.c.interview_id.in_(ids))).mappings()}
+    counts = _episodes_in_window(session, items)
+    rows: list[Projection] = []
+    for interview, doc in items:
+        def build(updated_at: datetime, interview: Interview = interview,
+                  doc: InterviewDocument = doc) -> Projection:
+            return project(interview, doc, updated_at=updated_at, pseudonym_key=key,
+                           episodes_in_last_90_days=counts.get(interview.id), now=now)
+
+        before = stored.get(interview.id)
+        if before is None or interview.updated_at > before["updated_at"]:
+            rows.append(build(interview.updated_at))
+            continue
+        # The record itself has not changed since it was projected: only derived content may.
+        again = build(before["updated_at"])
+        if again.values == before:
+            continue
+        if (again.json_line, again.csv_row) == (before["json_line"], before["csv_row"]):
+            rows.append(again)  # only the filtering columns changed (a new release's format)
+        else:
+            rows.append(build(max(now, before["updated_at"] + TICK)))
+    if not rows:
+        return 0
+    replaced = [row.columns["interview_id"] for row in rows]
+    session.execute(delete(FeedRow).where(col(FeedRow.interview_id).in_(replaced)))
+    session.execute(insert(FeedRow), [row.values for row in rows])
+    pending = [{"interview_id": row.columns["interview_id"], "code": code, "due_at": due}
+               for row in rows for code, due in row.pending.items()]
+    if pending:
+        session.execute(insert(FeedPendingFinding), pending)
+    return len(rows)
+
+
+def _episodes_in_window(session: Session, items: Sequence[tuple[Interview, InterviewDocument]]
+                        ) -> dict[UUID, int]:
+    """Per interview, the child's episodes (this record's and other submitted records', each
+    start counted once) starting in the 90 days up to the interview's latest return."""
+    child_ids = {interview.child_id for interview, _ in items if interview.child_id is not None}
+    starts_by_child: dict[int, list[tuple[UUID, str, datetime]]] = defaultdict(list)
+    if child_ids:
+        for child_id, interview_id, status, started_at in session.execute(
+            select(col(Episode.child_id), col(Episode.interview_id), col(Interview.status),
+                   col(Episode.started_at))
+            .join(Interview, col(Interview.id) == col(Episode.interview_id))
+            .where(col(Episode.child_id).in_(child_ids), col(Episode.started_at).is_not(None))
+        ):
+            if child_id is not None and started_at is not None:
+                starts_by_child[child_id].append((interview_id, status, started_at))
+    counts: dict[UUID, int] = {}
+    for interview, doc in items:
+        latest = doc.latest_return
+        if latest is None:
+            continue
+        own = {e.started_at for e in doc.episodes if e.started_at is not None}
+        others = {started for owner, status, started in starts_by_child.get(
+                      interview.child_id or -1, ())
+                  if owner != interview.id and status != "draft"}
+        counts[interview.id] = sum(1 for started in own | others
+                                   if latest - REPEAT_WINDOW <= started <= latest)
+    return counts
+
+
+def _stored_starts(session: Session, interview_id: UUID) -> list[datetime]:
+    """The episode starts the feed last held for this record (before an edit moved them)."""
+    line = session.execute(select(col(FeedRow.json_line))
+                           .where(col(FeedRow.interview_id) == interview_id)).scalar_one_or_none()
+    if line is None:
+        return []
+    record: dict[str, Any] = orjson.loads(line)
+    starts = (parse_timestamp(e["started_at"]) for e in record.get("episodes") or []
+              if isinstance(e.get("started_at"), str))
+    return [s for s in starts if s is not None]
+
+
+def _siblings(session: Session, interview: Interview, starts: list[datetime]
+              ) -> list[Interview]:
+    """The child's other fed records whose 90-day window holds one of these episode starts."""
+    if interview.child_id is None or not starts:
+        return []
+    ids = session.execute(
+        select(col(FeedRow.interview_id))
+        .join(Interview, col(Interview.id) == col(FeedRow.interview_id))
+        .where(col(Interview.child_id) == interview.child_id,
+               col(FeedRow.interview_id) != interview.id,
+               col(FeedRow.latest_returned_at) >= min(starts),
+               col(FeedRow.latest_returned_at) <= max(starts) + REPEAT_WINDOW)
+    ).scalars().all()
+    if not ids:
+        return []
+    return list(session.execute(select(Interview).where(col(Interview.id).in_(ids))).scalars())
+

@@ -1,0 +1,321 @@
+"""Who may call what: every route of the app, for every kind of caller and record.
+
+`MATRIX` has one row per (method, path) of `create_app()` (static files and the API docs aside).
+Columns are the callers: a signed-in person of each role (signed in once, through the real login
+form), an API key of each scope, and nobody. Every caller belongs to organisation `mx-own`.
+
+For a route about one record, the row's status is what the caller gets for a record of their
+own organisation and for one their organisation is the child's responsible authority for;
+for a record of an unrelated organisation, a caller who would succeed gets 404 (the record
+does not exist for them: never 403), and a caller refused anyway gets the same refusal, so a
+refusal says nothing about the record either.
+
+Statuses, as `api.md` says: success as listed (2xx, or 303 for a page that redirects);
+`login` = 303 to /login (a page, nobody signed in); 401 (an API call without a live key or
+session); 403 (a role or key scope that may not); 404; 405 (a method the path does not serve).
+
+Every answer must also carry `Cache-Control: no-store`, `nosniff`, the Referrer-Policy and the
+CSP's `frame-ancestors 'none'`; must not hold an id, name, case id, free text or postcode of the
+unrelated record; and, for analysts, admins and feed keys, nothing identifying of any record.
+Rows that list records must list the visible ones.
+
+A route without a row fails `test_every_route_has_a_row`: add the row when adding the route.
+
+At the time of writing: 837 cases (route, caller, record) over 47 (method, path) rows;
+`test_every_route_has_a_row` prints the current number (see it with `pytest -rA`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Mount
+
+from app.accounts import deps
+from app.accounts.pages import LOGIN_CSRF_COOKIE, LOGIN_CSRF_SALT
+from app.interviews import forms
+from app.main import create_app
+from tests.builders import PASSWORD, make_document
+from tests.security.world import CALLERS, OWN, RECORDS, STATES, World, build_world
+
+# Analysts see pseudonymised and aggregate data only; admins no interview content.
+NO_IDENTIFYING_DATA = frozenset({"analyst", "admin", "key:feed"})
+IGNORED_PATHS = frozenset({"/api/docs", "/api/v1/openapi.json", "/docs/oauth2-redirect"})
+NOT_ALLOWED = ("DELETE", "OPTIONS", "PATCH", "POST", "PUT", "TRACE")
+
+Send = Callable[[World, str, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    record: str | None  # "draft" or "submitted": the state of the record the route is about
+    expect: dict[str, str]  # caller -> status token
+    send: Send | None = None
+    lists: frozenset[str] = frozenset()  # callers shown a list of every record visible to them
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.path
+
+
+def row(method: str, path: str, record: str | None, statuses: str,
+        send: Send | None = None, *, lists: str = "") -> Row:
+    tokens = statuses.split()
+    assert len(tokens) == len(CALLERS), f"{method} {path}: one status per caller"
+    return Row(method, path, record, dict(zip(CALLERS, tokens, strict=True)), send,
+               frozenset(lists.split()))
+
+
+def refused_methods(path: str, methods: tuple[str, ...]) -> list[Row]:
+    """Methods a path does not serve: 405 for everyone, before anyone is asked who they are."""
+    return [row(m, path, "submitted" if "{" in path else None, " ".join(["405"] * 9))
+            for m in methods]
+
+
+# --- how each row's request is made --------------------------------------------------------
+
+
+def form(**fields: str) -> Send:
+    """A form post carrying the caller's CSRF token (nobody's, for a key or nobody)."""
+    def send(world: World, caller: str, record: Any) -> dict[str, Any]:
+        return {"data": {"csrf_token": world.callers[caller].csrf_token, **fields}}
+    return send
+
+
+def section_form(world: World, caller: str, record: Any) -> dict[str, Any]:
+    values = forms.values_from_document(record.document)
+    fields = {k: v for k, v in values.items() if k.startswith("child-")}
+    return {"data": {"csrf_token": world.callers[caller].csrf_token, **fields}}
+
+
+def login_form(world: World, caller: str, record: Any) -> dict[str, Any]:
+    # The login form's double-submit pair, as GET /login would have set it.
+    token = "matrix-login-form-token"
+    return {"data": {"csrf_token": token, "email": world.login_email, "password": PASSWORD},
+            "cookies": {LOGIN_CSRF_COOKIE: deps.sign(token, salt=LOGIN_CSRF_SALT)}}
+
+
+def query(**params: str) -> Send:
+    def send(world: World, caller: str, record: Any) -> dict[str, Any]:
+        return {"params": params}
+    return send
+
+
+def new_document(world: World, caller: str, record: Any) -> dict[str, Any]:
+    return {"json": make_document(child__responsible_authority=OWN,
+                                  child__placement_authority=OWN)}
+
+
+def changed_document(world: World, caller: str, record: Any) -> dict[str, Any]:
+    document = {**record.document, "interview": {**record.document["interview"],
+                                                 "child_account": "Changed in the matrix."}}
+    return {"json": document, "headers": {"If-Match": record.etag}}
+
+
+# --- the matrix ----------------------------------------------------------------------------
+# Columns: interviewer placement_team manager analyst admin | key:submit key:feed key:returns |
+# anonymous. Records: see the module docstring.
+
+PAGE_OF_RECORD_ROLES = "200 200 200 403 403  login login login  login"
+POST_OF_RECORD_ROLES = "303 303 303 403 403  login login login  login"
+MANAGERS_ONLY_POST = "403 403 303 403 403  login login login  login"
+SUBMIT_SCOPE = "401 401 401 401 401  200 403 403  401"
+
+MATRIX: list[Row] = [
+    row("GET", "/healthz", None, "200 200 200 200 200  200 200 200  200"),
+    # Signing in and out: public, so a stranger can sign in and anyone can leave.
+    row("GET", "/login", None, "303 303 303 303 303  200 200 200  200"),
+    row("POST", "/login", None, "303 303 303 303 303  303 303 303  303", login_form),
+    row("POST", "/logout", None, "303 303 303 303 303  303 303 303  303", form()),
+    # The second factor: done already for these sessions, so it sends them on.
+    row("GET", "/login/two-factor", None, "303 303 303 303 303  login login login  login"),
+    row("POST", "/login/two-factor", None, "303 303 303 303 303  login login login  login",
+        form(code="000000")),
+    # Pages. The analyst's home sends them to the reports; the admin's holds no records.
+    row("GET", "/", None, "200 200 200 303 200  login login login  login",
+        lists="interviewer placement_team manager"),
+    row("GET", "/audit", None, "403 403 200 403 200  login login login  login"),
+    row("GET", "/interviews/new", None, PAGE_OF_RECORD_ROLES),
+    row("POST", "/interviews/new", None, POST_OF_RECORD_ROLES, form()),
+    row("GET", "/interviews/{interview_id}", "submitted", PAGE_OF_RECORD_ROLES),
+    row("GET", "/interviews/{interview_id}/check", "draft", PAGE_OF_RECORD_ROLES),
+    row("GET", "/interviews/{interview_id}/{slug}", "draft", PAGE_OF_RECORD_ROLES),
+    row("POST", "/interviews/{interview_id}/{slug}", "draft", POST_OF_RECORD_ROLES,
+        section_form),
+    row("POST", "/interviews/{interview_id}/submit", "draft", POST_OF_RECORD_ROLES, form()),
+    row("POST", "/interviews/{interview_id}/approve", "submitted", MANAGERS_ONLY_POST, form()),
+    row("POST", "/interviews/{interview_id}/return", "submitted", MANAGERS_ONLY_POST,
+        form(comment="Please add the police reference")),
+    # The interviews API: keys with the submit scope only; sessions do not count here.
+    row("POST", "/api/v1/interviews", None, "401 401 401 401 401  201 403 403  401",
+        new_document),
+    row("GET", "/api/v1/interviews", None, SUBMIT_SCOPE, lists="key:submit"),
+    row("GET", "/api/v1/interviews/{interview_id}", "submitted", SUBMIT_SCOPE),
+    row("PUT", "/api/v1/interviews/{interview_id}", "submitted", SUBMIT_SCOPE,
+        changed_document),
+    row("GET", "/api/v1/interviews/{interview_id}/versions", "submitted", SUBMIT_SCOPE),
+    *refused_methods("/api/v1/interviews",
+                     ("DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "TRACE")),
+    *refused_methods("/api/v1/interviews/{interview_id}",
+                     ("DELETE", "HEAD", "OPTIONS", "PATCH", "POST", "TRACE")),
+    *refused_methods("/api/v1/interviews/{interview_id}/versions", ("HEAD", *NOT_ALLOWED)),
+    # The standard set in force: public knowledge, but only to those the service knows.
+    row("GET", "/api/v1/standards", None, "200 200 200 200 200  200 200 200  401"),
+    # The analyst feed, summaries, the board report and the SSDA903 return: pseudonymised or
+    # aggregate, so analysts may; keys with the feed (or returns) scope, or a session.
+    row("GET", "/api/v1/feed/interviews", None, "403 403 403 200 403  403 200 403  401",
+        lists="analyst key:feed"),
+    row("GET", "/api/v1/feed/summary", None, "403 403 200 200 403  403 200 403  401",
+        query(**{"from": "2026-01-01", "to": "2026-12-31"})),
+    row("GET", "/api/v1/exports/ssda903-missing", None, "403 403 200 403 403  403 403 200  401",
+        query(collection_year="2025-26")),
+    row("GET", "/reports/quarterly", None, "403 403 200 200 403  login login login  login"),
+    row("GET", "/reports/quarterly/{chart}.csv", None,
+        "403 403 200 200 403  login login login  login"),
+]
+
+ROWS = {r.key: r for r in MATRIX}
+assert len(ROWS) == len(MATRIX), "one row per (method, path)"
+
+
+@dataclass(frozen=True)
+class Case:
+    row: Row
+    caller: str
+    record: str | None  # own, responsible, unrelated; None for a route about no record
+
+    @property
+    def id(self) -> str:
+        return f"{self.row.method} {self.row.path} | {self.caller}" + (
+            f" | {self.record}" if self.record else "")
+
+    @property
+    def expected(self) -> str:
+        token = self.row.expect[self.caller]
+        if self.record == "unrelated" and _succeeds(token):
+            return "404"
+        return token
+
+
+def _succeeds(token: str) -> bool:
+    return token.isdigit() and 200 <= int(token) < 400
+
+
+CASES = [Case(r, caller, record)
+         for r in MATRIX for caller in CALLERS
+         for record in (RECORDS if r.record else (None,))]
+
+
+# --- the tests -----------------------------------------------------------------------------
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves, static files and API docs aside."""
+    found = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, Mount) or context.path in IGNORED_PATHS:
+            continue
+        assert isinstance(route, APIRoute), f"{context.path}: a route the matrix cannot read"
+        methods = set(context.methods or ())
+        if "GET" in methods:
+            methods.discard("HEAD")  # answered as GET is
+        found |= {(method, str(context.path)) for method in methods}
+    return found
+
+
+def test_every_route_has_a_row() -> None:
+    served = app_routes(create_app())
+
+    missing = sorted(served - set(ROWS))
+    stale = sorted(set(ROWS) - served)
+
+    assert not missing, "new route without a matrix row: " + ", ".join(
+        f"{m} {p}" for m, p in missing)
+    assert not stale, "matrix row for a route that no longer exists: " + ", ".join(
+        f"{m} {p}" for m, p in stale)
+    print(f"route matrix: {len(CASES)} cases (route, caller, record) "  # noqa: T201 - the report
+          f"over {len(MATRIX)} rows and {len(CALLERS)} callers")
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    with build_world(create_app()) as built:
+        yield built
+
+
+def _url(case: Case, world: World) -> tuple[str, Any]:
+    record = world.records[(case.record, case.row.record)] if case.record and \
+        case.row.record else None
+    path = case.row.path
+    if record is not None:
+        path = path.replace("{interview_id}", str(record.id))
+    path = path.replace("{slug}", forms.SECTIONS[0].slug).replace("{chart}", "headline")
+    return path, record
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_route_matrix(world: World, case: Case) -> None:
+    path, record = _url(case, world)
+    request = case.row.send(world, case.caller, record) if case.row.send else {}
+    cookies = request.pop("cookies", {})
+
+    with world.case(case.caller) as client:
+        for name, value in cookies.items():
+            client.cookies.set(name, value)
+        answer = client.request(case.row.method, path, **request)
+
+    expected = case.expected
+    where = answer.headers.get("location", "")
+    if expected == "login":
+        assert (answer.status_code, where.split("?")[0]) == (303, "/login"), answer.text[:500]
+    else:
+        assert answer.status_code == int(expected), answer.text[:500]
+        if answer.status_code == 303:
+            assert not where.startswith("/login?next="), "a signed-in caller sent to sign in"
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["referrer-policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    body = answer.text
+    unrelated = [str(world.records[("unrelated", state)].id) for state in STATES]
+    unrelated += world.records[("unrelated", "submitted")].identifying()
+    assert not [s for s in unrelated if s in body], "an unrelated record shows through"
+    if case.caller in NO_IDENTIFYING_DATA and _succeeds(expected):
+        shown = [s for r in world.records.values() for s in r.identifying() if s in body]
+        assert not shown, f"{case.caller} sees identifying data"
+    if case.caller in case.row.lists:
+        for kind in ("own", "responsible"):
+            assert str(world.records[(kind, "submitted")].id) in body, f"{kind} not listed"
+
+
+MISSING_ID = "00000000-0000-4000-8000-000000000000"
+RECORD_ROWS = [r for r in MATRIX if r.record and "405" not in r.expect.values()
+               and any(_succeeds(t) for t in r.expect.values())]
+
+
+@pytest.mark.parametrize("matrix_row", RECORD_ROWS,
+                         ids=[f"{r.method} {r.path}" for r in RECORD_ROWS])
+def test_another_organisations_record_answers_exactly_as_a_missing_one(
+        world: World, matrix_row: Row) -> None:
+    caller = next(c for c, t in matrix_row.expect.items() if _succeeds(t))
+    record = world.records[("unrelated", matrix_row.record or "")]
+    answers = []
+    for interview_id in (str(record.id), MISSING_ID):
+        request = matrix_row.send(world, caller, record) if matrix_row.send else {}
+        request.pop("cookies", None)
+        with world.case(caller) as client:
+            path = matrix_row.path.replace("{interview_id}", interview_id)
+            answer = client.request(matrix_row.method,
+                                    path.replace("{slug}", forms.SECTIONS[0].slug), **request)
+        answers.append((answer.status_code, answer.text.replace(interview_id, "<id>")))
+
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404

@@ -1,0 +1,219 @@
+"""A small world for the access tests: three organisations, a person of each role and a key of
+each scope in one of them, and records of every kind of relation to it.
+
+Built once per test module in a database of its own (`scratch_database`) and committed there;
+every case then runs in a transaction that is rolled back, so a case that approves a record or
+signs out leaves the world as it was for the next. People sign in once, through the real login
+form, and each case reuses their session cookie.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from app.accounts import deps
+from app.accounts import service as accounts
+from app.accounts.api_keys import create_api_key
+from app.accounts.models import UserSession
+from app.core.db import get_session, make_engine
+from app.interviews import service
+from app.interviews.models import Interview
+from tests.builders import PASSWORD, make_document, pass_second_factor
+from tests.durability.scratch import scratch_database
+
+OWN, OTHER, FAR = "mx-own", "mx-other", "mx-far"  # the callers' organisation, and two more
+ROLES = ("interviewer", "placement_team", "manager", "analyst", "admin")
+SCOPES = ("submit", "feed", "returns")
+CALLERS = (*ROLES, *(f"key:{s}" for s in SCOPES), "anonymous")
+RECORDS = ("own", "responsible", "unrelated")
+STATES = ("draft", "submitted")
+
+# Which organisation records each kind of record, and whose child it is.
+RECORD_ORGS = {
+    "own": (OWN, OTHER),          # recorded by the callers' organisation
+    "responsible": (OTHER, OWN),  # recorded elsewhere, for a child the callers' org placed
+    "unrelated": (FAR, FAR),      # nothing to do with the callers' organisation
+}
+# Identifying details, different for each kind of record, so an answer holding one is caught.
+DETAILS = {
+    "own": ("Owena", "Ownchild", "BS16 1QY"),
+    "responsible": ("Resa", "Respchild", "BS1 4DJ"),
+    "unrelated": ("Farah", "Farchild", "GL1 2EH"),
+}
+
+_HIDDEN = re.compile(r'<input type="hidden" name="(?P<name>[^"]+)" value="(?P<value>[^"]*)">')
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    cookies: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    csrf_token: str = ""
+
+
+@dataclass(frozen=True)
+class Record:
+    id: UUID
+    document: dict[str, Any]
+    etag: str
+
+    def identifying(self) -> list[str]:
+        """What would identify the child: names, case id, free text, the full postcode."""
+        child = self.document["child"]
+        return [child["given_name"], child["family_name"], child["local_id"],
+                self.document["interview"]["child_account"],
+                self.document["episodes"][0]["found_postcode"]]
+
+
+@dataclass
+class World:
+    app: FastAPI
+    engine: Engine
+    client: TestClient
+    callers: dict[str, Caller]
+    records: dict[tuple[str, str], Record]  # (kind, state) -> record
+    login_email: str
+    _session: Session | None = None
+
+    def session(self) -> Session:
+        assert self._session is not None, "only inside World.case()"
+        return self._session
+
+    @contextmanager
+    def case(self, caller: str) -> Iterator[TestClient]:
+        """A client acting as `caller`, inside a transaction rolled back afterwards."""
+        with self.engine.connect() as conn:
+            outer = conn.begin()
+            with Session(bind=conn, join_transaction_mode="create_savepoint",
+                         expire_on_commit=False) as session:
+                self._session = session
+                who = self.callers[caller]
+                client = self.client
+                client.cookies.clear()
+                client.cookies.update(who.cookies)
+                client.headers.pop("Authorization", None)
+                client.headers.update(who.headers)
+                try:
+                    yield client
+                finally:
+                    self._session = None
+                    if outer.is_active:
+                        outer.rollback()
+
+
+def _case_session(world: World) -> Iterator[Session]:
+    session = world.session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _committing_session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _sign_in(app: FastAPI, engine: Engine, email: str) -> Caller:
+    """Sign in through the real login form; the session cookie and its CSRF token."""
+    app.dependency_overrides[get_session] = lambda: (yield from _committing_session(engine))
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+        page = client.get("/login")
+        fields = {m["name"]: m["value"] for m in _HIDDEN.finditer(page.text)}
+        answer = client.post("/login", data={**fields, "email": email, "password": PASSWORD})
+        assert answer.status_code == 303, answer.text
+        if answer.headers["location"].startswith("/login/two-factor"):
+            pass_second_factor(client, email, answer.headers["location"])
+        cookie = client.cookies.get(deps.SESSION_COOKIE)
+    assert cookie
+    session_id = deps.unsign(cookie, salt="session", max_age_seconds=3600)
+    with Session(engine) as session:
+        record = session.get(UserSession, session_id)
+        assert record is not None
+        return Caller(name=email, cookies={deps.SESSION_COOKIE: cookie},
+                      csrf_token=record.csrf_token)
+
+
+def _document(kind: str, responsible: str) -> dict[str, Any]:
+    given, family, postcode = DETAILS[kind]
+    return make_document(child__responsible_authority=responsible,
+                         child__placement_authority=responsible, child__given_name=given,
+                         child__family_name=family, episodes__0__found_postcode=postcode,
+                         interview__child_account=f"Free text of the {kind} record.")
+
+
+def _make_records(session: Session) -> dict[tuple[str, str], Record]:
+    records: dict[tuple[str, str], Record] = {}
+    for kind, (recorded_by, responsible) in RECORD_ORGS.items():
+        actor = service.Actor(label="system", organisation_code=recorded_by)
+        document = _document(kind, responsible)
+        submitted, _ = service.create_from_api(session, actor, document)
+        records[(kind, "submitted")] = Record(submitted.id, document, service.etag(submitted))
+        draft = service.start_draft(session, actor)
+        changes = {k: v for k, v in _document(kind, responsible).items() if k != "id"}
+        result = service.save_section(session, draft, actor, changes)
+        assert not result.errors, result.errors
+        assert draft.status == "draft"
+        records[(kind, "draft")] = Record(draft.id, {**changes, "id": str(draft.id)},
+                                          service.etag(draft))
+    session.flush()
+    for record in records.values():
+        assert session.get(Interview, record.id) is not None
+    return records
+
+
+@contextmanager
+def build_world(app: FastAPI) -> Iterator[World]:
+    """The world in a database of its own, removed afterwards."""
+    with scratch_database("rhi_matrix") as url:
+        engine = make_engine(url)
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                for code in (OWN, OTHER, FAR):
+                    accounts.create_organisation(session, code, f"Matrix {code}",
+                                                 "local_authority")
+                emails = {}
+                for role in ROLES:
+                    emails[role] = f"{role}@matrix.example.test"
+                    accounts.create_user(session, emails[role], f"Matrix {role}", OWN, role,
+                                         PASSWORD)
+                login_email = "login-probe@matrix.example.test"
+                accounts.create_user(session, login_email, "Login probe", OWN, "interviewer",
+                                     PASSWORD)
+                callers = {"anonymous": Caller(name="anonymous")}
+                for scope in SCOPES:
+                    _, plaintext = create_api_key(session, OWN, f"Matrix {scope}", [scope])
+                    callers[f"key:{scope}"] = Caller(
+                        name=f"key:{scope}", headers={"Authorization": f"Bearer {plaintext}"})
+                records = _make_records(session)
+                session.commit()
+            for role in ROLES:
+                callers[role] = _sign_in(app, engine, emails[role])
+            with TestClient(app, base_url="http://testserver",
+                            follow_redirects=False) as client:
+                world = World(app=app, engine=engine, client=client, callers=callers,
+                              records=records, login_email=login_email)
+                app.dependency_overrides[get_session] = lambda: (
+                    yield from _case_session(world))
+                yield world
+        finally:
+            app.dependency_overrides.clear()
+            engine.dispose()
