@@ -50,7 +50,7 @@ def allowing(scope: str, *roles: str) -> Callable[..., Caller]:
             if scope not in key.scopes:
                 raise Forbidden(f"This API key does not have the `{scope}` scope")
             return Caller(f"key:{key.id}", organisation_code, address)
-        if user is None:
+        if user is None or user.second_factor_pending:
             raise BearerUnauthorized(f"Send an API key with the `{scope}` scope as "
                                      "`Authorization: Bearer <key>`, or sign in",
                                      invalid_token=False)

@@ -93,3 +93,11 @@ def test_five_wrong_codes_end_the_session_and_lock_the_account(
     fields = hidden_fields(client.get("/login").text)
     locked = client.post("/login", data={**fields, "email": user.email, "password": PASSWORD})
     assert locked.status_code == 422  # even the right password, until the lock ends
+
+
+def test_the_password_alone_opens_no_api_answer_either(client: TestClient, db: Session) -> None:
+    user = make_user(db, role="manager")
+    password_step(client, user.email)
+    for path in ("/api/v1/feed/summary", "/api/v1/standards",
+                 "/api/v1/exports/ssda903-missing?collection_year=2025-26"):
+        assert client.get(path).status_code == 401, path
