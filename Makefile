@@ -32,7 +32,7 @@ bench: $(STAMP)
 ## lock: re-pin every dependency, with hashes, from pyproject.toml
 lock:
 	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --no-emit-index-url \
-	  --no-emit-find-links --strip-extras -o requirements.lock pyproject.toml
+	  --no-emit-find-links --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
 
 ## vendor: refresh the vendored GOV.UK Frontend, htmx and axe-core files in static/
 vendor:

@@ -35,6 +35,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=32)
     password_hash: str = Field(max_length=200)
     totp_secret: str | None = Field(default=None, max_length=64)
+    # The last TOTP time step accepted: a code is good once, even within its 30 s window.
+    totp_last_step: int | None = None
     recovery_codes: list[str] | None = Field(default=None, sa_type=JSONType)
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 
 import pyotp
 from sqlalchemy.orm import Session
@@ -37,11 +38,19 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.replace("-", "").replace(" ", "").lower().encode()).hexdigest()
 
 
-def _code_ok(secret: str, code: str) -> bool:
+def _accepted_step(secret: str, code: str, after: int | None) -> int | None:
+    """The time step `code` belongs to (one either side of now, for a phone's clock a little
+    out), provided it is later than the last step accepted: each code works once."""
     digits = code.replace(" ", "")
-    # One step either side allows for a tablet clock a little out.
-    return len(digits) == 6 and digits.isdigit() and pyotp.TOTP(secret).verify(digits,
-                                                                               valid_window=1)
+    if len(digits) != 6 or not digits.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    now = int(time.time()) // totp.interval
+    for step in (now - 1, now, now + 1):
+        if (after is None or step > after) and hmac.compare_digest(
+                totp.at(step * totp.interval), digits):
+            return step
+    return None
 
 
 def _fail(session: Session, user: User, address: str | None) -> None:
@@ -59,9 +68,11 @@ def _fail(session: Session, user: User, address: str | None) -> None:
 def enrol(session: Session, user: User, record: UserSession, secret: str, code: str,
           address: str | None) -> list[str] | None:
     """Confirm a new authenticator with a code from it; returns the recovery codes, shown once."""
-    if not _code_ok(secret, code):
+    step = _accepted_step(secret, code, None)
+    if step is None:
         _fail(session, user, address)
         return None
+    user.totp_last_step = step
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     user.totp_secret = secret
     user.recovery_codes = [_hash(c) for c in codes]
@@ -77,7 +88,10 @@ def verify(session: Session, user: User, record: UserSession, code: str,
            address: str | None) -> bool:
     """Accept a current TOTP code or an unused recovery code (which is then spent)."""
     ok = False
-    if user.totp_secret and _code_ok(user.totp_secret, code):
+    step = _accepted_step(user.totp_secret, code, user.totp_last_step) \
+        if user.totp_secret else None
+    if step is not None:
+        user.totp_last_step = step
         ok = True
     else:
         hashed = _hash(code)

@@ -25,7 +25,9 @@ constants below (and the govuk-frontend import path in ``static/app/rhi.js``).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,9 +62,19 @@ _MONTHS = (
 )
 
 
+@lru_cache(maxsize=256)
 def static_url(path: str) -> str:
-    """Return the URL of a file under ``static/``, e.g. ``static_url("app/rhi.css")``."""
-    return "/static/" + path.lstrip("/")
+    """The URL of a file under ``static/``, with a hash of its content in the query.
+
+    Static files are cached for a year as immutable, so a changed file must get a new URL:
+    the vendored folders carry their version in the path, and the hash covers our own files.
+    """
+    clean = path.lstrip("/")
+    try:
+        digest = hashlib.sha256((STATIC_DIR / clean).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "/static/" + clean
+    return f"/static/{clean}?v={digest}"
 
 
 def _to_london(value: datetime | str) -> datetime:

@@ -32,6 +32,7 @@ DEFAULT_LIMIT: Final = 1000
 MAX_LIMIT: Final = 10_000
 NDJSON: Final = "application/x-ndjson"
 CSV: Final = "text/csv; charset=utf-8"
+DATE: Final = r"^\d{4}-\d{2}-\d{2}$"
 PROBLEMS: Final[dict[int | str, dict[str, Any]]] = {
     status: {"description": text, "content": {"application/problem+json": {}}}
     for status, text in ((400, "The cursor is not valid"),
@@ -237,8 +238,8 @@ def parse_group_by(value: str | None) -> tuple[str, ...]:
 def feed_summary(
     caller: SummaryCaller,
     session: SessionDep,
-    date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
-    date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+    date_from: Annotated[str | None, Query(alias="from", pattern=DATE)] = None,
+    date_to: Annotated[str | None, Query(alias="to", pattern=DATE)] = None,
     group_by: Annotated[str | None, Query(max_length=200)] = None,
     format: Literal["json", "csv"] | None = None,  # the API's name
     if_none_match: Annotated[str | None, Header()] = None,
@@ -280,7 +281,8 @@ def feed_summary(
 def ssda903_missing(
     caller: ReturnsCaller,
     session: SessionDep,
-    collection_year: Annotated[str, Query(max_length=7, description="Like 2025-26")],
+    collection_year: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$",
+                                          description="From 1 April to 31 March, like 2025-26")],
 ) -> Response:
     year = ssda903.CollectionYear.parse(collection_year)
     if year is None:

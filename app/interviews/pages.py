@@ -211,12 +211,18 @@ async def section(request: Request, interview_id: UUID, slug: str, db: SessionDe
     if section is None:
         raise NotFound("There is no such part of the form")
     interview = _load(db, interview_id, user)
+    if interview.status not in ("draft", "returned"):
+        # Submitted and approved records are changed only by returning them (or by the API).
+        if is_htmx(request):
+            # 200 so htmx swaps it in: the person must see that nothing more is being saved.
+            return _render(request, "_save_status.html", user, saved_at=None,
+                           save_error="Not saved: this interview has been submitted. Copy "
+                                      "anything you typed before you leave this page.")
+        return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
     if request.method == "GET":
         return _section_page(request, user, db, interview, section,
                              forms.values_from_document(interview.document), [])
     form = await request.form()
-    if interview.status not in ("draft", "returned"):
-        return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
     changes = section.from_form(form, interview.document)
     result = service.save_section(db, interview, actor_of(user), changes)
     errors = [e for e in result.errors if forms.belongs(e.pointer, section)] or result.errors

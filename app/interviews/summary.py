@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from app.interviews import codes
@@ -33,6 +34,14 @@ def london(value: Any) -> str:
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
 
+def _day(value: Any) -> str:
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        day = None
+    return f"{day.day} {day:%B %Y}" if day else NOT_RECORDED
+
+
 def _code(table: Mapping[str, str], value: Any) -> str:
     return table.get(value, str(value)) if value else NOT_RECORDED
 
@@ -58,7 +67,7 @@ def summarise(doc: Mapping[str, Any], base: str) -> list[Block]:
         Row("Name", _text(" ".join(filter(None, [child.get("given_name"),
                                                  child.get("family_name")]))),
             f"{base}/child#child-given_name"),
-        Row("Date of birth", _text(child.get("date_of_birth")),
+        Row("Date of birth", _day(child.get("date_of_birth")),
             f"{base}/child#child-date_of_birth-day"),
         Row("Gender", _code(codes.GENDER, child.get("gender")), f"{base}/child#child-gender"),
         Row("Ethnicity", _code(codes.ETHNICITY, child.get("ethnicity")),

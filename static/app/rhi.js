@@ -38,7 +38,8 @@
  * browser is offline it says "Not saved, retrying when you are back online".
  * Other 4xx answers are not retried. While an edit has not been saved, leaving
  * the page asks the browser to confirm (except when the form itself is
- * submitted normally).
+ * submitted normally). A normal submit waits for an autosave in flight, and
+ * stops further autosaves, so an old autosave never overwrites it.
  */
 import { initAll } from '/static/govuk-frontend-6.3.0/govuk-frontend.min.js'
 
@@ -190,9 +191,33 @@ function onEdit (event) {
 document.addEventListener('input', onEdit)
 document.addEventListener('change', onEdit)
 
+/* A normal submit (Save and continue, Add, Remove) must reach the server after any autosave of
+ * the same form. The two travel on different connections and may arrive in either order, and an
+ * autosave arriving last would undo the submit (an added episode would vanish). So a submit made
+ * while an autosave is in flight waits for it, and no autosave starts once a submit is under way
+ * (the submit carries every field anyway). */
+const inFlight = new WeakMap() // form -> autosave requests sent and not yet answered
+const deferredSubmits = new WeakMap() // form -> the button that was pressed (or null)
+
+function resumeSubmit (form) {
+  if ((inFlight.get(form) || 0) > 0 || !deferredSubmits.has(form)) return
+  const submitter = deferredSubmits.get(form)
+  deferredSubmits.delete(form)
+  if (submitter && submitter.isConnected && submitter.form === form) {
+    form.requestSubmit(submitter)
+  } else {
+    form.requestSubmit()
+  }
+}
+
 document.addEventListener('submit', (event) => {
   const form = autosaveForm(event.target)
-  if (form) stateFor(form).submitting = true
+  if (!form) return
+  stateFor(form).submitting = true
+  if ((inFlight.get(form) || 0) > 0) {
+    event.preventDefault()
+    deferredSubmits.set(form, event.submitter || null)
+  }
 })
 
 // A page restored from the back/forward cache may have been left mid-submit.
@@ -223,10 +248,20 @@ if (htmx) {
     event.detail.headers['X-CSRF-Token'] = csrfToken()
   })
 
-  // Remember which edits each autosave request carries.
+  // Remember which edits each autosave request carries; send none once a submit is under way.
   document.addEventListener('htmx:beforeRequest', (event) => {
     const form = autosaveForm(event.detail.elt)
-    if (form && event.detail.xhr) requestSeq.set(event.detail.xhr, stateFor(form).editSeq)
+    if (!form) return
+    if (stateFor(form).submitting) {
+      event.preventDefault()
+      return
+    }
+    if (event.detail.xhr) requestSeq.set(event.detail.xhr, stateFor(form).editSeq)
+  })
+
+  document.addEventListener('htmx:beforeSend', (event) => {
+    const form = autosaveForm(event.detail.elt)
+    if (form) inFlight.set(form, (inFlight.get(form) || 0) + 1)
   })
 
   // 422 (validation errors) is an answer to swap in, not an error.
@@ -237,9 +272,14 @@ if (htmx) {
     }
   })
 
+  // Fired for every answer, error, abort and timeout.
   document.addEventListener('htmx:afterRequest', (event) => {
     const form = autosaveForm(event.detail.elt)
-    if (form && event.detail.successful) saveSettled(form, requestSeq.get(event.detail.xhr))
+    if (!form) return
+    inFlight.set(form, Math.max(0, (inFlight.get(form) || 0) - 1))
+    if (event.detail.successful) saveSettled(form, requestSeq.get(event.detail.xhr))
+    // After htmx has sent any queued request (it does so straight after this event).
+    if (deferredSubmits.has(form)) window.setTimeout(() => resumeSubmit(form), 0)
   })
 
   document.addEventListener('htmx:sendError', (event) => {

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.accounts.conftest import hidden_fields
 from tests.builders import PASSWORD, make_user
+from tests.totp import fresh_code
 
 
 def password_step(client: TestClient, email: str) -> str:
@@ -25,7 +26,7 @@ def enrol(client: TestClient, email: str) -> tuple[str, list[str]]:
     assert secret
     fields = hidden_fields(page.text)
     shown = client.post("/login/two-factor", data={
-        **fields, "code": pyotp.TOTP(secret.group(1)).now()})
+        **fields, "code": fresh_code(secret.group(1))})
     assert shown.status_code == 200
     codes = re.findall(r"<li><code>([0-9a-f-]+)</code></li>", shown.text)
     return secret.group(1), codes
@@ -47,7 +48,7 @@ def test_an_interviewer_enrols_an_authenticator_at_first_sign_in(
     secret = re.search(r'data-secret="([A-Z2-7]+)"', wrong.text)
     assert secret  # the same key is offered again, so the app already set up still works
     done = client.post("/login/two-factor", data={**hidden_fields(wrong.text),
-                                                  "code": pyotp.TOTP(secret.group(1)).now()})
+                                                  "code": fresh_code(secret.group(1))})
     assert done.status_code == 200
     assert len(re.findall(r"<li><code>", done.text)) == 10
     assert client.get("/").status_code == 200
@@ -101,3 +102,14 @@ def test_the_password_alone_opens_no_api_answer_either(client: TestClient, db: S
     for path in ("/api/v1/feed/summary", "/api/v1/standards",
                  "/api/v1/exports/ssda903-missing?collection_year=2025-26"):
         assert client.get(path).status_code == 401, path
+
+
+def test_a_code_works_once(client: TestClient, db: Session) -> None:
+    user = make_user(db, role="interviewer")
+    secret, _codes = enrol(client, user.email)
+    client.cookies.clear()
+    db.refresh(user)
+    page = client.get(password_step(client, user.email))
+    spent = pyotp.TOTP(secret).at(int(user.totp_last_step or 0) * 30)
+    replay = client.post("/login/two-factor", data={**hidden_fields(page.text), "code": spent})
+    assert replay.status_code == 422

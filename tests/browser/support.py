@@ -6,22 +6,24 @@ Fixtures are in `conftest.py`; plain helpers live here so test modules can impor
 from __future__ import annotations
 
 import html
-import os
 import re
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 from uuid import UUID
 
 import httpx
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Response, expect
+
+from tests.totp import fresh_code
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -42,6 +44,7 @@ DEVICES: dict[str, dict[str, Any]] = {
     "keyboard": {"viewport": {"width": 810, "height": 1080}, "has_touch": False},
     "desktop": {"viewport": {"width": 1280, "height": 900}, "has_touch": False},
 }
+OpenPage = Callable[..., Page]  # the `open_page` fixture
 SAVED = re.compile(r"^Saved at \d\d:\d\d$")
 NOT_SAVED = re.compile(r"not saved", re.IGNORECASE)
 
@@ -84,13 +87,35 @@ def rhi_command() -> str:
     return str(beside if beside.exists() else ROOT / ".venv" / "bin" / "rhi")
 
 
-def run_rhi(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    done = subprocess.run([rhi_command(), *args], env=env, input=stdin, capture_output=True,
-                          text=True, timeout=120, cwd=ROOT, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"rhi {' '.join(args)} failed ({done.returncode}): "
-                           f"{done.stderr.strip() or done.stdout.strip()}")
-    return done.stdout
+Commands = list[tuple[list[str], str | None]]
+
+
+def start_rhi(commands: Commands, env: dict[str, str]) -> list[Any]:
+    """Start `rhi` commands side by side (each takes seconds, mostly Python imports), each with
+    its own standard input."""
+    running = []
+    for args, stdin in commands:
+        process = subprocess.Popen([rhi_command(), *args], env=env, cwd=ROOT,  # noqa: S603
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        running.append((args, stdin, process))
+    return running
+
+
+def finish_rhi(running: list[Any]) -> None:
+    """Wait for commands from `start_rhi`; raise if any failed."""
+    failures = []
+    for args, stdin, process in running:
+        out, err = process.communicate(stdin, timeout=120)
+        if process.returncode != 0:
+            failures.append(f"rhi {' '.join(args)} failed ({process.returncode}): "
+                            f"{err.strip() or out.strip()}")
+    if failures:
+        raise RuntimeError("\n".join(failures))
+
+
+def run_rhi(commands: Commands, env: dict[str, str]) -> None:
+    finish_rhi(start_rhi(commands, env))
 
 
 def free_port() -> int:
@@ -136,6 +161,23 @@ def serving(env: dict[str, str], log: Path, port: int) -> Iterator[str]:
 # --- driving the server without a browser (to set up records quickly) -------------------------
 
 
+# Authenticator secrets and unused recovery codes of the people these tests enrolled, by email.
+# (Roles that see children's identities enrol a second factor at their first sign-in.)
+TOTP_SECRETS: dict[str, str] = {}
+RECOVERY_CODES: dict[str, list[str]] = {}
+SECOND_FACTOR_PATH = "/login/two-factor"
+
+
+def security_code(person: Person) -> str:
+    """The authenticator's current code, or, failing a secret, an unused recovery code."""
+    secret = TOTP_SECRETS.get(person.email)
+    if secret is not None:
+        return fresh_code(secret)
+    codes = RECOVERY_CODES.get(person.email) or []
+    assert codes, f"{person.email} has no authenticator this test run knows of"
+    return codes.pop()
+
+
 class HttpUser:
     """A signed-in person posting forms as a browser without JavaScript would."""
 
@@ -147,10 +189,28 @@ class HttpUser:
                                                   "password": person.password,
                                                   "csrf_token": token, "next": "/"})
         assert answer.status_code == 303, f"sign in as {person.email}: {answer.status_code}"
+        if answer.headers["location"].startswith(SECOND_FACTOR_PATH):
+            self._second_factor(person, answer.headers["location"])
         home = self.client.get("/", follow_redirects=True)
         found = re.search(r'<meta name="csrf-token" content="([^"]*)"', home.text)
         assert found and found.group(1), "no CSRF token on the home page"
         self.csrf = found.group(1)
+
+    def _second_factor(self, person: Person, location: str) -> None:
+        form = self.client.get(location).text
+        secret = re.search(r'data-secret="([A-Z2-7]+)"', form)
+        if secret:  # the first sign-in: enrol
+            TOTP_SECRETS[person.email] = secret.group(1)
+        fields = {"csrf_token": _hidden(form, "csrf_token"), "next": _hidden(form, "next"),
+                  "code": security_code(person)}
+        if secret:
+            fields["enrol_token"] = _hidden(form, "enrol_token")
+        answer = self.client.post(SECOND_FACTOR_PATH, data=fields)
+        if secret:
+            assert answer.status_code == 200, f"enrolling {person.email}: {answer.status_code}"
+            RECOVERY_CODES[person.email] = re.findall(r"<code>([0-9a-f-]+)</code>", answer.text)
+        else:
+            assert answer.status_code == 303, f"second factor: {answer.status_code}"
 
     def close(self) -> None:
         self.client.close()
@@ -226,14 +286,6 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
-def sign_in(page: Page, person: Person) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(person.email)
-    page.get_by_label("Password", exact=True).fill(person.password)
-    press(page, page.get_by_role("button", name="Sign in"))
-    expect(page).not_to_have_url(re.compile(r"/login"))
-
-
 def press(page: Page, target: Locator) -> None:
     """Tap on a touch screen, click otherwise."""
     if _has_touch(page):
@@ -247,9 +299,152 @@ def _has_touch(page: Page) -> bool:
     return touch
 
 
-def wait_for_autosave_idle(page: Page) -> None:
-    """No autosave request in flight (htmx marks the form with `htmx-request` while one is)."""
-    expect(page.locator("form[data-autosave].htmx-request")).to_have_count(0)
+class Touch:
+    """Fingers on a touch screen (taps) and the on-screen keyboard (fill); clicks without
+    touch."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def fill(self, field_id: str, value: str) -> None:
+        self.page.locator(f"#{field_id}").fill(value)
+
+    def replace(self, field_id: str, value: str) -> None:
+        self.fill(field_id, value)
+
+    def choose(self, name: str, value: str) -> None:
+        option = self.page.locator(f'input[name="{name}"][value="{value}"]')
+        press(self.page, option)
+        expect(option).to_be_checked()
+
+    def pick(self, field_id: str, value: str, label: str) -> None:
+        self.page.locator(f"#{field_id}").select_option(value)
+
+    def activate(self, target: Locator) -> None:
+        press(self.page, target)
+
+    def button(self, name: str) -> None:
+        self.activate(self.page.get_by_role("button", name=name, exact=True))
+
+    def link(self, name: str) -> None:
+        self.activate(self.page.get_by_role("link", name=name, exact=True))
+
+
+class Keyboard(Touch):
+    """The keyboard alone: Tab to move, Space and Enter to act, arrows inside a radio group,
+    End and Backspace to correct. Never the mouse."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.keys = page.keyboard
+
+    def fill(self, field_id: str, value: str) -> None:
+        tab_to(self.page, self.page.locator(f"#{field_id}"))
+        self.keys.type(value)
+
+    def replace(self, field_id: str, value: str) -> None:
+        target = self.page.locator(f"#{field_id}")
+        tab_to(self.page, target)
+        self.keys.press("End")  # the caret may be anywhere after a link moved the focus here
+        for _ in target.input_value():
+            self.keys.press("Backspace")
+        self.keys.type(value)
+
+    def choose(self, name: str, value: str) -> None:
+        option = self.page.locator(f'input[name="{name}"][value="{value}"]')
+        if option.get_attribute("type") == "radio":
+            # Tab enters a radio group once, on its checked (or first) radio; arrows move on.
+            checked = self.page.locator(f'input[name="{name}"]:checked')
+            tab_to(self.page, checked if checked.count() else
+                   self.page.locator(f'input[name="{name}"]'))
+            for _ in range(20):
+                if option.evaluate("(element) => element === document.activeElement"):
+                    break
+                self.keys.press("ArrowDown")
+        else:
+            tab_to(self.page, option)
+        if not option.is_checked():
+            self.keys.press("Space")
+        expect(option).to_be_checked()
+
+    def pick(self, field_id: str, value: str, label: str) -> None:
+        select = self.page.locator(f"#{field_id}")
+        tab_to(self.page, select)
+        self.keys.type(label)  # a closed select jumps to the option its typed start matches
+        expect(select).to_have_value(value)
+
+    def activate(self, target: Locator) -> None:
+        tab_to(self.page, target)
+        self.keys.press("Enter")
+
+
+LookAt = Callable[[str], None]  # takes a screenshot, runs axe: see test_journey.Look
+
+
+def sign_in(page: Page, person: Person, drive: Touch | None = None,
+            look: LookAt | None = None) -> None:
+    """The sign-in form, then the second factor when the role needs one (enrolling at the
+    first sign-in). `look(label)` is called on each page on the way (screenshots, axe)."""
+    drive = drive or Touch(page)
+    if not page.url.endswith("/login"):
+        page.goto("/login")
+    if look:
+        look("sign-in")
+    drive.fill("email", person.email)
+    drive.fill("password", person.password)
+    drive.button("Sign in")
+    expect(page).not_to_have_url(re.compile(r"/login(\?.*)?$"))
+    if SECOND_FACTOR_PATH in page.url:
+        second_factor(page, person, drive, look)
+    expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def second_factor(page: Page, person: Person, drive: Touch, look: LookAt | None = None) -> None:
+    secret = page.locator("[data-secret]")
+    enrolling = secret.count() > 0
+    if enrolling:
+        TOTP_SECRETS[person.email] = str(secret.get_attribute("data-secret"))
+    if look:
+        look("two-factor-set-up" if enrolling else "two-factor-code")
+    drive.fill("code", security_code(person))
+    drive.button("Continue")
+    if enrolling:
+        codes = page.locator("#recovery-codes code")
+        expect(codes.first).to_be_visible()
+        RECOVERY_CODES[person.email] = codes.all_inner_texts()
+        if look:
+            look("two-factor-recovery-codes")
+        drive.button("Continue")  # a link, styled and named as a button
+
+
+def autosave_carrying(interview_id: str, slug: str,
+                      **fields: str) -> Callable[[Response], bool]:
+    """Matches the answer to an htmx autosave of the section whose request carried these field
+    values (`child__given_name` for `child-given_name`), so a save sent before the last
+    keystroke does not match."""
+    path = f"/interviews/{interview_id}/{slug}"
+
+    def match(response: Response) -> bool:
+        request = response.request
+        if (request.method != "POST" or not response.url.endswith(path)
+                or request.headers.get("hx-request") != "true"):
+            return False
+        sent = parse_qs(request.post_data or "", keep_blank_values=True)
+        return all(sent.get(name.replace("__", "-"), [None])[0] == value
+                   for name, value in fields.items())
+
+    return match
+
+
+def page_width(page: Page) -> int | None:
+    """The page's width when wider than the window it is in (it scrolls sideways), else None.
+
+    Compared with the window's set width: with mobile emulation the layout viewport grows to fit
+    wide content, so `innerWidth` alone would hide the overflow."""
+    window = page.viewport_size
+    assert window is not None
+    width: int = page.evaluate("() => document.documentElement.scrollWidth")
+    return width if width > window["width"] else None
 
 
 # --- axe-core --------------------------------------------------------------------------------
@@ -274,6 +469,8 @@ class AxeResult:
         return "\n".join(lines)
 
 
+CheckAxe = Callable[..., AxeResult]  # the `check_axe` fixture
+
 AXE_RUN = """async (tags) => {
   const result = await window.axe.run(document, {runOnly: {type: 'tag', values: tags}});
   return {
@@ -294,6 +491,7 @@ def run_axe(page: Page, label: str) -> AxeResult:
     axe is served like any static file (the Content-Security-Policy allows 'self' scripts and
     refuses inline ones), so it is added by URL.
     """
+    page.wait_for_load_state()
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(url=AXE_URL)
     raw: dict[str, Any] = page.evaluate(AXE_RUN, AXE_TAGS)
@@ -304,21 +502,13 @@ def run_axe(page: Page, label: str) -> AxeResult:
 # --- the keyboard ----------------------------------------------------------------------------
 
 
-def focused_matches(page: Page, selector: str) -> bool:
-    hit: bool = page.evaluate(
-        "(sel) => !!document.activeElement && document.activeElement.matches(sel)", selector)
-    return hit
-
-
-def tab_to(page: Page, selector: str, limit: int = 250) -> None:
-    """Press Tab (only Tab) until the element matching `selector` has the focus."""
-    seen: list[str] = []
+def tab_to(page: Page, target: Locator, limit: int = 300) -> None:
+    """Press Tab (only Tab) until `target` has the focus; fail if it never does."""
+    element = target.first.element_handle()
     for _ in range(limit):
-        if focused_matches(page, selector):
+        if element.evaluate("(element) => element === document.activeElement"):
             return
         page.keyboard.press("Tab")
-        seen.append(page.evaluate(
-            "() => { const a = document.activeElement; return a ? a.tagName.toLowerCase() + "
-            "(a.id ? '#' + a.id : '') + (a.name ? '[name=' + a.name + ']' : '') : 'none' }"))
-    raise AssertionError(f"Tab never reached {selector}; the focus went through: "
-                         f"{' > '.join(seen[-40:])}")
+    focused = page.evaluate("() => document.activeElement && document.activeElement.outerHTML")
+    raise AssertionError(f"{limit} presses of Tab never reached {target}; "
+                         f"the focus is on {str(focused)[:200]}")

@@ -271,3 +271,22 @@ def test_pages_are_never_cached(client: TestClient, csrf: str) -> None:
     answer = client.get(f"{base}/child")
     assert answer.headers["cache-control"] == "no-store"
     assert "default-src 'self'" in answer.headers["content-security-policy"]
+
+
+def test_a_submitted_record_is_not_changed_by_its_form(
+        client: TestClient, db: Session, csrf: str) -> None:
+    base = start(client, csrf)
+    fill_whole_interview(client, base, csrf)
+    assert post(client, f"{base}/submit", csrf).status_code == 303
+    assert client.get(f"{base}/voice", follow_redirects=False).headers["location"] == base
+    late = post(client, f"{base}/voice", csrf, htmx=True,
+                **{"interview-child_account": "Typed in a tab left open"})
+    assert late.status_code == 200
+    assert "Not saved: this interview has been submitted" in late.text
+    assert stored(db, base)["interview"]["child_account"] == "Synthetic account."
+
+
+def test_the_date_of_birth_reads_as_a_date(client: TestClient, db: Session, csrf: str) -> None:
+    base = start(client, csrf)
+    fill_whole_interview(client, base, csrf)
+    assert "4 May 2011" in client.get(f"{base}/check").text

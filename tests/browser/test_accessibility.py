@@ -1,0 +1,211 @@
+"""axe-core (WCAG 2.2 A and AA) on every page of the service, and a guard that keeps it so.
+
+Each visit also checks that the page does not scroll sideways in its window (WCAG 1.4.10).
+
+`PAGES` lists, for each HTML page route, the visits whose axe check covers it. The journey tests
+also run axe on every page they pass through. `test_every_html_page_route_has_an_axe_check`
+walks the application's router and fails when a page route has no visit here, so a new page
+cannot ship without an accessibility check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from fastapi.responses import HTMLResponse
+from fastapi.routing import iter_route_contexts
+from playwright.sync_api import Page, expect
+
+from app.main import create_app
+from tests.browser.support import (
+    SECOND_FACTOR_PATH,
+    TOTP_SECRETS,
+    CheckAxe,
+    HttpUser,
+    OpenPage,
+    Server,
+    page_width,
+    security_code,
+    shot,
+)
+
+
+@dataclass(frozen=True)
+class Visit:
+    route: str  # the route's path, as the router spells it
+    url: str  # may name {submitted} or {draft}: records made by the `seeded` fixture
+    role: str | None = None
+    device: str = "tablet"
+    status: int = 200
+    prepare: Callable[[Page, Server], None] | None = None  # to the state to check
+    may_be_missing: bool = False  # a page another engineer is still building: skip on 404
+
+
+def _sign_in_with_nothing(page: Page, server: Server) -> None:
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+def _impossible_date_of_birth(page: Page, server: Server) -> None:
+    page.locator("#child-date_of_birth-day").fill("31")
+    page.locator("#child-date_of_birth-month").fill("2")
+    page.locator("#child-date_of_birth-year").fill("2011")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page).to_have_title(re.compile(r"^Error: "))  # the page, not an autosave's summary
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+def _queue_is_shown(page: Page, server: Server) -> None:
+    expect(page.get_by_role("table", name="Records needing oversight")).to_contain_text("Casey")
+
+
+def _return_without_a_comment(page: Page, server: Server) -> None:
+    page.get_by_role("button", name="Return to the interviewer").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+def _password_only(page: Page, server: Server, who: str) -> None:
+    person = server.people[who]
+    page.get_by_label("Email address").fill(person.email)
+    page.get_by_label("Password", exact=True).fill(person.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(SECOND_FACTOR_PATH))
+
+
+def _set_up_second_factor(page: Page, server: Server) -> None:
+    _password_only(page, server, "placement_team")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up your authenticator app")
+
+
+def _set_up_with_no_code(page: Page, server: Server) -> None:
+    _set_up_second_factor(page, server)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+def _recovery_codes(page: Page, server: Server) -> None:
+    person = server.people["newcomer"]
+    _password_only(page, server, "newcomer")
+    TOTP_SECRETS[person.email] = str(page.locator("[data-secret]").get_attribute("data-secret"))
+    page.get_by_label("Security code").fill(security_code(person))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#recovery-codes code").first).to_be_visible()
+
+
+def _security_code(page: Page, server: Server) -> None:
+    HttpUser(server.base_url, server.people["interviewer"]).close()  # enrolled by now
+    _password_only(page, server, "interviewer")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your security code")
+
+
+SECTIONS = ("child", "episodes", "offer", "interview", "voice", "actions")
+SECTION_ROUTE = "/interviews/{interview_id}/{slug}"
+RECORD_ROUTE = "/interviews/{interview_id}"
+
+PAGES: dict[str, Visit] = {
+    "sign-in": Visit("/login", "/login"),
+    "sign-in-errors": Visit("/login", "/login", prepare=_sign_in_with_nothing),
+    "sign-in-signed-out": Visit("/login", "/login?signed_out=true"),
+    "sign-in-320px": Visit("/login", "/login", device="320px"),
+    "two-factor-set-up": Visit("/login/two-factor", "/login", prepare=_set_up_second_factor),
+    "two-factor-set-up-errors": Visit("/login/two-factor", "/login",
+                                      prepare=_set_up_with_no_code),
+    "two-factor-recovery-codes": Visit("/login/two-factor", "/login", prepare=_recovery_codes),
+    "two-factor-code": Visit("/login/two-factor", "/login", prepare=_security_code),
+    "home-interviewer": Visit("/", "/", "interviewer"),
+    "home-manager-oversight-queue": Visit("/", "/", "manager", device="desktop",
+                                          prepare=_queue_is_shown),
+    "home-manager-oversight-queue-320px": Visit("/", "/", "manager", device="320px",
+                                                prepare=_queue_is_shown),
+    "home-admin": Visit("/", "/", "admin", device="desktop"),
+    "start-interview": Visit("/interviews/new", "/interviews/new", "interviewer"),
+    **{f"section-{slug}": Visit(SECTION_ROUTE, f"/interviews/{{submitted}}/{slug}",
+                                "interviewer") for slug in SECTIONS},
+    "section-child-errors": Visit(SECTION_ROUTE, "/interviews/{draft}/child", "interviewer",
+                                  prepare=_impossible_date_of_birth),
+    "section-interview-320px": Visit(SECTION_ROUTE, "/interviews/{submitted}/interview",
+                                     "interviewer", device="320px"),
+    "check-answers-draft": Visit("/interviews/{interview_id}/check",
+                                 "/interviews/{draft}/check", "interviewer"),
+    "check-answers-submitted": Visit("/interviews/{interview_id}/check",
+                                     "/interviews/{submitted}/check", "interviewer"),
+    "record-interviewer": Visit(RECORD_ROUTE, "/interviews/{submitted}", "interviewer"),
+    "record-interviewer-320px": Visit(RECORD_ROUTE, "/interviews/{submitted}", "interviewer",
+                                      device="320px"),
+    "record-manager-oversight": Visit(RECORD_ROUTE, "/interviews/{submitted}", "manager",
+                                      device="desktop"),
+    "record-manager-return-errors": Visit(RECORD_ROUTE, "/interviews/{submitted}", "manager",
+                                          device="desktop", prepare=_return_without_a_comment),
+    "quarterly-report-analyst": Visit("/reports/quarterly", "/reports/quarterly", "analyst",
+                                      device="desktop", may_be_missing=True),
+    "quarterly-report-manager": Visit("/reports/quarterly", "/reports/quarterly?period=2026-Q1",
+                                      "manager", device="desktop", may_be_missing=True),
+    "audit-admin": Visit("/audit", "/audit", "admin", device="desktop", may_be_missing=True),
+    "audit-errors": Visit("/audit", "/audit?from-day=31&from-month=2&from-year=2026", "admin",
+                          device="desktop", status=422, may_be_missing=True),
+    # Not routes of their own, but pages people see.
+    "error-not-found": Visit("", "/no-such-page", "interviewer", status=404),
+    "error-forbidden": Visit("", "/interviews/new", "admin", status=403),
+}
+
+# GET routes outside /api/ that are not HTML pages, and why.
+NOT_PAGES = {
+    "/healthz": "health check (JSON)",
+    "/docs/oauth2-redirect": "Swagger UI's OAuth2 helper for /api/docs (FastAPI default)",
+    "/reports/quarterly/{chart}.csv": "CSV download of a report chart",
+}
+
+
+def html_page_routes() -> set[str]:
+    """Every GET route that serves a page: HTMLResponse, or any GET path outside /api/ and
+    /static that is not listed in NOT_PAGES."""
+    pages = set()
+    for route in iter_route_contexts(create_app().routes):
+        path, methods = route.path, route.methods or set()
+        if not path or "GET" not in methods or path.startswith(("/static", "/api/docs")):
+            continue
+        response_class = getattr(route, "response_class", None)
+        response_class = getattr(response_class, "value", response_class)  # a Default(...)
+        html = isinstance(response_class, type) and issubclass(response_class, HTMLResponse)
+        if html or (not path.startswith("/api/") and path not in NOT_PAGES):
+            pages.add(path)
+    return pages
+
+
+def test_every_html_page_route_has_an_axe_check() -> None:
+    checked = {visit.route for visit in PAGES.values()}
+    missing = sorted(html_page_routes() - checked)
+    assert not missing, (
+        f"HTML page routes with no axe-core check: {missing}. Add a Visit for each to PAGES "
+        f"in {__name__} (or, if it is not a page, to NOT_PAGES with the reason).")
+
+
+def test_the_axe_table_names_only_real_routes() -> None:
+    routes = html_page_routes()
+    stale = sorted({v.route for v in PAGES.values()
+                    if v.route and v.route not in routes and not v.may_be_missing})
+    assert not stale, f"PAGES names routes the application no longer has: {stale}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_wcag_violations(name: str, open_page: OpenPage, server: Server,
+                            seeded: dict[str, str], check_axe: CheckAxe) -> None:
+    visit = PAGES[name]
+    page = open_page(visit.device, as_=visit.role)
+    response = page.goto(visit.url.format(**seeded))
+    assert response is not None
+    if response.status == 404 and visit.may_be_missing:
+        pytest.skip(f"{visit.route} is not built yet (404)")
+    assert response.status == visit.status, f"{visit.url}: {response.status}"
+    if visit.prepare is not None:
+        visit.prepare(page, server)
+    result = check_axe(page, name)
+    shot(page, f"axe-{name}")
+    assert result.passes > 0  # axe did run its checks
+    width = page_width(page)
+    assert width is None, f"{name}: the page is {width} px wide, wider than its window " \
+        f"({page.viewport_size}), so it scrolls sideways (WCAG 1.4.10 reflow)"
