@@ -203,8 +203,9 @@ def _after(position: Position) -> ColumnElement[bool]:
     # index, so the last page costs what the first does; the plain bound helps older planners.
     return and_(
         col(FeedRow.updated_at) >= position.updated_at,
+        # A plain tuple on the right, so each value is bound with its column's type.
         tuple_(col(FeedRow.updated_at), col(FeedRow.interview_id))
-        > tuple_(position.updated_at, position.interview_id),
+        > (position.updated_at, position.interview_id),
     )
 
 
