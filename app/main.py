@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -15,6 +16,7 @@ from app.core.errors import DomainError
 from app.core.http import (
     BodyLimit,
     SecurityHeaders,
+    database_busy_handler,
     domain_error_handler,
     http_exception_handler,
     request_validation_handler,
@@ -45,6 +47,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
+    app.add_exception_handler(OperationalError, database_busy_handler)
     # Level 5: most of level 9's saving at a fraction of the CPU, which matters when a feed
     # pull streams gigabytes through it.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)

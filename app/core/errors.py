@@ -99,6 +99,12 @@ class TooManyRequests(DomainError):
     title = "Too many attempts"
 
 
+class ServiceBusy(DomainError):
+    status = 503
+    type = "/problems/busy"
+    title = "The service is busy"
+
+
 class ValidationFailed(DomainError):
     status = 422
     type = "/problems/validation"

@@ -11,7 +11,13 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import DomainError, FieldError, PayloadTooLarge, ValidationFailed
+from app.core.errors import (
+    DomainError,
+    FieldError,
+    PayloadTooLarge,
+    ServiceBusy,
+    ValidationFailed,
+)
 from app.core.templating import templates
 
 PROBLEM_JSON = "application/problem+json"
@@ -130,7 +136,7 @@ def problem_response(error: DomainError, headers: dict[str, str] | None = None) 
 
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
     template = {404: "errors/404.html", 403: "errors/403.html"}.get(status, "errors/500.html")
-    context: dict[str, Any] = {"title": title, "message": message,
+    context: dict[str, Any] = {"title": title, "message": message, "status_code": status,
                                "current_user": getattr(request.state, "user", None),
                                "csrf_token": getattr(request.state, "csrf_token", "")}
     return templates.TemplateResponse(request, template, context, status_code=status)
@@ -183,3 +189,22 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
         error.type = f"/problems/http-{exc.status_code}"
         return problem_response(error, headers=dict(exc.headers or {}))
     return _error_page(request, exc.status_code, title, str(exc.detail))
+
+
+async def database_busy_handler(request: Request, exc: Exception) -> Response:
+    """The database stayed locked past the busy timeout (SQLite under a burst of writers).
+
+    Nothing was saved, and saying so is the truth: 503 with Retry-After, never a bare 500. A
+    retry is safe (submissions are idempotent on their id, and autosave retries by itself).
+    """
+    from sqlalchemy.exc import OperationalError
+
+    assert isinstance(exc, OperationalError)  # noqa: S101  # nosec B101
+    if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
+        raise exc
+    busy = ServiceBusy("Nothing was saved: the database is busy. Try again in a few seconds.")
+    if is_api(request) or is_htmx(request):
+        return problem_response(busy, headers={"Retry-After": "2"})
+    response = _error_page(request, 503, busy.title, busy.detail)
+    response.headers["Retry-After"] = "2"
+    return response
