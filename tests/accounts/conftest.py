@@ -16,8 +16,6 @@ from sqlalchemy.orm import Session
 from app.accounts import deps
 from app.accounts.deps import CsrfProtected, CurrentUser, OptionalUser, require_roles
 from app.accounts.models import UserSession
-from app.core.db import get_session
-from app.main import create_app
 from tests.builders import PASSWORD, pass_second_factor
 
 # Routes that exist only in these tests, to probe the dependencies.
@@ -50,20 +48,10 @@ def managers_only() -> PlainTextResponse:
 
 
 @pytest.fixture
-def app(db: Session) -> FastAPI:
-    application = create_app()
-    application.include_router(probes)
-
-    def test_session() -> Iterator[Session]:
-        try:
-            yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-
-    application.dependency_overrides[get_session] = test_session
-    return application
+def app(app: FastAPI) -> FastAPI:
+    """The suite's app (real migrations, rolled-back session) plus the probe routes."""
+    app.include_router(probes)
+    return app
 
 
 @pytest.fixture
