@@ -308,6 +308,15 @@ def pg_recreate(database: str) -> None:
         conn.execute(f'CREATE DATABASE "{database}"')
 
 
+def pg_drop(database: str) -> None:
+    if not database.startswith("rhi_bench"):
+        raise ValueError(f"refusing to drop {database!r}: bench databases are rhi_bench*")
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
 def pg_available() -> str | None:
     """None when PostgreSQL answers, else why not."""
     try:

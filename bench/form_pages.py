@@ -35,6 +35,7 @@ from bench.common import (
 
 CONCURRENCY = 8
 ROUNDS = 6
+SERIAL_ROUNDS = 5
 TARGET_MS = 30.0
 SECTIONS = ("child", "episodes", "offer", "interview", "voice", "actions")
 EMAIL = "interviewer@bench.example.org"
@@ -217,7 +218,8 @@ def _measure(server: Server, headers: dict[str, str], csrf: str) -> dict[str, An
     # One at a time: the server's own time per page, without queueing.
     serial = _Pages(csrf)
     serial.drafts = {0: pages.drafts[0]}
-    one = run_load(server.port, serial.tasks(2, 1), 1, ok=ok, deadline_s=300, headers=headers)
+    one = run_load(server.port, serial.tasks(SERIAL_ROUNDS, 1), 1, ok=ok, deadline_s=300,
+                   headers=headers)
     raw["serial"] = one.summary()
     health_one = run_load(server.port, health[:60], 1, ok=ok, deadline_s=120).summary()
     raw["serial_healthz"] = health_one

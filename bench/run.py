@@ -289,7 +289,8 @@ def table(figures: list[Figure], document: dict[str, Any]) -> str:
             lines.append("  ".join("-" * w for w in widths))
     machine = document["machine"]
     lines.append("")
-    lines.append(f"{document['records']:,} records; runtime {document['runtime_s'] / 60:.1f} "
+    seeded = f"{document['records']:,} records; " if "feed" in document["phases"] else ""
+    lines.append(f"{seeded}runtime {document['runtime_s'] / 60:.1f} "
                  f"min (CPU used by the bench and its servers {document['cpu_used_s'] / 60:.1f} "
                  f"min); {machine['cpus']} CPUs; load average at start "
                  f"{machine['load_average_start'][0]}, mean {machine['load_1min_mean']}, at end "

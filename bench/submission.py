@@ -30,6 +30,7 @@ from bench.common import (
     cpu_seconds,
     log,
     pg_available,
+    pg_drop,
     pg_recreate,
     pg_url,
     prepare_database,
@@ -43,6 +44,7 @@ CONCURRENCY = 16
 WARMUP = 48
 P95_TARGET_MS = 100.0
 THROUGHPUT_TARGET = 0.3
+PG_APP, PG_BARE = "rhi_bench", "rhi_bench_bare"  # the bench's own; dropped when done
 
 
 def documents(count: int, prefix: str) -> list[bytes]:
@@ -95,22 +97,28 @@ def run(count: int, log_dir: Path, phase: Callable[[str], None] = log,
         ("sqlite", sqlite_url(work / "rhi.sqlite3"), sqlite_url(work / "bare.sqlite3"))]
     unavailable = pg_available()
     if unavailable is None:
-        backends.append(("postgresql", pg_url("rhi_bench"), pg_url("rhi_bench_bare")))
+        backends.append(("postgresql", pg_url(PG_APP), pg_url(PG_BARE)))
     else:
         raw["postgresql_skipped"] = unavailable
     for backend, app_url, bare_url in backends:
-        if backend == "postgresql":
-            pg_recreate("rhi_bench")
-            pg_recreate("rhi_bench_bare")
-        [key] = prepare_database(app_url, keys=[("bench submit", ["submit"])])
-        prepare_database(bare_url)
-        phase(f"submission on {backend}: rhi serve, {count:,} POSTs, {CONCURRENCY} at a time")
-        with rhi_serve(f"submit-{backend}", app_url, log_dir) as server:
-            raw[f"{backend}_rhi"] = _load(server, key, bodies, deadline_s)
-        phase(f"submission on {backend}: the bare Starlette endpoint")
-        with serving(f"bare-{backend}", [PYTHON, "-m", "bench.bare_server", "--database",
-                                         bare_url], _bare_env(), log_dir) as server:
-            raw[f"{backend}_bare"] = _load(server, None, bodies, deadline_s)
+        try:
+            if backend == "postgresql":
+                pg_recreate(PG_APP)
+                pg_recreate(PG_BARE)
+            [key] = prepare_database(app_url, keys=[("bench submit", ["submit"])])
+            prepare_database(bare_url)
+            phase(f"submission on {backend}: rhi serve, {count:,} POSTs, "
+                  f"{CONCURRENCY} at a time")
+            with rhi_serve(f"submit-{backend}", app_url, log_dir) as server:
+                raw[f"{backend}_rhi"] = _load(server, key, bodies, deadline_s)
+            phase(f"submission on {backend}: the bare Starlette endpoint")
+            with serving(f"bare-{backend}", [PYTHON, "-m", "bench.bare_server", "--database",
+                                             bare_url], _bare_env(), log_dir) as server:
+                raw[f"{backend}_bare"] = _load(server, None, bodies, deadline_s)
+        finally:
+            if backend == "postgresql":
+                for database in (PG_APP, PG_BARE):
+                    pg_drop(database)
     return figures(raw, [b for b, _, _ in backends]), raw
 
 
