@@ -1,6 +1,6 @@
 """`make bench`: the eight measurements of `docs/performance.md`, one table, one JSON file.
 
-    python -m bench.run                        # 100,000 records (about 10 minutes on 2 idle cores)
+    python -m bench.run                        # 100,000 records (about 11 minutes on 2 cores)
     python -m bench.run --records 1000000      # the big run (#1, #2, #4 measured at 1M)
     python -m bench.run --only feed,standards  # some of: standards feed submission forms weight
 
