@@ -51,8 +51,6 @@ class CommandError(Exception):
     """A refusal to report in one line and exit 1."""
 
 
-class NotAvailable(Exception):
-    """A command this version does not provide yet (exit 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -151,34 +149,24 @@ def _standards_evaluate(_args: argparse.Namespace) -> None:
     _say(f"Findings refreshed: {changed}")
 
 
-def _not_available(name: str) -> Callable[[argparse.Namespace], None]:
-    def command(_args: argparse.Namespace) -> None:
-        raise NotAvailable(f"{name} is not available yet")
-
-    return command
-
-
 # --- the parser ------------------------------------------------------------------------------
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
+def _at_least(least: int) -> Callable[[str], int]:
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{text!r} must be {least} or more")
+        return value
+
+    return whole_number
 
 
-def _not_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
-    return value
+_positive = _at_least(1)
+_not_negative = _at_least(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -240,8 +228,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], None] = args.run
     try:
         run(args)
-    except NotAvailable as missing:
-        return _fail(f"{missing} in this version", EXIT_USAGE)
     except (DomainError, CommandError) as refusal:
         return _fail(str(refusal), EXIT_REFUSED)
     except (ConfigurationError, ValidationError) as bad:
