@@ -7,6 +7,7 @@ on error; services only flush.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -15,10 +16,12 @@ from typing import Annotated, Any
 from fastapi import Depends
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, create_engine
 
 from app.core.settings import PROJECT_ROOT, get_settings
+from app.core.writer_queue import QueuedWriterConnection
 
 # Deterministic constraint names on SQLite and PostgreSQL alike (Alembic can then name them).
 NAMING_CONVENTION = {
@@ -44,9 +47,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # Take the write lock when the transaction starts, so that two writers queue on the busy
-    # timeout instead of one failing with "database is locked" when it upgrades a read lock.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Take the write lock when the transaction starts, so that two writers queue instead of one
+    # failing with "database is locked" when it upgrades a read lock; in this process they queue
+    # first come, first served (`writer_queue`), between processes on the busy timeout.
+    dbapi_connection = conn.connection.dbapi_connection
+    if isinstance(dbapi_connection, QueuedWriterConnection):
+        try:
+            dbapi_connection.begin_immediate()
+        except sqlite3.Error as problem:  # as SQLAlchemy reports any other driver error
+            raise OperationalError("BEGIN IMMEDIATE", {}, problem) from problem
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -54,13 +65,13 @@ def make_engine(url: str) -> Engine:
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         database = sa_url.database
+        connect_args: dict[str, Any] = {"check_same_thread": False,
+                                        "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                        "isolation_level": None}
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                          "isolation_level": None},
-        )
+            connect_args["factory"] = QueuedWriterConnection
+        engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
