@@ -127,22 +127,36 @@ def _same_start_removed(others: list[tuple[d.Episode, str]], raw: Any
     return [(e, label) for e, label in others if e.started_at not in starts]
 
 
+OtherEpisodes = list[tuple[d.Episode, str]]
+
+
 def validate(session: Session, raw: Any, *, complete: bool,
-             interview_id: UUID | None = None) -> Validated:
-    """Validate with what only the database knows: organisations and the child's other records."""
-    others = _same_start_removed(_other_episodes(session, raw, interview_id), raw)
-    return validate_document(raw, complete=complete, now=utcnow(), other_episodes=others,
+             interview_id: UUID | None = None, others: OtherEpisodes | None = None
+             ) -> Validated:
+    """Validate with what only the database knows: organisations and the child's other records.
+
+    `others`: the child's episodes in other records (`_other_episodes`), when the caller has
+    already read them for this document.
+    """
+    if others is None:
+        others = _other_episodes(session, raw, interview_id)
+    return validate_document(raw, complete=complete, now=utcnow(),
+                             other_episodes=_same_start_removed(others, raw),
                              organisations=_organisation_exists(session))
 
 
 def findings_for(session: Session, interview: Interview, doc: d.InterviewDocument,
-                 as_of: datetime | None = None) -> list[dict[str, Any]]:
-    """Evaluate every standard for the record as it now stands."""
-    raw = document_to_json(doc)
-    others = tuple(e for e, _ in _other_episodes(session, raw, interview.id))
+                 as_of: datetime | None = None, others: OtherEpisodes | None = None
+                 ) -> list[dict[str, Any]]:
+    """Evaluate every standard for the record as it now stands.
+
+    `others`: the child's episodes in other records, when already read for this document.
+    """
+    if others is None:
+        others = _other_episodes(session, document_to_json(doc), interview.id)
     facts = RecordFacts(document=doc, status=interview.status,
                         submitted_at=interview.submitted_at, approved_at=interview.approved_at,
-                        other_episodes=others)
+                        other_episodes=tuple(e for e, _ in others))
     return [f.to_json() for f in evaluate(facts, CURRENT, as_of=as_of or utcnow())]
 
 
@@ -164,47 +178,55 @@ def current_findings(interview: Interview, now: datetime | None = None) -> list[
     return result
 
 
-def _sync_rows(session: Session, interview: Interview, doc: d.InterviewDocument) -> None:
-    """Keep the child and episode rows in step with the document."""
-    child_id: int | None = None
+def _child_id(session: Session, doc: d.InterviewDocument) -> int | None:
+    """The child row the document is about, made when it is the child's first record."""
     authority, local_id = doc.child.responsible_authority, doc.child.local_id
-    if authority and local_id:
-        child = session.execute(
-            select(Child).where(col(Child.responsible_authority) == authority,
-                                col(Child.local_id) == local_id)
-        ).scalar_one_or_none()
-        if child is None:
-            child = Child(responsible_authority=authority, local_id=local_id)
-            try:
-                with session.begin_nested():
-                    session.add(child)
-            except IntegrityError:  # made at the same moment by another request
-                child = session.execute(
-                    select(Child).where(
-                        col(Child.responsible_authority) == authority,
-                        col(Child.local_id) == local_id)
-                ).scalar_one()
-        if doc.child.date_of_birth:
-            child.date_of_birth = doc.child.date_of_birth
-        child.updated_at = utcnow()
-        child_id = child.id
-    interview.child_id = child_id
-    interview.responsible_authority = authority
-    session.execute(delete(Episode).where(col(Episode.interview_id) == interview.id))
-    for position, episode in enumerate(doc.episodes):
-        session.add(Episode(interview_id=interview.id, child_id=child_id, position=position,
-                            type=episode.type, started_at=episode.started_at,
-                            returned_at=episode.returned_at))
+    if not (authority and local_id):
+        return None
+    same_child = select(Child).where(col(Child.responsible_authority) == authority,
+                                     col(Child.local_id) == local_id)
+    with session.no_autoflush:
+        child = session.execute(same_child).scalar_one_or_none()
+    if child is None:
+        child = Child(responsible_authority=authority, local_id=local_id,
+                      date_of_birth=doc.child.date_of_birth)
+        try:
+            with session.begin_nested():
+                session.add(child)
+        except IntegrityError:  # made at the same moment by another request
+            child = session.execute(same_child).scalar_one()
+        else:
+            return child.id
+    if doc.child.date_of_birth:
+        child.date_of_birth = doc.child.date_of_birth
+    child.updated_at = utcnow()
+    return child.id
 
 
-def _store(session: Session, interview: Interview, doc: d.InterviewDocument) -> None:
+def _add_episodes(session: Session, interview: Interview, doc: d.InterviewDocument) -> None:
+    session.add_all([
+        Episode(interview_id=interview.id, child_id=interview.child_id, position=position,
+                type=episode.type, started_at=episode.started_at,
+                returned_at=episode.returned_at)
+        for position, episode in enumerate(doc.episodes)])
+
+
+def _store(session: Session, interview: Interview, doc: d.InterviewDocument,
+           others: OtherEpisodes | None = None) -> None:
+    """Write the document into an existing record, with its child, episodes, findings and feed
+    row, in one flush of the record's row."""
     document = document_to_json(doc)
+    if others is None:
+        others = _other_episodes(session, document, interview.id)
     interview.document = document
     interview.document_hash = document_hash(document)
     interview.updated_at = utcnow()
-    _sync_rows(session, interview, doc)
+    interview.child_id = _child_id(session, doc)
+    interview.responsible_authority = doc.child.responsible_authority
+    interview.findings = findings_for(session, interview, doc, others=others)
+    session.execute(delete(Episode).where(col(Episode.interview_id) == interview.id))
+    _add_episodes(session, interview, doc)
     session.flush()
-    interview.findings = findings_for(session, interview, doc)
     feed_projection.refresh(session, interview)
 
 
@@ -273,18 +295,20 @@ def save_section(session: Session, interview: Interview, actor: Actor,
     """
     _editable(interview)
     raw = {**interview.document, **changes, "id": str(interview.id)}
-    result = validate(session, raw, complete=False, interview_id=interview.id)
+    others = _other_episodes(session, raw, interview.id)
+    result = validate(session, raw, complete=False, others=others)
     errors = result.errors
     for _ in range(5):
         if result.ok:
             break
         raw = prune(raw, [e.pointer for e in result.errors])
-        result = validate(session, raw, complete=False, interview_id=interview.id)
+        others = _other_episodes(session, raw, interview.id)  # pruning may drop the child's id
+        result = validate(session, raw, complete=False, others=others)
     if not result.ok:  # cannot happen for well-formed pointers; keep the last good document
         return SaveResult(errors, interview.updated_at)
     before = interview.document
     if document_hash(document_to_json(result.document)) != interview.document_hash:
-        _store(session, interview, result.document)
+        _store(session, interview, result.document, others)
         audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                      action="interview.save", target=str(interview.id),
                      details={"changed": changed_pointers(before, interview.document)})
@@ -294,7 +318,8 @@ def save_section(session: Session, interview: Interview, actor: Actor,
 def submit(session: Session, interview: Interview, actor: Actor) -> list[FieldError]:
     """Submit a draft or a returned record: a new version, findings refreshed."""
     _editable(interview)
-    result = validate(session, interview.document, complete=True, interview_id=interview.id)
+    others = _other_episodes(session, interview.document, interview.id)
+    result = validate(session, interview.document, complete=True, others=others)
     if not result.ok:
         return result.errors
     previous = _latest_version_document(session, interview.id)
@@ -304,7 +329,7 @@ def submit(session: Session, interview: Interview, actor: Actor) -> list[FieldEr
     interview.returned_comment = None
     interview.approved_at = None
     interview.approved_by = None
-    _store(session, interview, result.document)
+    _store(session, interview, result.document, others)
     _snapshot(session, interview, actor, previous)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                  action="interview.submit", target=str(interview.id),
@@ -356,38 +381,50 @@ def d_from(interview: Interview) -> d.InterviewDocument:
 # --- the JSON API ---------------------------------------------------------------------------
 
 def create_from_api(session: Session, actor: Actor, raw: Any) -> tuple[Interview, bool]:
-    """Create a submitted record; the same id and body again is a safe retry (created=False)."""
-    result = validate(session, raw, complete=True)
+    """Create a submitted record; the same id and body again is a safe retry (created=False).
+
+    The row is written once, complete (child, findings and all), so that a new record costs
+    one INSERT per table; a retry or a clash is found by the primary key, not looked up first.
+    """
+    others = _other_episodes(session, raw, None)
+    result = validate(session, raw, complete=True, others=others)
     if not result.ok:
         raise ValidationFailed(result.errors)
-    document = document_to_json(result.document)
-    existing = session.get(Interview, result.document.id)
-    if existing is None:
-        interview = Interview(
-            id=result.document.id, status="submitted", version=1,
-            recorded_by_org=actor.organisation_code, created_by_user_id=actor.user_id,
-            created_by_api_key_id=actor.api_key_id, document=document,
-            document_hash=document_hash(document), submitted_at=utcnow(),
-        )
-        try:
-            # The primary key makes a concurrent duplicate fail here, not a check-then-insert.
-            with session.begin_nested():
-                session.add(interview)
-                session.flush()
-        except IntegrityError:
-            # The savepoint's rollback has already taken the loser out of the session; the
-            # winner has committed (PostgreSQL waits for it before raising), so read it.
-            if interview in session:
-                session.expunge(interview)
-            existing = session.get(Interview, result.document.id)
-        else:
-            _store(session, interview, result.document)
-            _snapshot(session, interview, actor, None)
-            audit.record(session, actor=actor.label, organisation=actor.organisation_code,
-                         action="interview.create", target=str(interview.id),
-                         details={"version": 1, "via": "api"})
-            return interview, True
-    assert existing is not None  # noqa: S101 - found above or made concurrently  # nosec B101
+    doc = result.document
+    document = document_to_json(doc)
+    now = utcnow()
+    interview = Interview(
+        id=doc.id, status="submitted", version=1,
+        recorded_by_org=actor.organisation_code, created_by_user_id=actor.user_id,
+        created_by_api_key_id=actor.api_key_id, document=document,
+        document_hash=document_hash(document), submitted_at=now, created_at=now,
+        updated_at=now, responsible_authority=doc.child.responsible_authority,
+    )
+    interview.findings = findings_for(session, interview, doc, others=others)
+    try:
+        # The primary key makes a concurrent duplicate fail here, not a check-then-insert; the
+        # child row is made or updated inside the same savepoint, so a refused record leaves
+        # nothing of itself behind.
+        with session.begin_nested():
+            interview.child_id = _child_id(session, doc)
+            session.add(interview)
+            session.flush()
+    except IntegrityError:
+        # The savepoint's rollback has already taken the loser out of the session; the
+        # winner has committed (PostgreSQL waits for it before raising), so read it.
+        if interview in session:
+            session.expunge(interview)
+        existing = session.get(Interview, doc.id)
+    else:
+        _add_episodes(session, interview, doc)
+        session.flush()
+        feed_projection.refresh(session, interview)
+        _snapshot(session, interview, actor, None)
+        audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                     action="interview.create", target=str(interview.id),
+                     details={"version": 1, "via": "api"})
+        return interview, True
+    assert existing is not None  # noqa: S101 - the primary key says it exists  # nosec B101
     first_version = session.execute(
         select(col(InterviewVersion.document)).where(
             col(InterviewVersion.interview_id) == existing.id,
@@ -414,7 +451,8 @@ def update_from_api(session: Session, actor: Actor, interview_id: UUID, raw: Any
         raise ValidationFailed([FieldError("/id", "id_mismatch",
                                            "The id in the body must match the id in the URL")])
     raw = {**raw, "id": str(interview_id)} if isinstance(raw, dict) else raw
-    result = validate(session, raw, complete=True, interview_id=interview_id)
+    others = _other_episodes(session, raw, interview_id)
+    result = validate(session, raw, complete=True, others=others)
     if not result.ok:
         raise ValidationFailed(result.errors)
     previous = interview.document
@@ -424,7 +462,7 @@ def update_from_api(session: Session, actor: Actor, interview_id: UUID, raw: Any
     if interview.status in ("draft", "returned"):
         interview.status = "submitted"
         interview.submitted_at = utcnow()
-    _store(session, interview, result.document)
+    _store(session, interview, result.document, others)
     _snapshot(session, interview, actor, previous)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                  action="interview.change", target=str(interview.id),
