@@ -35,20 +35,24 @@ TICK = timedelta(microseconds=1)
 REBUILD_BATCH = 500
 
 
-def refresh(session: Session, interview: Interview) -> None:
+def refresh(session: Session, interview: Interview, *, new: bool = False) -> None:
     """Write the interview's feed row (submitted, returned or approved), or remove it (a draft).
 
     Other records of the same child are brought up to date too, when this one's episodes fall
     in their 90-day window (`episodes_in_last_90_days`).
+
+    `new`: the record has just been created, so it has no feed row yet; the queries for one
+    (its previous episode starts, its stored row to compare with or replace) are skipped.
     """
     session.flush()
     if interview.status == "draft":
-        session.execute(delete(FeedRow).where(col(FeedRow.interview_id) == interview.id))
+        if not new:
+            session.execute(delete(FeedRow).where(col(FeedRow.interview_id) == interview.id))
         return
     now = utcnow()
-    previous_starts = _stored_starts(session, interview.id)
+    previous_starts = [] if new else _stored_starts(session, interview.id)
     doc = _typed(interview, now)
-    changed = _write(session, [(interview, doc)], now)
+    changed = _write(session, [(interview, doc)], now, new=new)
     starts = previous_starts + [e.started_at for e in doc.episodes if e.started_at is not None]
     siblings = _siblings(session, interview, starts) if changed else []
     if siblings:
@@ -90,13 +94,15 @@ def _typed(interview: Interview, now: datetime) -> InterviewDocument:
 
 
 def _write(session: Session, items: Sequence[tuple[Interview, InterviewDocument]],
-           now: datetime) -> int:
-    """Project the interviews and replace the rows whose content changed; returns how many."""
+           now: datetime, *, new: bool = False) -> int:
+    """Project the interviews and replace the rows whose content changed; returns how many.
+    `new`: none of them has a feed row yet."""
     key = get_settings().pseudonym_key
     ids = [interview.id for interview, _ in items]
     table = FeedRow.__table__  # type: ignore[attr-defined]
-    stored = {row["interview_id"]: dict(row) for row in session.execute(
-        select(table).where(table.c.interview_id.in_(ids))).mappings()}
+    stored: dict[UUID, dict[str, Any]] = {} if new else {
+        row["interview_id"]: dict(row) for row in session.execute(
+            select(table).where(table.c.interview_id.in_(ids))).mappings()}
     counts = _episodes_in_window(session, items)
     rows: list[Projection] = []
     for interview, doc in items:
@@ -119,8 +125,9 @@ def _write(session: Session, items: Sequence[tuple[Interview, InterviewDocument]
             rows.append(build(max(now, before["updated_at"] + TICK)))
     if not rows:
         return 0
-    replaced = [row.columns["interview_id"] for row in rows]
-    session.execute(delete(FeedRow).where(col(FeedRow.interview_id).in_(replaced)))
+    if not new:
+        replaced = [row.columns["interview_id"] for row in rows]
+        session.execute(delete(FeedRow).where(col(FeedRow.interview_id).in_(replaced)))
     session.execute(insert(FeedRow), [row.values for row in rows])
     pending = [{"interview_id": row.columns["interview_id"], "code": code, "due_at": due}
                for row in rows for code, due in row.pending.items()]

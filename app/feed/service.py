@@ -310,6 +310,11 @@ def stream(session: Session, organisation_code: str, filters: FeedFilters, fmt: 
     return generate()
 
 
+def reading(session: Session) -> AbstractContextManager[Connection]:
+    """A connection for long reads (the summary's scans), off the request's write lock."""
+    return _reading(session.get_bind())
+
+
 def _reading(bind: Engine | Connection) -> AbstractContextManager[Connection]:
     if isinstance(bind, Connection):
         return nullcontext(bind)
@@ -323,8 +328,13 @@ def _sqlite_reader(url: URL) -> Engine:
     """An engine for long reads on SQLite that never takes the write lock.
 
     The application's engine begins every transaction with `BEGIN IMMEDIATE` (so writers queue
-    instead of failing), which would hold every writer back for the length of a pull. Here each
-    statement runs in autocommit mode: it reads one consistent WAL snapshot, and writers carry on.
+    instead of failing), which would hold every writer back for the length of a pull. Here a
+    transaction is a plain `BEGIN`: a read of one WAL snapshot (so the summary's statements
+    agree with each other), while writers carry on.
+
+    No `mmap_size`: it would make the pull faster, but every page of the file a pull touches
+    would then count in the server's resident memory, which must stay flat (`performance.md`
+    #2). Sorts (the summary's GROUP BY) stay in memory rather than in temporary files.
     """
     engine = create_engine(url, connect_args={"check_same_thread": False,
                                               "isolation_level": None})
@@ -333,9 +343,14 @@ def _sqlite_reader(url: URL) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA query_only=ON")
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
+    def begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
     event.listen(engine, "connect", pragmas)
+    event.listen(engine, "begin", begin)
     return engine
 
 

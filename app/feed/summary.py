@@ -1,28 +1,29 @@
 """The analyst summary: counts per group, aggregated in SQL, then suppressed.
 
-Everything is counted by the database with GROUP BY over `feed_rows`. Code lists are counted by
-grouping on their delimited column (`;a;b;`): the database returns each combination once per
-group with how many records hold it, and only those few combinations are split into codes
-here. Findings whose deadline passed since they were stored are moved from `pending` to
-`not_met` by one more aggregate over `feed_pending_findings`.
+Everything is counted by the database with GROUP BY over `feed_rows` (on SQLite, over its
+covering index `ix_feed_rows_summary`, never the wide rows). Code lists are counted by grouping
+on their delimited column (`;a;b;`): the database returns each combination once per group with
+how many records hold it, and each distinct combination is split into codes here once.
+Findings whose deadline passed since they were stored are moved from `pending` to `not_met` by
+one more aggregate over `feed_pending_findings`.
 
 The quarterly report uses this module too, so its figures are the API's figures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, literal, select, union_all
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.record import LETTER_RESULTS, STANDARD_CODES, csv_line, split_delimited
-from app.feed.service import visible
+from app.feed.service import reading, visible
 from app.feed.suppression import CountSet, Published, shown, suppress
 from app.interviews import codes
 from app.standards import CURRENT
@@ -45,6 +46,7 @@ CODE_LISTS: Final[Mapping[str, tuple[Any, tuple[str, ...]]]] = {
     "risk_indicators": (FeedRow.risk_indicators, tuple(codes.RISK_INDICATORS)),
     "action_types": (FeedRow.action_types, tuple(codes.ACTION_TYPE)),
 }
+ALLOWED: Final = {kind: frozenset(listed) for kind, (_, listed) in CODE_LISTS.items()}
 
 # Every count a group has, in publishing order; the dotted name is the JSON path, the CSV
 # column, and what a group's `suppressed` lists.
@@ -90,20 +92,27 @@ class Summary:
     groups: list[Group]
 
 
-def _sum_if(condition: Any) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+def _count_if(condition: Any) -> ColumnElement[int]:
+    # `FILTER` (SQLite ≥ 3.30, PostgreSQL) skips the aggregate step for other rows: about a
+    # third cheaper than summing a CASE.
+    return func.count().filter(condition)
 
 
-def _key(group_by: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(bool(value) if name == "out_of_area" and value is not None else value
-                 for name, value in zip(group_by, values, strict=True))
+HEADLINE_COUNTS: Final = ("interviews", "episodes", "children", "out_of_area",
+                          *(f"outcomes.{outcome}" for outcome in OUTCOMES),
+                          "offered_within_72h", "completed_within_72h")
+STANDARDS_KIND: Final = "standards"
 
 
 def summarise(session: Session, organisation_code: str, *, date_from: date | None,
               date_to: date | None, group_by: Sequence[str], now: datetime) -> Summary:
     """Counts per group of the records visible to the organisation whose return (or, for a
     child still missing, whose latest start) falls from `date_from` to `date_to` (London dates,
-    both included), suppressed for publication."""
+    both included), suppressed for publication.
+
+    Three statements, read from one snapshot: the headline counts, the code-list and standard
+    combinations, and the findings whose deadline has passed since they were stored.
+    """
     unknown = [name for name in group_by if name not in GROUPINGS]
     if unknown:
         raise ValueError(f"cannot group by {unknown}")
@@ -113,68 +122,95 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
         where.append(col(FeedRow.period_date) >= date_from)
     if date_to is not None:
         where.append(col(FeedRow.period_date) <= date_to)
+    key = _key_maker(group_by)
     n = len(dims)
 
-    counts: dict[tuple[Any, ...], dict[str, int]] = {}
     headline = select(
         *dims,
         func.count().label("interviews"),
         func.coalesce(func.sum(FeedRow.episode_count), 0),
         func.count(func.distinct(FeedRow.child_key)),
-        _sum_if(col(FeedRow.out_of_area)),
-        *(_sum_if(col(FeedRow.outcome) == outcome) for outcome in OUTCOMES),
-        _sum_if(col(FeedRow.offered_within_72h)),
-        _sum_if(col(FeedRow.completed_within_72h)),
+        _count_if(col(FeedRow.out_of_area)),
+        *(_count_if(col(FeedRow.outcome) == outcome) for outcome in OUTCOMES),
+        _count_if(col(FeedRow.offered_within_72h)),
+        _count_if(col(FeedRow.completed_within_72h)),
     ).where(*where).group_by(*dims)
-    names = ("interviews", "episodes", "children", "out_of_area",
-             *(f"outcomes.{outcome}" for outcome in OUTCOMES),
-             "offered_within_72h", "completed_within_72h")
-    for row in session.execute(headline):
-        if not row[n]:
-            continue  # an empty period: no group
-        group = counts[_key(group_by, row[:n])] = dict.fromkeys(COUNT_NAMES, 0)
-        group.update({name: int(value) for name, value in zip(names, row[n:], strict=True)})
-
-    for kind, (column, listed) in CODE_LISTS.items():
-        allowed = set(listed)
-        query = select(*dims, col(column), func.count()).where(*where) \
-            .group_by(*dims, col(column))
-        for row in session.execute(query):
-            group = counts[_key(group_by, row[:n])]
-            for code in split_delimited(row[n]):
-                if code in allowed:
-                    group[f"{kind}.{code}"] += int(row[n + 1])
-
-    standards = set(STANDARD_CODES)
-    query = select(*dims, col(FeedRow.standard_results), func.count()).where(*where) \
-        .group_by(*dims, col(FeedRow.standard_results))
-    for row in session.execute(query):
-        group = counts[_key(group_by, row[:n])]
-        for code, letter in zip(STANDARD_CODES, row[n], strict=False):
-            result = LETTER_RESULTS.get(letter)
-            if result in STANDARD_RESULTS:
-                group[f"standards.{code}.{result}"] += int(row[n + 1])
-                group[f"standards.{code}.applicable"] += int(row[n + 1])
-
+    # Each code list (and the standards' letters) grouped on its whole stored value: the
+    # database returns each combination once per group, and each distinct combination is
+    # split into count names once, however many groups hold it.
+    combinations = union_all(*(
+        select(*dims, literal(kind).label("kind"), col(column).label("combination"),
+               func.count().label("records")).where(*where).group_by(*dims, col(column))
+        for kind, column in (*((kind, column) for kind, (column, _) in CODE_LISTS.items()),
+                             (STANDARDS_KIND, FeedRow.standard_results))))
     passed = select(*dims, col(FeedPendingFinding.code), func.count()).select_from(FeedRow) \
         .join(FeedPendingFinding,
               col(FeedPendingFinding.interview_id) == col(FeedRow.interview_id)) \
         .where(*where, col(FeedPendingFinding.due_at) < now) \
         .group_by(*dims, col(FeedPendingFinding.code))
-    for row in session.execute(passed):
-        code = row[n]
-        if code in standards:
-            group = counts[_key(group_by, row[:n])]
-            group[f"standards.{code}.pending"] -= int(row[n + 1])
-            group[f"standards.{code}.not_met"] += int(row[n + 1])
+
+    counts: dict[tuple[Any, ...], dict[str, int]] = {}
+    with reading(session) as connection:
+        for row in connection.execute(headline):
+            if not row[n]:
+                continue  # an empty period: no group
+            group = counts[key(row)] = dict.fromkeys(COUNT_NAMES, 0)
+            group.update(zip(HEADLINE_COUNTS, map(int, row[n:]), strict=True))
+
+        names: dict[tuple[str, str], tuple[str, ...]] = {}
+        for row in connection.execute(combinations):
+            kind, combination, records = row[n:]
+            split = names.get((kind, combination))
+            if split is None:
+                split = names[(kind, combination)] = _count_names(kind, combination)
+            group = counts[key(row)]
+            for name in split:
+                group[name] += records
+
+        standards = set(STANDARD_CODES)
+        for row in connection.execute(passed):
+            code, records = row[n:]
+            if code in standards:
+                group = counts[key(row)]
+                group[f"standards.{code}.pending"] -= records
+                group[f"standards.{code}.not_met"] += records
 
     groups = []
-    for key in sorted(counts, key=_sort_key):
-        published = suppress(counts[key], COUNT_SETS)
+    for group_key in sorted(counts, key=_sort_key):
+        published = suppress(counts[group_key], COUNT_SETS)
         groups.append(Group(
-            key=dict(zip(group_by, key, strict=True)), published=published,
+            key=dict(zip(group_by, group_key, strict=True)), published=published,
             rates={name: published.rate(*parts) for name, parts in RATES.items()}))
     return Summary(date_from, date_to, tuple(group_by), groups)
+
+
+def _key_maker(group_by: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A group's key from a result row's leading columns (SQLite answers booleans as 0/1)."""
+    n = len(group_by)
+    if "out_of_area" not in group_by:
+        return lambda row: tuple(row[:n])
+    at = group_by.index("out_of_area")
+
+    def key(row: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(row[:n])
+        if values[at] is not None:
+            values[at] = bool(values[at])
+        return tuple(values)
+
+    return key
+
+
+def _count_names(kind: str, combination: str) -> tuple[str, ...]:
+    """The counts one record of this stored combination adds to."""
+    if kind == STANDARDS_KIND:
+        out: list[str] = []
+        for code, letter in zip(STANDARD_CODES, combination, strict=False):
+            result = LETTER_RESULTS.get(letter)
+            if result in STANDARD_RESULTS:
+                out += (f"standards.{code}.{result}", f"standards.{code}.applicable")
+        return tuple(out)
+    allowed = ALLOWED[kind]
+    return tuple(f"{kind}.{code}" for code in split_delimited(combination) if code in allowed)
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[tuple[bool, str], ...]:

@@ -96,6 +96,28 @@ def test_a_later_record_of_an_earlier_episode_updates_the_other_records_count(
     assert before["child_key"] == after["child_key"]
 
 
+def test_a_new_record_written_as_new_is_fed_as_any_other_and_updates_its_siblings(
+        db: Session) -> None:
+    later = record(db, child__local_id="REPEAT-2", episodes=[
+        {"type": "missing", "started_at": "2026-03-01T18:00:00Z",
+         "returned_at": "2026-03-02T09:00:00Z", "reported_to_police": True}])
+    earlier = record(db, child__local_id="REPEAT-2", episodes=[
+        {"type": "away", "started_at": "2026-02-10T18:00:00Z",
+         "returned_at": "2026-02-11T09:00:00Z", "reported_to_police": False}],
+        offer__offered_at="2026-02-11T12:00:00Z",
+        interview__conducted_at="2026-02-12T10:00:00Z")
+    as_written, counted = fed(db, earlier), fed(db, later)
+    assert counted is not None and counted["episodes_in_last_90_days"] == 2
+    # As if `earlier` had just been created: no feed row, and its sibling not yet counting it.
+    db.execute(delete(FeedRow).where(col(FeedRow.interview_id) == earlier.id))
+    db.execute(update(FeedRow).where(col(FeedRow.interview_id) == later.id).values(
+        json_line=orjson.dumps({**counted, "episodes_in_last_90_days": 1}).decode()))
+
+    projection.refresh(db, earlier, new=True)
+    assert fed(db, earlier) == as_written
+    assert fed(db, later)["episodes_in_last_90_days"] == 2  # type: ignore[index]
+
+
 def test_rebuilding_writes_only_what_is_missing_or_different(db: Session) -> None:
     made = [record(db) for _ in range(3)]
     lines = {i.id: fed(db, i) for i in made}
