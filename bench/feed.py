@@ -76,7 +76,8 @@ def baseline_pull(database: Path, fmt: str, now: datetime, since: str | None = N
     where = VISIBLE + (" AND updated_at >= ?" if since else "")
     params: tuple[Any, ...] = (_sqlite_moment(now), PROVIDER, PROVIDER,
                                *((since,) if since else ()))
-    column = "csv_row" if fmt == "csv" else "json_line"
+    # The stored text as its UTF-8 bytes, as the server reads it (`service._Utf8`).
+    column = "CAST(csv_row AS BLOB)" if fmt == "csv" else "CAST(json_line AS BLOB)"
     stale = ("CASE WHEN next_due_at < ? THEN json_line ELSE NULL END" if fmt == "csv"
              else "CASE WHEN next_due_at < ? THEN 1 ELSE 0 END")
     cursor = conn.execute(f"SELECT {column}, {stale} FROM feed_rows WHERE {where} "  # noqa: S608
@@ -91,11 +92,12 @@ def baseline_pull(database: Path, fmt: str, now: datetime, since: str | None = N
                 break
             count += len(rows)
             if fmt == "csv":
-                chunk = "".join(text if patch is None else csv_row(patch_line(patch, now))
-                                for text, patch in rows).encode()
+                chunk = b"".join([text if patch is None
+                                  else csv_row(patch_line(patch, now)).encode()
+                                  for text, patch in rows])
             else:
-                chunk = ("\n".join(orjson.dumps(patch_line(line, now)).decode() if stale
-                                   else line for line, stale in rows) + "\n").encode()
+                chunk = b"\n".join([*(orjson.dumps(patch_line(line, now)) if stale else line
+                                       for line, stale in rows), b""])
             written += sink.write(chunk)
     conn.close()
     return {"records": count, "bytes": written, "wall_s": time.perf_counter() - started,

@@ -281,7 +281,7 @@ def split_delimited(text: str | None) -> list[str]:
 # --- serving -----------------------------------------------------------------------------------
 
 
-def patch_line(json_line: str, now: datetime) -> dict[str, Any]:
+def patch_line(json_line: str | bytes, now: datetime) -> dict[str, Any]:
     """A stored record with the findings whose deadline passed since it was written made
     `not_met`: only rows whose `next_due_at` has passed need this."""
     record: dict[str, Any] = orjson.loads(json_line)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    LargeBinary,
     Select,
     and_,
     case,
@@ -36,8 +37,11 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.schema import Column
 from sqlmodel import col
 
@@ -277,6 +281,26 @@ def fingerprint(session: Session, organisation_code: str, filters: FeedFilters,
     return Fingerprint(int(count), last, passed)
 
 
+class _Utf8(FunctionElement[bytes]):
+    """A text column as its UTF-8 bytes, which the database holds already: the stream sends
+    them as they are, without decoding 4 KB a record into a Python string and encoding it
+    back (about a fifth of a pull's time)."""
+
+    type = LargeBinary()
+    inherit_cache = True
+    name = "utf8"
+
+
+@compiles(_Utf8, "sqlite")
+def _utf8_sqlite(element: _Utf8, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS BLOB)"
+
+
+@compiles(_Utf8, "postgresql")
+def _utf8_postgresql(element: _Utf8, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"convert_to({compiler.process(element.clauses, **kw)}, 'UTF8')"
+
+
 def stream(session: Session, organisation_code: str, filters: FeedFilters, fmt: Format,
            now: datetime, batch_size: int = STREAM_BATCH) -> Iterator[bytes]:
     """Every matching record as NDJSON lines or CSV rows, in chunks, with flat memory.
@@ -286,8 +310,8 @@ def stream(session: Session, organisation_code: str, filters: FeedFilters, fmt: 
     transaction, which it then shares.
     """
     columns: tuple[Any, Any] = (
-        (col(FeedRow.csv_row), case((_stale(now), col(FeedRow.json_line)), else_=None))
-        if fmt == "csv" else (col(FeedRow.json_line), _stale(now)))
+        (_Utf8(col(FeedRow.csv_row)), case((_stale(now), col(FeedRow.json_line)), else_=None))
+        if fmt == "csv" else (_Utf8(col(FeedRow.json_line)), _stale(now)))
     query = _ordered(select(*columns).where(visible(organisation_code),
                                             *conditions(filters, now)))
     bind = session.get_bind()
@@ -300,12 +324,14 @@ def stream(session: Session, organisation_code: str, filters: FeedFilters, fmt: 
             result = connection.execute(query.execution_options(stream_results=True,
                                                                 yield_per=batch_size))
             for rows in result.partitions():
+                # One join a chunk (the last newline included), so 2 MB is copied once.
                 if fmt == "csv":
-                    yield "".join(text if patch is None else csv_row(patch_line(patch, now))
-                                  for text, patch in rows).encode()
+                    yield b"".join([text if patch is None
+                                    else csv_row(patch_line(patch, now)).encode()
+                                    for text, patch in rows])
                 else:
-                    yield ("\n".join(_json_text(line, stale, now) for line, stale in rows)
-                           + "\n").encode()
+                    yield b"\n".join([*(orjson.dumps(patch_line(line, now)) if stale else line
+                                         for line, stale in rows), b""])
 
     return generate()
 
