@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -178,29 +180,44 @@ def current_findings(interview: Interview, now: datetime | None = None) -> list[
     return result
 
 
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for the session's database (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert
+    return sqlite_insert
+
+
 def _child_id(session: Session, doc: d.InterviewDocument) -> int | None:
-    """The child row the document is about, made when it is the child's first record."""
+    """The child row the document is about, made when it is the child's first record.
+
+    Plain statements on the `children` table (nothing else holds its rows as objects): one
+    SELECT, then one INSERT or UPDATE. A child made at the same moment by another request is
+    found by the unique constraint, not by a savepoint.
+    """
     authority, local_id = doc.child.responsible_authority, doc.child.local_id
     if not (authority and local_id):
         return None
-    same_child = select(Child).where(col(Child.responsible_authority) == authority,
-                                     col(Child.local_id) == local_id)
+    same_child = (col(Child.responsible_authority) == authority, col(Child.local_id) == local_id)
+    now = utcnow()
     with session.no_autoflush:
-        child = session.execute(same_child).scalar_one_or_none()
-    if child is None:
-        child = Child(responsible_authority=authority, local_id=local_id,
-                      date_of_birth=doc.child.date_of_birth)
-        try:
-            with session.begin_nested():
-                session.add(child)
-        except IntegrityError:  # made at the same moment by another request
-            child = session.execute(same_child).scalar_one()
-        else:
-            return child.id
+        found: int | None = session.execute(
+            select(col(Child.id)).where(*same_child)).scalar_one_or_none()
+    if found is None:
+        made = session.execute(
+            _insert_ignoring_duplicates(session)(Child)
+            .values(responsible_authority=authority, local_id=local_id,
+                    date_of_birth=doc.child.date_of_birth, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["responsible_authority", "local_id"])
+            .returning(col(Child.id))
+        ).scalar_one_or_none()
+        if made is not None:
+            return int(made)
+        found = session.execute(select(col(Child.id)).where(*same_child)).scalar_one()
+    changes: dict[str, Any] = {"updated_at": now}
     if doc.child.date_of_birth:
-        child.date_of_birth = doc.child.date_of_birth
-    child.updated_at = utcnow()
-    return child.id
+        changes["date_of_birth"] = doc.child.date_of_birth
+    session.execute(update(Child).where(col(Child.id) == found).values(**changes))
+    return found  # a stored row's id, never None
 
 
 def _add_episodes(session: Session, interview: Interview, doc: d.InterviewDocument) -> None:
