@@ -134,7 +134,9 @@ def _build_environment() -> Environment:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
-    env = Environment(loader=loader, autoescape=True)
+    # Templates are compiled once per process: no stat() of every template and imported macro
+    # file on every render (restart the server to see an edited template, as for code).
+    env = Environment(loader=loader, autoescape=True, auto_reload=False)
     env.globals.update(
         govuk_frontend_version=GOVUK_FRONTEND_VERSION,
         htmx_file=HTMX_FILE,
