@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.audit.models import AuditEntry
+from app.core.db import start_writing
 from app.core.types import utcnow
 
 GENESIS = "0" * 64
@@ -37,6 +38,7 @@ def record(session: Session, *, actor: str, action: str, organisation: str | Non
            target: str | None = None, details: dict[str, Any] | None = None,
            address: str | None = None) -> AuditEntry:
     """Append an entry in the caller's transaction (flushes; the request owner commits)."""
+    start_writing(session)  # the chain's head must be read inside the write transaction
     if session.get_bind().dialect.name == "postgresql":
         # Serialise writers of the chain so two entries never share a predecessor.
         session.execute(text("SELECT pg_advisory_xact_lock(727274)"))

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
@@ -46,18 +46,52 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_FIRST = "rhi_read_first"  # execution option: begin with a read, write later if need be
+
+
 def _sqlite_begin(conn: Any) -> None:
     # Take the write lock when the transaction starts, so that two writers queue instead of one
     # failing with "database is locked" when it upgrades a read lock; in this process they queue
-    # first come, first served (`writer_queue`), between processes on the busy timeout.
+    # first come, first served (`writer_queue`), between processes on the busy timeout. A
+    # read-first transaction (GET) takes it only when it writes (`start_writing`).
     dbapi_connection = conn.connection.dbapi_connection
     if isinstance(dbapi_connection, QueuedWriterConnection):
         try:
-            dbapi_connection.begin_immediate()
+            if conn.get_execution_options().get(READ_FIRST):
+                dbapi_connection.begin_reading()
+            else:
+                dbapi_connection.begin_immediate()
         except sqlite3.Error as problem:  # as SQLAlchemy reports any other driver error
-            raise OperationalError("BEGIN IMMEDIATE", {}, problem) from problem
+            raise OperationalError("BEGIN", {}, problem) from problem
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def start_writing(session: Session) -> None:
+    """Make sure the session's transaction may write: a read-first SQLite transaction becomes a
+    write transaction here (see `writer_queue`). Any statement that is not a read does this by
+    itself; call it first where a read must be current for the write that follows (the audit
+    chain's head)."""
+    if session.get_bind().dialect.name == "sqlite":
+        _start_writing(session.connection().connection.dbapi_connection, "BEGIN IMMEDIATE")
+
+
+def _start_writing(dbapi_connection: Any, statement: str) -> None:
+    if isinstance(dbapi_connection, QueuedWriterConnection) and dbapi_connection.reading:
+        try:
+            dbapi_connection.start_writing()
+        except sqlite3.Error as problem:  # reported as SQLAlchemy reports a statement's own
+            raise OperationalError(statement, {}, problem) from problem
+
+
+_READ_ONLY_STATEMENTS = ("SELECT", "PRAGMA")
+
+
+def _sqlite_before_execute(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    # Anything but a plain read, from a read-first transaction, first becomes a write
+    # transaction: whatever issues it (ORM flush, Core, text()).
+    if not statement.lstrip()[:6].upper().startswith(_READ_ONLY_STATEMENTS):
+        _start_writing(conn.connection.dbapi_connection, statement)
 
 
 def make_engine(url: str) -> Engine:
@@ -74,6 +108,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_before_execute)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -83,9 +118,19 @@ def get_engine() -> Engine:
     return make_engine(get_settings().sqlalchemy_url)
 
 
-def get_session() -> Iterator[Session]:
-    """The request's unit of work: commit when the handler succeeds, roll back when it raises."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: commit when the handler succeeds, roll back when it raises.
+
+    A GET reads without SQLite's write lock, so pages never queue behind saves; if it writes
+    (its audit entry, the session's last-seen time) it queues then, for that write alone.
+    Every other method writes from the start, so what it read is what it changes.
+    """
     with Session(get_engine(), expire_on_commit=False) as session:
+        if request.method in SAFE_METHODS:
+            session.connection(execution_options={READ_FIRST: True})
         try:
             yield session
             session.commit()

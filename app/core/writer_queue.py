@@ -68,15 +68,34 @@ class QueuedWriterConnection(sqlite3.Connection):
 
     `begin_immediate` takes the turn, then SQLite's write lock; COMMIT, ROLLBACK or closing the
     connection gives the turn to the next writer, after SQLite has released its lock.
+
+    `begin_reading` starts a read transaction instead (WAL: readers never wait for the writer).
+    Its first write goes through `start_writing`, which ends the read and begins a write
+    transaction, because SQLite cannot upgrade a read of an older snapshot in place: it fails at
+    once with SQLITE_BUSY_SNAPSHOT. Only for requests whose writes do not depend on what they
+    read (a GET's audit entry and session touch): the snapshot read before the write is gone.
     """
 
     _queue: FifoLock | None = None
     _has_turn: bool = False
+    reading: bool = False
 
     def __init__(self, database: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
         self._queue = lock_for(database)
         self._has_turn = False
+        self.reading = False
+
+    def begin_reading(self) -> None:
+        self.execute("BEGIN")
+        self.reading = True
+
+    def start_writing(self) -> None:
+        """From a read transaction, a write transaction (waiting for the turn); else nothing."""
+        if self.reading:
+            self.reading = False
+            super().commit()  # a read: nothing to keep, and no turn to give back
+            self.begin_immediate()
 
     def begin_immediate(self) -> None:
         if not self._has_turn:
@@ -98,6 +117,7 @@ class QueuedWriterConnection(sqlite3.Connection):
             self._queue.release()
 
     def commit(self) -> None:
+        self.reading = False
         try:
             super().commit()
         finally:
@@ -105,6 +125,7 @@ class QueuedWriterConnection(sqlite3.Connection):
                 self._give_turn()
 
     def rollback(self) -> None:
+        self.reading = False
         try:
             super().rollback()
         finally:
