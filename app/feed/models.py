@@ -30,6 +30,7 @@ from app.core.types import UTCDateTime
 # grouping (the quarterly report; `group_by=quarter,responsible_authority`) is read in index
 # order with no sort. Not usable for visibility's OR, so it does not tempt the planner away
 # from the keyset index for pages.
+SUMMARY_INDEX = "ix_feed_rows_summary"
 SUMMARY_INDEX_COLUMNS = (
     "period_quarter", "responsible_authority", "recorded_by_org", "period_month", "period_date",
     "out_of_area", "legal_status", "gender", "age_band", "child_key", "outcome",
@@ -42,7 +43,7 @@ SUMMARY_INDEX_COLUMNS = (
 class FeedRow(SQLModel, table=True):
     __tablename__ = "feed_rows"
     __table_args__ = (Index("ix_feed_rows_updated_at_interview_id", "updated_at", "interview_id"),
-                      Index("ix_feed_rows_summary", *SUMMARY_INDEX_COLUMNS))
+                      Index(SUMMARY_INDEX, *SUMMARY_INDEX_COLUMNS))
 
     interview_id: UUID = Field(sa_column=Column(
         Uuid(), ForeignKey("interviews.id", ondelete="CASCADE"), primary_key=True))

@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -43,10 +44,11 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.schema import Column
+from sqlalchemy.sql.selectable import FromClause
 from sqlmodel import col
 
 from app.core.errors import BadRequest, FieldError
-from app.feed.models import FeedPendingFinding, FeedRow
+from app.feed.models import SUMMARY_INDEX, FeedPendingFinding, FeedRow
 from app.feed.record import (
     CSV_HEADER,
     RESULT_LETTERS,
@@ -274,10 +276,11 @@ def fingerprint(session: Session, organisation_code: str, filters: FeedFilters,
     passed (so the tag changes when a pending finding turns `not_met`): one aggregate query."""
     latest_passed = select(func.max(FeedPendingFinding.due_at)) \
         .where(col(FeedPendingFinding.due_at) < now).scalar_subquery()
-    count, last, passed = session.execute(
-        select(func.count(), func.max(FeedRow.updated_at), latest_passed)
-        .where(visible(organisation_code), *conditions(filters, now))
-    ).one()
+    with reading(session) as connection:
+        count, last, passed = connection.execute(narrow(
+            select(func.count(), func.max(FeedRow.updated_at), latest_passed)
+            .where(visible(organisation_code), *conditions(filters, now)))
+        ).one()
     return Fingerprint(int(count), last, passed)
 
 
@@ -336,6 +339,24 @@ def stream(session: Session, organisation_code: str, filters: FeedFilters, fmt: 
     return generate()
 
 
+def narrow(query: _Query) -> _Query:
+    """The query answered from `ix_feed_rows_summary` rather than the table, on SQLite.
+
+    SQLite's planner sizes a row by its declared types, so it sees no difference between the
+    index and the table (whose rows really are 5 KB) and scans the table unless the grouping
+    happens to follow the index. Every column of `feed_rows` but the texts is in the index.
+    Rendered by the reader engine (`_sqlite_reader`); elsewhere the hint is left out.
+    """
+    return query.with_hint(FeedRow, f"INDEXED BY {SUMMARY_INDEX}", "sqlite")
+
+
+class _HintingSQLiteCompiler(SQLiteCompiler):
+    """SQLAlchemy's SQLite compiler drops table hints; SQLite's only one is `INDEXED BY`."""
+
+    def get_from_hint_text(self, table: FromClause, text: str | None) -> str | None:
+        return text
+
+
 def reading(session: Session) -> AbstractContextManager[Connection]:
     """A connection for long reads (the summary's scans), off the request's write lock."""
     return _reading(session.get_bind())
@@ -358,9 +379,9 @@ def _sqlite_reader(url: URL) -> Engine:
     transaction is a plain `BEGIN`: a read of one WAL snapshot (so the summary's statements
     agree with each other), while writers carry on.
 
-    No `mmap_size`: it would make the pull faster, but every page of the file a pull touches
-    would then count in the server's resident memory, which must stay flat (`performance.md`
-    #2). Sorts (the summary's GROUP BY) stay in memory rather than in temporary files.
+    No `mmap_size`: it makes a pull faster, but every page of the file a pull touches then
+    counts in the server's resident memory (up to the whole file, 1.6 GB at 100,000 records),
+    which must stay low and flat (`performance.md` #2).
     """
     engine = create_engine(url, connect_args={"check_same_thread": False,
                                               "isolation_level": None})
@@ -369,7 +390,6 @@ def _sqlite_reader(url: URL) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA query_only=ON")
-        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     def begin(connection: Connection) -> None:
@@ -377,6 +397,7 @@ def _sqlite_reader(url: URL) -> Engine:
 
     event.listen(engine, "connect", pragmas)
     event.listen(engine, "begin", begin)
+    engine.dialect.statement_compiler = _HintingSQLiteCompiler  # renders `narrow`
     return engine
 
 

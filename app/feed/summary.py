@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.record import LETTER_RESULTS, STANDARD_CODES, csv_line, split_delimited
-from app.feed.service import reading, visible
+from app.feed.service import narrow, reading, visible
 from app.feed.suppression import CountSet, Published, shown, suppress
 from app.interviews import codes
 from app.standards import CURRENT
@@ -135,12 +135,13 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
         _count_if(col(FeedRow.offered_within_72h)),
         _count_if(col(FeedRow.completed_within_72h)),
     ).where(*where).group_by(*dims)
+    headline = narrow(headline)
     # Each code list (and the standards' letters) grouped on its whole stored value: the
     # database returns each combination once per group, and each distinct combination is
     # split into count names once, however many groups hold it.
     combinations = union_all(*(
-        select(*dims, literal(kind).label("kind"), col(column).label("combination"),
-               func.count().label("records")).where(*where).group_by(*dims, col(column))
+        narrow(select(*dims, literal(kind).label("kind"), col(column).label("combination"),
+                      func.count().label("records")).where(*where).group_by(*dims, col(column)))
         for kind, column in (*((kind, column) for kind, (column, _) in CODE_LISTS.items()),
                              (STANDARDS_KIND, FeedRow.standard_results))))
     passed = select(*dims, col(FeedPendingFinding.code), func.count()).select_from(FeedRow) \
