@@ -229,9 +229,9 @@ def _add_episodes(session: Session, interview: Interview, doc: d.InterviewDocume
 
 
 def _store(session: Session, interview: Interview, doc: d.InterviewDocument,
-           others: OtherEpisodes | None = None) -> None:
-    """Write the document into an existing record, with its child, episodes, findings and feed
-    row, in one flush of the record's row."""
+           others: OtherEpisodes | None = None, *, new: bool = False) -> None:
+    """Write the document into a record, with its child, episodes, findings and feed row, in
+    one flush of the record's row. `new`: a record just made, with no episodes or feed row."""
     document = document_to_json(doc)
     if others is None:
         others = _other_episodes(session, document, interview.id)
@@ -241,10 +241,10 @@ def _store(session: Session, interview: Interview, doc: d.InterviewDocument,
     interview.child_id = _child_id(session, doc)
     interview.responsible_authority = doc.child.responsible_authority
     interview.findings = findings_for(session, interview, doc, others=others)
-    session.execute(delete(Episode).where(col(Episode.interview_id) == interview.id))
+    if not new:
+        session.execute(delete(Episode).where(col(Episode.interview_id) == interview.id))
     _add_episodes(session, interview, doc)
-    session.flush()
-    feed_projection.refresh(session, interview)
+    feed_projection.refresh(session, interview, new=new)
 
 
 def _snapshot(session: Session, interview: Interview, actor: Actor,
@@ -285,7 +285,7 @@ def start_draft(session: Session, actor: Actor) -> Interview:
     session.add(interview)
     session.flush()
     validated = validate_document(document, complete=False, now=utcnow())
-    _store(session, interview, validated.document)
+    _store(session, interview, validated.document, [], new=True)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                  action="interview.create", target=str(interview_id))
     return interview
@@ -434,8 +434,7 @@ def create_from_api(session: Session, actor: Actor, raw: Any) -> tuple[Interview
         existing = session.get(Interview, doc.id)
     else:
         _add_episodes(session, interview, doc)
-        session.flush()
-        feed_projection.refresh(session, interview)
+        feed_projection.refresh(session, interview, new=True)
         _snapshot(session, interview, actor, None)
         audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                      action="interview.create", target=str(interview.id),
