@@ -168,6 +168,7 @@ def submit_interview(request: Request, interview_id: UUID, db: SessionDep,
 def record_page(request: Request, interview_id: UUID, db: SessionDep,
                 user: RecordUser) -> Response:
     interview = _load(db, interview_id, user)
+    versions = service.versions(db, interview)  # read with the record, from the same snapshot
     audit.record(db, actor=f"user:{user.user_id}", organisation=user.organisation_code,
                  action="interview.view", target=str(interview.id),
                  address=request.client.host if request.client else None)
@@ -176,7 +177,7 @@ def record_page(request: Request, interview_id: UUID, db: SessionDep,
                    doc=interview.document, findings=service.current_findings(interview),
                    blocks=summarise(interview.document, f"/interviews/{interview.id}"),
                    titles=titles, submitted=request.query_params.get("submitted") == "1",
-                   versions=service.versions(db, interview))
+                   versions=versions)
 
 
 @router.post("/interviews/{interview_id}/approve")
