@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.feed.models import FeedPendingFinding, FeedRow
-from app.feed.record import LETTER_RESULTS, STANDARD_CODES, csv_line, split_delimited
+from app.feed.record import (
+    LETTER_RESULTS,
+    STANDARD_CODES,
+    csv_line,
+    delimited,
+    split_delimited,
+)
 from app.feed.service import narrow, reading, visible
 from app.feed.suppression import CountSet, Published, shown, suppress
 from app.interviews import codes
@@ -138,12 +144,17 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
     headline = narrow(headline)
     # Each code list (and the standards' letters) grouped on its whole stored value: the
     # database returns each combination once per group, and each distinct combination is
-    # split into count names once, however many groups hold it.
+    # split into count names once, however many groups hold it. Each GROUP BY sorts its rows,
+    # so records with an empty list (a third to a half of them), which add to no count, are
+    # left out of its sort.
     combinations = union_all(*(
         narrow(select(*dims, literal(kind).label("kind"), col(column).label("combination"),
-                      func.count().label("records")).where(*where).group_by(*dims, col(column)))
-        for kind, column in (*((kind, column) for kind, (column, _) in CODE_LISTS.items()),
-                             (STANDARDS_KIND, FeedRow.standard_results))))
+                      func.count().label("records"))
+               .where(*where, *extra).group_by(*dims, col(column)))
+        for kind, column, extra in (
+            *((kind, column, [col(column) != delimited(())])
+              for kind, (column, _) in CODE_LISTS.items()),
+            (STANDARDS_KIND, FeedRow.standard_results, []))))
     passed = select(*dims, col(FeedPendingFinding.code), func.count()).select_from(FeedRow) \
         .join(FeedPendingFinding,
               col(FeedPendingFinding.interview_id) == col(FeedRow.interview_id)) \
