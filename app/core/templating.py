@@ -139,7 +139,7 @@ def indent(value: str, width: int | str = 4, first: bool = False, blank: bool = 
     """
     if isinstance(value, Markup):
         # Safe already: the same text, with spaces (or the given, trusted, indentation) added.
-        return Markup(do_indent(str(value), width, first, blank))  # noqa: S704
+        return Markup(do_indent(str(value), width, first, blank))  # noqa: S704  # nosec B704
     return do_indent(value, width, first, blank)
 
 
