@@ -18,6 +18,8 @@ import holidays
 LONDON: Final = ZoneInfo("Europe/London")
 _END_OF_DAY: Final = time(23, 59, 59, 999999)
 _ONE_DAY: Final = timedelta(days=1)
+_ONE_MICROSECOND: Final = timedelta(microseconds=1)
+_HOURS: Final = tuple(timedelta(hours=h) for h in range(25))
 
 
 @cache
@@ -33,23 +35,32 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in bank_holidays(day.year)
 
 
-@cache
-def _utc_day_offset(day: date) -> timedelta | None:
-    """London's offset from UTC throughout the UTC day `day`, or None on a day the clocks change."""
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    first = start.astimezone(LONDON).utcoffset()
-    last = (start + _ONE_DAY - timedelta(microseconds=1)).astimezone(LONDON).utcoffset()
-    return first if first == last else None
+# About eleven years of UTC days: a long-running server sees a few years of records, and a day's
+# table is 24 references to at most two shared `date` objects.
+@lru_cache(maxsize=4096)
+def _london_dates_by_utc_hour(utc_ordinal: int) -> tuple[date | None, ...]:
+    """For each hour of a UTC day (by ordinal), the London date throughout that hour, or None for
+    an hour during which the London date changes (none since 1847: UK clocks change at 01:00 UTC
+    by whole hours, so London's midnight always falls on a UTC hour boundary)."""
+    start = datetime.combine(date.fromordinal(utc_ordinal), time(), tzinfo=UTC)
+    dates: list[date | None] = []
+    for hour in range(24):
+        first = (start + _HOURS[hour]).astimezone(LONDON).date()
+        last = (start + _HOURS[hour + 1] - _ONE_MICROSECOND).astimezone(LONDON).date()
+        dates.append(first if first == last else None)
+    return tuple(dates)
 
 
 def london_date(instant: datetime) -> date:
     """The Europe/London calendar date of an aware instant."""
-    # Fast path for the UTC instants documents hold: one cached offset per UTC day instead of a
-    # zoneinfo conversion per call (this runs several times for every record evaluated).
+    # Fast path for the UTC instants documents hold: a cached table per UTC day instead of a
+    # zoneinfo conversion per call (this runs several times for every record evaluated). The
+    # table hands out the same `date` objects each time, so they hash once for the caches keyed
+    # on them.
     if instant.tzinfo is UTC:
-        offset = _utc_day_offset(instant.date())
-        if offset is not None:
-            return (instant + offset).date()
+        local = _london_dates_by_utc_hour(instant.toordinal())[instant.hour]
+        if local is not None:
+            return local
     return instant.astimezone(LONDON).date()
 
 
@@ -89,7 +100,7 @@ def add_working_days(instant: datetime, n: int) -> datetime:
     return _end_of_working_day_after(london_date(instant), n)
 
 
-@cache
+@lru_cache(maxsize=64)  # keyed on the standard sets' hour limits: a handful
 def _hours(hours: int) -> timedelta:
     # Building a timedelta from keywords costs more than the addition itself.
     return timedelta(hours=hours)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Final
@@ -138,38 +139,22 @@ def action_label(action: Action) -> str:
     return ACTION_TYPE.get(action.type or "", "action")
 
 
-def working_day_finding(
-    code: str,
-    params: StandardSet,
-    as_of: datetime,
-    *,
-    due_at: datetime,
-    evidence_at: datetime | None,
-    done: str,
-    not_done: str,
-    rule: str,
-    prefix: str = "",
-) -> Finding:
-    """A finding for a "within N working days" standard, worded the same way for all of them."""
-    result = judge(due_at, evidence_at, as_of)
-    if evidence_at is not None:
-        found = f"{done} on {local_day(evidence_at)}"
-        if result is NOT_MET:
-            found += f", {days_late(evidence_at, due_at)}"
-    elif result is PENDING:
-        found = f"{not_done} yet"
-    else:
-        found = f"{not_done}, and the deadline has passed"
-    return finding(code, params, result, f"{prefix}{found}; {rule}", due_at, evidence_at)
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """The end of the Nth working day after an anchor, with the words stating the rule."""
+
+    due_at: datetime
+    day: date  # the London date `due_at` ends
+    rule: str
 
 
-def deadline(what: str, n: int, anchor_label: str, anchor: datetime) -> tuple[datetime, str]:
+def deadline(what: str, n: int, anchor_label: str, anchor: datetime) -> Deadline:
     """The deadline N working days after `anchor`, and the words stating the rule."""
     return _deadline(what, n, anchor_label, london_date(anchor))
 
 
 @lru_cache(maxsize=16384)
-def _deadline(what: str, n: int, anchor_label: str, anchor_day: date) -> tuple[datetime, str]:
+def _deadline(what: str, n: int, anchor_label: str, anchor_day: date) -> Deadline:
     # Keyed on the London date, not the instant: the deadline and its wording depend only on the
     # day, and thousands of records share each day.
     due_day = working_day_after(anchor_day, n)
@@ -177,7 +162,45 @@ def _deadline(what: str, n: int, anchor_label: str, anchor_day: date) -> tuple[d
         f"the standard is {what} within {count(n, 'working day')} of {anchor_label} on "
         f"{day(anchor_day)}, by the end of {day(due_day)}"
     )
-    return end_of_london_day(due_day), rule
+    return Deadline(end_of_london_day(due_day), due_day, rule)
+
+
+def working_day_finding(
+    code: str,
+    params: StandardSet,
+    as_of: datetime,
+    *,
+    due: Deadline,
+    evidence_at: datetime | None,
+    done: str,
+    not_done: str,
+    prefix: str = "",
+) -> Finding:
+    """A finding for a "within N working days" standard, worded the same way for all of them."""
+    result = judge(due.due_at, evidence_at, as_of)
+    if evidence_at is not None:
+        late_from = due.day if result is NOT_MET else None
+        detail = _dated_detail(prefix, done, london_date(evidence_at), late_from, due.rule)
+    elif result is PENDING:
+        detail = f"{prefix}{not_done} yet; {due.rule}."
+    else:
+        detail = f"{prefix}{not_done}, and the deadline has passed; {due.rule}."
+    # Built directly, not through `finding`: with a deadline there is no shared finding to reuse.
+    return Finding(code, params.version, result, due.due_at, evidence_at, detail)
+
+
+# Keyed on days, not instants, like `_deadline`: evidence falls within a few days of its
+# deadline's anchor, so the same words recur across thousands of records (bounded: at most a
+# few MB of short strings).
+@lru_cache(maxsize=16384)
+def _dated_detail(
+    prefix: str, done: str, evidence_day: date, late_from: date | None, rule: str
+) -> str:
+    """'Submitted on Friday 6 March 2026, 1 day late; the standard is ...'."""
+    found = f"{done} on {day(evidence_day)}"
+    if late_from is not None:
+        found += f", {days_late(evidence_day, late_from)}"
+    return f"{prefix}{found}; {rule}."
 
 
 def no_anchor_yet(

@@ -24,9 +24,6 @@ def _iso_utc(instant: datetime | None) -> str | None:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-_set = object.__setattr__
-
-
 @dataclass(frozen=True, slots=True, init=False)
 class Finding:
     """One standard checked against one record under one standard set."""
@@ -47,14 +44,15 @@ class Finding:
         evidence_at: datetime | None,
         detail: str,
     ) -> None:
-        # Written out because the generated frozen `__init__` looks up `object.__setattr__` for
-        # every field: evaluating a feed builds hundreds of thousands of findings.
-        _set(self, "code", code)
-        _set(self, "set_version", set_version)
-        _set(self, "result", result)
-        _set(self, "due_at", due_at)
-        _set(self, "evidence_at", evidence_at)
-        _set(self, "detail", detail)
+        # Written out because the generated frozen `__init__` calls `object.__setattr__` for every
+        # field, which costs about twice as much as setting the slot through its own descriptor:
+        # evaluating a feed builds hundreds of thousands of findings.
+        _set_code(self, code)
+        _set_set_version(self, set_version)
+        _set_result(self, result)
+        _set_due_at(self, due_at)
+        _set_evidence_at(self, evidence_at)
+        _set_detail(self, detail)
 
     def to_json(self) -> dict[str, str | None]:
         """The finding as the API and the feed carry it: timestamps in UTC with `Z`."""
@@ -66,6 +64,13 @@ class Finding:
             "evidence_at": _iso_utc(self.evidence_at),
             "detail": self.detail,
         }
+
+
+# The slots' own setters, which bypass the frozen `__setattr__` (see `Finding.__init__`).
+_set_code, _set_set_version, _set_result, _set_due_at, _set_evidence_at, _set_detail = (
+    Finding.__dict__[name].__set__
+    for name in ("code", "set_version", "result", "due_at", "evidence_at", "detail")
+)
 
 
 @dataclass(frozen=True, slots=True)

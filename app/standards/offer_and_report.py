@@ -3,11 +3,11 @@ submitted record and who it reaches."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Final
 
-from app.standards.calendar import add_hours
+from app.standards.calendar import add_hours, london_date
 from app.standards.judging import (
     MET,
     NOT_APPLICABLE,
@@ -30,10 +30,12 @@ from app.standards.wording import (
     and_list,
     capitalised,
     count,
+    day,
     days_late,
-    duration,
     local_day,
+    minutes_text,
     moment,
+    whole_minutes,
 )
 
 _RECIPIENT_LABELS: Final = {
@@ -98,18 +100,27 @@ def _hours_after_return(
 ) -> Finding:
     """A "within N hours of return" finding, worded the same way for the offer and the interview."""
     due = add_hours(returned, hours)
-    rule = _hours_rule(hours)
     result = judge(due, evidence_at, as_of)
     if evidence_at is not None:
         if evidence_at < returned:
-            found = f"{done} {duration(returned - evidence_at)} before the latest return"
+            minutes, when = whole_minutes(returned - evidence_at), "before the latest return"
         else:
-            found = f"{done} {duration(evidence_at - returned)} after return"
-    elif result is PENDING:
-        found, rule = f"{missing} yet", f"{rule}, by {moment(due)}"
+            minutes, when = whole_minutes(evidence_at - returned), "after return"
+        detail = _evidence_words(done, minutes, when, hours)
+        return Finding(code, params.version, result, due, evidence_at, detail)
+    if result is PENDING:
+        detail = f"{missing} yet; {_hours_rule(hours)}, by {moment(due)}."
     else:
-        found = f"{missing} by {moment(due)}"
-    return finding(code, params, result, f"{found}; {rule}", due, evidence_at)
+        detail = f"{missing} by {moment(due)}; {_hours_rule(hours)}."
+    return Finding(code, params.version, result, due, evidence_at, detail)
+
+
+# Keyed on whole minutes, not the instants: most records' wording recurs (an offer made 16 hours
+# after return reads the same on every record), and this runs twice for most records.
+@lru_cache(maxsize=16384)
+def _evidence_words(done: str, minutes: int, when: str, hours: int) -> str:
+    """'Offered 16 hours after return; the standard is within 72 hours of return.'"""
+    return f"{done} {minutes_text(minutes)} {when}; {_hours_rule(hours)}."
 
 
 def report_within_3wd(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
@@ -119,10 +130,9 @@ def report_within_3wd(facts: RecordFacts, params: StandardSet, as_of: datetime) 
     if reference is None:
         return no_reference(code, params, n)
     label, anchor = reference
-    due, rule = deadline("submission", n, label, anchor)
     return working_day_finding(
-        code, params, as_of, due_at=due, evidence_at=facts.submitted_at, done="Submitted",
-        not_done="Not submitted", rule=rule,
+        code, params, as_of, due=deadline("submission", n, label, anchor),
+        evidence_at=facts.submitted_at, done="Submitted", not_done="Not submitted",
     )
 
 
@@ -168,7 +178,8 @@ def report_shared(facts: RecordFacts, params: StandardSet, as_of: datetime) -> F
     if reference is None:
         return no_reference(code, params, n)
     label, anchor = reference
-    due, rule = deadline(what, n, label, anchor)
+    due = deadline(what, n, label, anchor)
+    due_at = due.due_at
     first: dict[str, datetime] = {}
     for share in doc.sharing:
         at = share.at
@@ -177,17 +188,39 @@ def report_shared(facts: RecordFacts, params: StandardSet, as_of: datetime) -> F
             if seen is None or at < seen:
                 first[share.with_] = at
     evidence = max(first.values()) if len(first) == len(required) else None
-    if evidence is not None and evidence <= due:
-        detail = f"Shared with {names} by {local_day(evidence)}; {rule}"
-        return finding(code, params, MET, detail, due, evidence)
-    late = [r for r in required if r in first and first[r] > due]
-    missing = [r for r in required if r not in first]
-    result = NOT_MET if late or as_of > due else PENDING
+    if evidence is not None and evidence <= due_at:
+        detail = f"Shared with {names} by {local_day(evidence)}; {due.rule}."
+        return Finding(code, params.version, MET, due_at, evidence, detail)
+    late: list[tuple[str, date]] = []  # (recipient, London day shared), in `required` order
+    missing: list[str] = []
+    for recipient in required:
+        at = first.get(recipient)
+        if at is None:
+            missing.append(recipient)
+        elif at > due_at:
+            late.append((recipient, london_date(at)))
+    result = NOT_MET if late or as_of > due_at else PENDING
+    detail = _not_shared_detail(tuple(late), tuple(missing), result is PENDING, due.day, due.rule)
+    return Finding(code, params.version, result, due_at, evidence, detail)
+
+
+# The words depend only on who was late on which day and who is missing: they recur across
+# records, so they are cached like the deadline itself (at most a few MB of short strings).
+@lru_cache(maxsize=8192)
+def _not_shared_detail(
+    late: tuple[tuple[str, date], ...],
+    missing: tuple[str, ...],
+    pending: bool,
+    due_day: date,
+    rule: str,
+) -> str:
+    """'Shared with the social worker on Monday 9 March 2026, 1 day late; not shared with the
+    IRO; the standard is ...'."""
     found = [
-        f"shared with {_RECIPIENT_LABELS[r]} on {local_day(first[r])}, {days_late(first[r], due)}"
-        for r in late
+        f"shared with {_RECIPIENT_LABELS[r]} on {day(shared)}, {days_late(shared, due_day)}"
+        for r, shared in late
     ]
     if missing:
-        not_yet = "not yet shared" if result is PENDING else "not shared"
+        not_yet = "not yet shared" if pending else "not shared"
         found.append(f"{not_yet} with {and_list([_RECIPIENT_LABELS[r] for r in missing])}")
-    return finding(code, params, result, f"{capitalised('; '.join(found))}; {rule}", due, evidence)
+    return f"{capitalised('; '.join(found))}; {rule}."

@@ -47,31 +47,37 @@ def harm_followed_up(facts: RecordFacts, params: StandardSet, as_of: datetime) -
         return finding(
             code, params, NOT_APPLICABLE, "No harm disclosed and no risk indicator recorded"
         )
-    trigger = [
-        *(["harm was disclosed"] if harmed else []),
-        *([f"{count(risks, 'risk indicator')} recorded"] if risks else []),
-    ]
-    prefix = f"{capitalised(and_list(trigger))}; "
+    prefix = _harm_prefix(harmed, risks)
     action = first_action(doc.actions, SAFEGUARDING_ACTIONS)
     conducted = i.conducted_at if i else None
     if conducted is None:
         return no_anchor_yet(
             code, params, prefix, action, "a safeguarding action", n, "the interview"
         )
-    due, rule = deadline("a safeguarding action", n, "the interview", conducted)
     return working_day_finding(
-        code, params, as_of, due_at=due, evidence_at=action.at if action else None,
-        done=action_label(action) if action else "",
-        not_done="no safeguarding action recorded", rule=rule, prefix=prefix,
+        code, params, as_of, due=deadline("a safeguarding action", n, "the interview", conducted),
+        evidence_at=action.at if action else None, done=action_label(action) if action else "",
+        not_done="no safeguarding action recorded", prefix=prefix,
     )
+
+
+@lru_cache(maxsize=64)  # one entry per (harm, number of risk indicators): a handful
+def _harm_prefix(harmed: bool, risks: int) -> str:
+    """'Harm was disclosed and 2 risk indicators recorded; '."""
+    trigger = [
+        *(["harm was disclosed"] if harmed else []),
+        *([f"{count(risks, 'risk indicator')} recorded"] if risks else []),
+    ]
+    return f"{capitalised(and_list(trigger))}; "
 
 
 def cse_risk_assessed(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
     """A CSE indicator leads to a SERAF risk assessment within 5 working days."""
     code, n, doc = "cse-risk-assessed", params.seraf_working_days, facts.document
-    indicators = [RISK_INDICATORS[c].lower() for c in doc.risk_indicators if c in CSE_INDICATORS]
-    if not indicators:
+    risk_indicators = doc.risk_indicators
+    if CSE_INDICATORS.isdisjoint(risk_indicators):  # most records: no list to build
         return finding(code, params, NOT_APPLICABLE, "No CSE indicator recorded")
+    indicators = [RISK_INDICATORS[c].lower() for c in risk_indicators if c in CSE_INDICATORS]
     prefix = f"CSE indicator recorded ({and_list(indicators)}); "
     conducted = doc.interview.conducted_at if doc.interview else None
     anchor_label = "the interview"
@@ -92,10 +98,10 @@ def cse_risk_assessed(facts: RecordFacts, params: StandardSet, as_of: datetime) 
         return no_anchor_yet(
             code, params, prefix, action, "a SERAF assessment or score", n, anchor_label
         )
-    due, rule = deadline("a SERAF assessment", n, anchor_label, conducted)
     return working_day_finding(
-        code, params, as_of, due_at=due, evidence_at=evidence, done=done,
-        not_done="no SERAF assessment or score recorded", rule=rule, prefix=prefix,
+        code, params, as_of, due=deadline("a SERAF assessment", n, anchor_label, conducted),
+        evidence_at=evidence, done=done, not_done="no SERAF assessment or score recorded",
+        prefix=prefix,
     )
 
 
@@ -126,10 +132,10 @@ def manager_oversight(facts: RecordFacts, params: StandardSet, as_of: datetime) 
             f"{prefix}not submitted yet; the standard is approval by a manager within "
             f"{count(n, 'working day')} of submission",
         )
-    due, rule = deadline("approval by a manager", n, "submission", submitted)
     return working_day_finding(
-        code, params, as_of, due_at=due, evidence_at=approved, done="approved by a manager",
-        not_done="not approved by a manager", rule=rule, prefix=prefix,
+        code, params, as_of, due=deadline("approval by a manager", n, "submission", submitted),
+        evidence_at=approved, done="approved by a manager", not_done="not approved by a manager",
+        prefix=prefix,
     )
 
 
@@ -156,11 +162,21 @@ def _too_few_episodes(
     )
 
 
+def _distinct(instants: list[datetime]) -> list[datetime]:
+    """The distinct instants, earliest first (`instants` is sorted in place)."""
+    # Sorted and compared with the neighbour rather than put in a set: hashing an aware datetime
+    # costs more than a dozen comparisons, and a record has one or two episodes.
+    if len(instants) < 2:
+        return instants
+    instants.sort()
+    return [t for i, t in enumerate(instants) if not i or t != instants[i - 1]]
+
+
 def repeat_missing_reviewed(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
     """Three episodes starting within 30 days, the latest covered by this interview, lead to a
     strategy meeting within 5 working days of the reference time."""
     code, n, doc = "repeat-missing-reviewed", params.strategy_meeting_working_days, facts.document
-    own_starts = {e.started_at for e in doc.episodes if e.started_at is not None}
+    own_starts = _distinct([e.started_at for e in doc.episodes if e.started_at is not None])
     if not own_starts:
         return _too_few_episodes(
             code, params.version, params.repeat_episodes, params.repeat_window_days, 0
@@ -168,7 +184,7 @@ def repeat_missing_reviewed(facts: RecordFacts, params: StandardSet, as_of: date
     # The same episode may be on several records: one start time is one episode.
     others = facts.other_episodes
     starts = (
-        own_starts.union(e.started_at for e in others if e.started_at is not None)
+        _distinct(own_starts + [e.started_at for e in others if e.started_at is not None])
         if others
         else own_starts
     )
@@ -179,8 +195,8 @@ def repeat_missing_reviewed(facts: RecordFacts, params: StandardSet, as_of: date
     days = count(params.repeat_window_days, "day")
     window = timedelta(days=params.repeat_window_days)
     best, first_start, last_start = 0, None, None
-    for own in sorted(own_starts):
-        in_window = sorted(s for s in starts if own - window <= s <= own)
+    for own in own_starts:
+        in_window = [s for s in starts if own - window <= s <= own]  # `starts` is sorted
         if len(in_window) >= best:
             best, first_start, last_start = len(in_window), in_window[0], own
     if best < params.repeat_episodes or first_start is None or last_start is None:
@@ -202,10 +218,9 @@ def repeat_missing_reviewed(facts: RecordFacts, params: StandardSet, as_of: date
             f"to count {count(n, 'working day')} from",
         )
     label, anchor = reference
-    due, rule = deadline("a strategy meeting", n, label, anchor)
     action = first_action(doc.actions, _STRATEGY_MEETING)
     return working_day_finding(
-        code, params, as_of, due_at=due, evidence_at=action.at if action else None,
-        done="strategy meeting recorded", not_done="no strategy meeting recorded",
-        rule=rule, prefix=prefix,
+        code, params, as_of, due=deadline("a strategy meeting", n, label, anchor),
+        evidence_at=action.at if action else None, done="strategy meeting recorded",
+        not_done="no strategy meeting recorded", prefix=prefix,
     )

@@ -12,7 +12,6 @@ from typing import Final
 
 from app.standards.calendar import LONDON, london_date
 
-_MINUTE: Final = timedelta(minutes=1)
 _WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS: Final = (
     "January", "February", "March", "April", "May", "June",
@@ -42,16 +41,21 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def duration(span: timedelta) -> str:
-    """'80 hours', '72 hours 30 minutes', '45 minutes'.
+def whole_minutes(span: timedelta) -> int:
+    """The span in whole minutes, never negative.
 
-    Rounded up to the minute, so a time a few seconds past a limit never reads as on the limit.
+    Rounded up, so a time a few seconds past a limit never reads as on the limit.
     """
-    return _minutes_words(max(0, -(-span // _MINUTE)))  # ceiling division
+    # Integer arithmetic on the parts: dividing timedeltas goes through big microsecond counts.
+    minutes, seconds = divmod(span.days * 86400 + span.seconds, 60)
+    if seconds or span.microseconds:
+        minutes += 1
+    return max(0, minutes)
 
 
 @lru_cache(maxsize=8192)
-def _minutes_words(minutes: int) -> str:
+def minutes_text(minutes: int) -> str:
+    """'80 hours', '72 hours 30 minutes', '45 minutes', for a whole number of minutes."""
     hours, minutes = divmod(minutes, 60)
     if not minutes:
         return count(hours, "hour")
@@ -60,10 +64,14 @@ def _minutes_words(minutes: int) -> str:
     return f"{count(hours, 'hour')} {count(minutes, 'minute')}"
 
 
-def days_late(evidence_at: datetime, due_at: datetime) -> str:
+def days_late(evidence_day: date, due_day: date) -> str:
     """'2 days late', counted in London calendar days from the deadline's day."""
-    late = (london_date(evidence_at) - london_date(due_at)).days
-    return f"{count(max(late, 1), 'day')} late"
+    return _days_late_words(max((evidence_day - due_day).days, 1))
+
+
+@lru_cache(maxsize=1024)
+def _days_late_words(late: int) -> str:
+    return f"{count(late, 'day')} late"
 
 
 def and_list(items: list[str]) -> str:
