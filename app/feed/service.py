@@ -374,9 +374,9 @@ def _reading(bind: Engine | Connection) -> AbstractContextManager[Connection]:
 def _sqlite_reader(url: URL) -> Engine:
     """An engine for long reads on SQLite that never takes the write lock.
 
-    The application's engine begins every transaction with `BEGIN IMMEDIATE` (so writers queue
-    instead of failing), which would hold every writer back for the length of a pull. Here a
-    transaction is a plain `BEGIN`: a read of one WAL snapshot (so the summary's statements
+    The request's own transaction may hold the write lock, or take it for the pull's audit
+    entry (`app/core/db.py`), and a pull must not hold writers back for its whole length. Here
+    a transaction is a plain `BEGIN`: a read of one WAL snapshot (so the summary's statements
     agree with each other), while writers carry on.
 
     No `mmap_size`: it makes a pull faster, but every page of the file a pull touches then
