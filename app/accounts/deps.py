@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from app.accounts import service
 from app.accounts.models import ROLES
 from app.accounts.second_factor import needs_second_factor
-from app.core.db import SessionDep
+from app.core.db import SAFE_METHODS, SessionDep
 from app.core.errors import Forbidden, SecondFactorRequired, Unauthorized
 from app.core.settings import get_settings
 
@@ -25,7 +25,6 @@ SESSION_COOKIE = "rhi_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_EXPIRED = "The form has expired; go back, reload the page and try again"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 

@@ -118,7 +118,8 @@ def get_engine() -> Engine:
     return make_engine(get_settings().sqlalchemy_url)
 
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# HTTP's safe methods (RFC 9110): they read, and change nothing a user asked to change.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def get_session(request: Request) -> Iterator[Session]:

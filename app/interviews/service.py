@@ -72,13 +72,16 @@ def get_visible(session: Session, interview_id: UUID, organisation_code: str, *,
     return found
 
 
+# The same child's episodes in other records, each with the words that name its record.
+OtherEpisodes = list[tuple[d.Episode, str]]
+
+
 def _organisation_exists(session: Session) -> Any:
     codes = set(session.execute(select(col(Organisation.code))).scalars())
     return codes.__contains__
 
 
-def _other_episodes(session: Session, raw: Any, interview_id: UUID | None
-                    ) -> list[tuple[d.Episode, str]]:
+def _other_episodes(session: Session, raw: Any, interview_id: UUID | None) -> OtherEpisodes:
     """The same child's episodes in other submitted records, for overlap and repeat checks.
 
     Drafts are left out (they are provisional), and an episode that starts at the same moment
@@ -103,7 +106,7 @@ def _other_episodes(session: Session, raw: Any, interview_id: UUID | None
         query = query.where(col(Episode.interview_id) != interview_id)
     rows = session.execute(query).all()
     seen: set[datetime] = set()
-    result: list[tuple[d.Episode, str]] = []
+    result: OtherEpisodes = []
     for kind, started, returned, submitted in rows:
         if started is None or started in seen:
             continue
@@ -115,8 +118,7 @@ def _other_episodes(session: Session, raw: Any, interview_id: UUID | None
     return result
 
 
-def _same_start_removed(others: list[tuple[d.Episode, str]], raw: Any
-                        ) -> list[tuple[d.Episode, str]]:
+def _same_start_removed(others: OtherEpisodes, raw: Any) -> OtherEpisodes:
     from app.interviews.validation import parse_timestamp
 
     starts: set[datetime] = set()
@@ -127,9 +129,6 @@ def _same_start_removed(others: list[tuple[d.Episode, str]], raw: Any
             if parsed:
                 starts.add(parsed)
     return [(e, label) for e, label in others if e.started_at not in starts]
-
-
-OtherEpisodes = list[tuple[d.Episode, str]]
 
 
 def validate(session: Session, raw: Any, *, complete: bool,
