@@ -20,12 +20,11 @@ from sqlalchemy.orm import Session
 
 from app.accounts import api_keys_cli
 from app.accounts import service as accounts
-from app.accounts.models import ROLES
+from app.accounts.models import ORG_KIND, ROLES
 from app.audit import cli as audit_cli
 from app.core.db import get_engine, upgrade_database
 from app.core.errors import DomainError
 from app.core.settings import ConfigurationError, get_settings
-from app.interviews.codes import ORG_KIND
 from app.retention import cli as retention_cli
 
 EXIT_REFUSED = 1

@@ -91,8 +91,8 @@ def build_batch(task: tuple[int, int, datetime, str, int]) -> Batch:
     """Records `start` to `start + count - 1`, as rows for every table (runs in a worker)."""
     from app.feed.record import REPEAT_WINDOW, project
     from app.interviews.demo import synthetic_document
-    from app.interviews.serialize import document_hash, document_to_json
-    from app.interviews.validation import validate_document
+    from app.record.serialize import document_hash, document_to_json
+    from app.record.validation import validate_document
     from app.standards import RecordFacts
     from bench.standards import time_batch
 
@@ -194,7 +194,7 @@ def _columns() -> dict[str, list[tuple[str, Any]]]:
     from sqlalchemy import JSON
     from sqlalchemy.dialects.sqlite import pysqlite
 
-    import app.core.registry  # noqa: F401  (registers every table)
+    import app.registry  # noqa: F401  (registers every table)
     from app.core.db import metadata
 
     dialect = pysqlite.dialect()

@@ -113,7 +113,7 @@ def measure_standalone(records: int, batch: int = 5000) -> StandardsTiming:
     """Make and type the documents batch by batch (not timed), and time evaluate on each."""
     from app.core.types import utcnow
     from app.interviews.demo import synthetic_document
-    from app.interviews.validation import validate_document
+    from app.record.validation import validate_document
 
     rng = random.Random(8)  # noqa: S311 - synthetic data  # nosec B311
     now = utcnow()

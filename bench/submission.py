@@ -51,7 +51,7 @@ def documents(count: int, prefix: str) -> list[bytes]:
     """`count` valid, realistic interview documents as JSON bodies."""
     from app.core.types import utcnow
     from app.interviews.demo import synthetic_document
-    from app.interviews.validation import validate_document
+    from app.record.validation import validate_document
 
     rng = random.Random(55)  # noqa: S311 - synthetic data  # nosec B311
     now = utcnow()

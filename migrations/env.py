@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import app.core.registry  # noqa: F401  (registers every table on the metadata)
+import app.registry  # noqa: F401  (registers every table on the metadata)
 from app.core.db import make_engine, metadata
 from app.core.settings import get_settings
 

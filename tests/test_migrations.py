@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
-import app.core.registry  # noqa: F401
+import app.registry  # noqa: F401
 from app.core.db import metadata
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
@@ -13,6 +14,15 @@ ROLES = ("interviewer", "placement_team", "manager", "analyst", "admin")
 # Roles that may see identifying data (names, free text): they need a second factor.
 IDENTIFYING_ROLES = frozenset({"interviewer", "placement_team", "manager"})
 API_SCOPES = ("submit", "feed", "returns")
+# The kinds of organisation in a partnership (`data-dictionary.md`, organisations).
+ORG_KIND: Final = {
+    "local_authority": "Local authority",
+    "rhi_provider": "Return interview provider",
+    "police": "Police",
+    "health": "Health",
+    "placement_provider": "Placement provider",
+    "other": "Other",
+}
 
 
 class Organisation(SQLModel, table=True):

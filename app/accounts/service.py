@@ -18,13 +18,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.accounts.models import ROLES, Organisation, User, UserSession
+from app.accounts.models import ORG_KIND, ROLES, Organisation, User, UserSession
 from app.audit import service as audit
 from app.audit.models import AuditEntry
 from app.core.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized
 from app.core.settings import get_settings
 from app.core.types import utcnow
-from app.interviews.codes import ORG_KIND
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1024

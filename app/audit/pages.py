@@ -9,7 +9,7 @@ no child's name is in the log or on this page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,7 +23,8 @@ from app.accounts.models import User
 from app.audit import service
 from app.audit.models import AuditEntry
 from app.core.db import SessionDep
-from app.core.templating import LONDON, templates
+from app.core.london import london_midnight
+from app.core.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,10 +59,6 @@ def _day(values: dict[str, str], name: str, label: str, errors: dict[str, str]) 
         return None
 
 
-def _london_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=LONDON)
-
-
 def read_filters(request: Request) -> Filters:
     """The filters from the query string; bad ones come back as messages, not errors."""
     names = [*TEXT_FILTERS, *(f"{n}-{p}" for n, _ in DATE_FILTERS
@@ -77,8 +74,8 @@ def read_filters(request: Request) -> Filters:
     query = service.AuditQuery(
         actor=values["actor"] or None, action=values["action"] or None,
         target=values["target"] or None,
-        since=_london_midnight(since) if since else None,
-        until=_london_midnight(until + timedelta(days=1)) if until else None,
+        since=london_midnight(since) if since else None,
+        until=london_midnight(until + timedelta(days=1)) if until else None,
     )
     return Filters(values, query, before, errors)
 

@@ -29,12 +29,13 @@ import hashlib
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from jinja2.filters import do_indent
 from markupsafe import Markup
+
+from app.core.london import LONDON
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -46,7 +47,6 @@ HTMX_FILE = f"htmx-{HTMX_VERSION}.min.js"
 AXE_CORE_VERSION = "4.14.1"
 AXE_CORE_PATH = f"axe-core-{AXE_CORE_VERSION}/axe.min.js"  # relative to static/; tests only
 
-LONDON = ZoneInfo("Europe/London")
 
 _MONTHS = (
     "January",

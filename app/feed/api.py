@@ -7,7 +7,7 @@ written to the audit log: who, which filters, how many records.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Final, Literal
 
 import orjson
@@ -19,12 +19,13 @@ from app.audit import service as audit
 from app.core.db import SessionDep
 from app.core.errors import FieldError, ValidationFailed
 from app.core.http import problem_response
+from app.core.london import london_midnight
 from app.core.types import utcnow
 from app.feed import service, ssda903, summary
 from app.feed.access import Caller, FeedCaller, ReturnsCaller, SummaryCaller
 from app.feed.record import RESULTS, STANDARD_CODES
-from app.interviews import codes
-from app.interviews.validation import LONDON, ORG_CODE, parse_timestamp
+from app.record import codes
+from app.record.formats import ORG_CODE, parse_timestamp
 
 router = APIRouter(prefix="/api/v1", tags=["feed"], route_class=ApiRoute)
 
@@ -58,7 +59,7 @@ def _moment(name: str, value: str | None, *, end_of_day: bool = False) -> dateti
             day = None
         if day is not None and 1900 <= day.year <= 2200:
             day += timedelta(days=1) if end_of_day else timedelta()
-            return datetime.combine(day, time(), LONDON)
+            return london_midnight(day)
     parsed = parse_timestamp(text)
     if parsed is None or not 1900 <= parsed.year <= 2200:
         raise _invalid(name, "invalid_timestamp",

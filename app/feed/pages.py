@@ -20,14 +20,14 @@ from app.accounts.deps import Principal, require_roles
 from app.audit import service as audit
 from app.core.db import SessionDep
 from app.core.errors import NotFound
+from app.core.london import london_day
 from app.core.templating import templates
 from app.core.types import utcnow
 from app.feed import summary
 from app.feed.charts import Chart, bar_chart
 from app.feed.record import STANDARD_CODES, csv_line
 from app.feed.suppression import SUPPRESSED, Published, is_small, suppress
-from app.interviews import codes
-from app.interviews.validation import LONDON
+from app.record import codes
 from app.standards.params import STANDARDS
 
 router = APIRouter()
@@ -106,7 +106,7 @@ class Quarter:
 
 
 def latest_complete_quarter() -> Quarter:
-    return Quarter.containing(utcnow().astimezone(LONDON).date()).previous
+    return Quarter.containing(london_day(utcnow())).previous
 
 
 def _published(found: summary.Summary) -> tuple[Published, dict[str, float | None]]:
@@ -267,7 +267,7 @@ def _quarter(period: str | None) -> Quarter:
 
 
 def _choices(selected: Quarter) -> list[dict[str, Any]]:
-    latest = Quarter.containing(utcnow().astimezone(LONDON).date())
+    latest = Quarter.containing(london_day(utcnow()))
     quarters = [latest]
     while len(quarters) < 12:
         quarters.append(quarters[-1].previous)

@@ -27,9 +27,10 @@ from app.core.settings import get_settings
 from app.core.types import utcnow
 from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.record import REPEAT_WINDOW, Projection, project
-from app.interviews.document import InterviewDocument
-from app.interviews.models import Episode, Interview
-from app.interviews.validation import parse_timestamp, validate_document
+from app.record.document import InterviewDocument
+from app.record.formats import parse_timestamp
+from app.record.models import Episode, Interview
+from app.record.validation import validate_document
 
 TICK = timedelta(microseconds=1)
 REBUILD_BATCH = 500

@@ -19,10 +19,10 @@ from typing import Any, Final
 
 import orjson
 
-from app.interviews.document import InterviewDocument
-from app.interviews.models import Interview
-from app.interviews.serialize import format_timestamp
-from app.interviews.validation import LONDON, normalise_postcode, parse_timestamp
+from app.core.london import london_day
+from app.record.document import InterviewDocument
+from app.record.formats import format_timestamp, normalise_postcode, parse_timestamp
+from app.record.models import Interview
 from app.standards import CURRENT
 from app.standards.params import STANDARDS
 
@@ -155,7 +155,7 @@ def project(interview: Interview, doc: InterviewDocument, *, updated_at: datetim
     child, offer, content = doc.child, doc.offer, doc.interview
     latest_return = doc.latest_return
     anchor = period_anchor(doc)
-    local_anchor = anchor.astimezone(LONDON).date() if anchor else None
+    local_anchor = london_day(anchor) if anchor else None
     age = (age_in_years(child.date_of_birth, local_anchor)
            if child.date_of_birth and local_anchor else None)
     conducted_at = content.conducted_at if content else None

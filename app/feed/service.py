@@ -56,9 +56,9 @@ from app.feed.record import (
     patch_line,
     standard_position,
 )
-from app.interviews.models import Interview
-from app.interviews.serialize import format_timestamp
-from app.interviews.service import visible_to
+from app.record.formats import format_timestamp
+from app.record.models import Interview
+from app.record.visibility import visible_to
 
 Format = Literal["json", "ndjson", "csv"]
 STREAM_BATCH: Final = 500  # rows per chunk: ~2 MB of NDJSON, so memory stays low and flat
@@ -98,7 +98,7 @@ class FeedFilters:
 def on_feed_rows(clause: ColumnElement[bool]) -> ColumnElement[bool]:
     """A condition on `interviews` columns, rewritten onto the same-named `feed_rows` columns.
 
-    So the feed applies `interviews.service.visible_to` itself, not a copy of it: if the rule
+    So the feed applies `app.record.visibility.visible_to` itself, not a copy of it: if the rule
     ever reads a column the projection does not carry, this fails loudly instead of the feed
     quietly applying an older rule.
     """

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Final
 
 from sqlalchemy import or_, select
@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.core.errors import DomainError, FieldError
+from app.core.london import london_day, london_midnight
 from app.feed.models import FeedRow
 from app.feed.record import csv_line
-from app.interviews.models import Child, Episode, Interview
-from app.interviews.validation import LONDON
+from app.record.models import Child, Episode, Interview
 
 COLUMNS: Final = ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END")
 MISSING_CODES: Final = {"missing": "M", "away": "A"}
@@ -75,13 +75,13 @@ def _ddmmyyyy(day: date | None) -> str:
 
 
 def _local_date(moment: datetime) -> date:
-    return moment.astimezone(LONDON).date()
+    return london_day(moment)
 
 
 def missing_rows(session: Session, authority: str, year: CollectionYear) -> list[MissingRow]:
     """The authority's looked-after children's episodes overlapping the year, each once."""
-    start = datetime.combine(year.start, time(), LONDON)
-    end = datetime.combine(year.end + timedelta(days=1), time(), LONDON)
+    start = london_midnight(year.start)
+    end = london_midnight(year.end + timedelta(days=1))
     query = (
         select(col(Child.id), col(Child.local_id), col(Child.date_of_birth), col(Episode.type),
                col(Episode.started_at), col(Episode.returned_at), col(FeedRow.legal_status))

@@ -31,7 +31,7 @@ from app.feed.record import (
 )
 from app.feed.service import narrow, reading, visible
 from app.feed.suppression import CountSet, Published, shown, suppress
-from app.interviews import codes
+from app.record import codes
 from app.standards import CURRENT
 
 GROUPINGS: Final[Mapping[str, Any]] = {

@@ -31,9 +31,9 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.interviews import schemas, service
-from app.interviews.models import Interview
-from app.interviews.serialize import format_timestamp
-from app.interviews.validation import parse_timestamp
+from app.record.formats import format_timestamp, parse_timestamp
+from app.record.models import Interview
+from app.record.visibility import get_visible, visible_to
 
 router = APIRouter(prefix="/api/v1", tags=["interviews"], route_class=ApiRoute)
 
@@ -203,7 +203,7 @@ def create_interview(caller: Submitter, session: SessionDep, body: JsonBody) -> 
                **schemas.problem_responses(401, 403, 404, 422)},
 )
 def read_interview(interview_id: UUID, caller: Submitter, session: SessionDep) -> Response:
-    interview = service.get_visible(session, interview_id, caller.organisation_code)
+    interview = get_visible(session, interview_id, caller.organisation_code)
     _audit_view(session, caller, interview)
     return _record_response(interview)
 
@@ -236,7 +236,7 @@ def replace_interview(interview_id: UUID, caller: Submitter, session: SessionDep
     responses=schemas.problem_responses(401, 403, 404, 422),
 )
 def list_versions(interview_id: UUID, caller: Submitter, session: SessionDep) -> Response:
-    interview = service.get_visible(session, interview_id, caller.organisation_code)
+    interview = get_visible(session, interview_id, caller.organisation_code)
     return _json({"data": [
         {"version": v.version, "updated_at": format_timestamp(v.created_at),
          "status": v.status, "changed_by": v.changed_by, "changed_pointers": v.changed_pointers}
@@ -266,7 +266,7 @@ def list_interviews(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Records per page")]
         = DEFAULT_LIMIT,
 ) -> Response:
-    query = select(Interview).where(service.visible_to(caller.organisation_code))
+    query = select(Interview).where(visible_to(caller.organisation_code))
     if updated_since is not None:
         since = parse_timestamp(updated_since)
         if since is None:

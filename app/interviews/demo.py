@@ -11,8 +11,8 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 
 from app.core.types import utcnow
-from app.interviews import codes
 from app.interviews.service import Actor, create_from_api
+from app.record import codes
 
 GIVEN = ("Alex", "Sam", "Jordan", "Riley", "Casey", "Morgan", "Jamie", "Taylor", "Robin", "Charlie")
 FAMILY = ("Testington", "Sampleford", "Demoson", "Exampleby", "Fictional", "Madeup", "Placeholder")

@@ -12,13 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
 
-from app.interviews.validation import parse_timestamp
+from app.core.london import LONDON
+from app.record.formats import parse_timestamp
 
-LONDON = ZoneInfo("Europe/London")
 TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
 MAX_ROWS = 50
 

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.core.types import utcnow
-from app.interviews.models import Interview
-from app.interviews.service import current_findings, visible_to
-from app.interviews.validation import parse_timestamp
+from app.interviews.service import current_findings
+from app.record.formats import parse_timestamp
+from app.record.models import Interview
+from app.record.visibility import visible_to
 from app.standards.calendar import add_working_days
 
 QUEUE_LIMIT = 200

@@ -22,10 +22,12 @@ from app.core.db import SessionDep
 from app.core.errors import FieldError, NotFound
 from app.core.http import is_htmx
 from app.core.templating import templates
-from app.interviews import codes, forms, service
-from app.interviews.models import Interview
+from app.interviews import forms, service
 from app.interviews.oversight import oversight_queue
 from app.interviews.summary import summarise
+from app.record import codes
+from app.record.models import Interview
+from app.record.visibility import get_visible, visible_to
 from app.standards import CURRENT, describe
 
 router = APIRouter()
@@ -51,7 +53,7 @@ def _render(request: Request, template: str, user: Principal, status: int = 200,
 
 
 def _load(db: SessionDep, interview_id: UUID, user: Principal) -> Interview:
-    return service.get_visible(db, interview_id, user.organisation_code)
+    return get_visible(db, interview_id, user.organisation_code)
 
 
 def _error_list(errors: list[FieldError]) -> list[dict[str, str]]:
@@ -79,7 +81,7 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
         return RedirectResponse("/reports/quarterly", status_code=303)
     if user.role == "admin":
         return _render(request, "home_admin.html", user)
-    visible = service.visible_to(user.organisation_code)
+    visible = visible_to(user.organisation_code)
     drafts = db.execute(
         select(Interview).where(visible, col(Interview.status).in_(("draft", "returned")))
         .order_by(desc(col(Interview.updated_at))).limit(50)

@@ -19,9 +19,9 @@ from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from app.interviews import codes
-from app.interviews.models import STATUSES
-from app.interviews.validation import CLOCK_SKEW, ERROR_CODES, MAX_ITEMS
+from app.record import codes
+from app.record.models import STATUSES
+from app.record.validation import CLOCK_SKEW, ERROR_CODES, MAX_ITEMS
 from app.standards import Result
 
 # Codes the API adds to those of `validation.py`.

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -25,16 +25,17 @@ from app.core.errors import (
     Conflict,
     FieldError,
     Forbidden,
-    NotFound,
     PreconditionFailed,
     ValidationFailed,
 )
 from app.core.types import utcnow
 from app.feed import projection as feed_projection
-from app.interviews import document as d
-from app.interviews.models import Child, Episode, Interview, InterviewVersion
-from app.interviews.serialize import document_hash, document_to_json
-from app.interviews.validation import Validated, prune, validate_document
+from app.record import document as d
+from app.record.formats import parse_timestamp
+from app.record.models import Child, Episode, Interview, InterviewVersion
+from app.record.serialize import document_hash, document_to_json
+from app.record.validation import Validated, prune, validate_document
+from app.record.visibility import get_visible
 from app.standards import CURRENT, RecordFacts, evaluate
 
 EMPTY_DOCUMENT: dict[str, Any] = {"child": {}, "episodes": [], "offer": {}}
@@ -49,27 +50,6 @@ class Actor:
     user_id: int | None = None
     api_key_id: str | None = None
     name: str | None = None
-
-
-def visible_to(organisation_code: str) -> ColumnElement[bool]:
-    """The visibility rule: the recording organisation and the child's responsible authority."""
-    return or_(
-        col(Interview.recorded_by_org) == organisation_code,
-        col(Interview.responsible_authority) == organisation_code,
-    )
-
-
-def get_visible(session: Session, interview_id: UUID, organisation_code: str, *,
-                for_update: bool = False) -> Interview:
-    """The record, or NotFound when it does not exist or this organisation may not see it."""
-    query = select(Interview).where(col(Interview.id) == interview_id,
-                                    visible_to(organisation_code))
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    found = session.execute(query).scalar_one_or_none()
-    if found is None:
-        raise NotFound("No interview with this id is visible to you")
-    return found
 
 
 # The same child's episodes in other records, each with the words that name its record.
@@ -119,8 +99,6 @@ def _other_episodes(session: Session, raw: Any, interview_id: UUID | None) -> Ot
 
 
 def _same_start_removed(others: OtherEpisodes, raw: Any) -> OtherEpisodes:
-    from app.interviews.validation import parse_timestamp
-
     starts: set[datetime] = set()
     episodes = raw.get("episodes") if isinstance(raw, dict) else None
     for episode in episodes if isinstance(episodes, list) else []:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.interviews import codes
-from app.interviews.validation import LONDON, parse_timestamp
+from app.core.london import LONDON
+from app.record import codes
+from app.record.formats import parse_timestamp
 
 NOT_RECORDED = "Not recorded"
 

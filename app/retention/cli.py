@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.core.db import get_engine
+from app.core.london import london_day
 from app.core.types import utcnow
 from app.retention import service
 
@@ -33,7 +34,7 @@ def purge(session: Session, *, dry_run: bool, today: date | None = None,
 
     Returns the number of records deleted (or that would be).
     """
-    day = today or utcnow().astimezone(service.LONDON).date()
+    day = today or london_day(utcnow())
     plan = service.plan(session, day, rule)
     # The plan only read; end its transaction (on SQLite it holds the write lock) before the
     # deletions, each of which is a transaction of its own.

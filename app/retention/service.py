@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CursorResult,
@@ -42,10 +41,9 @@ from sqlalchemy.sql.expression import TableClause
 from sqlmodel import col
 
 from app.audit import service as audit
+from app.core.london import london_day
 from app.core.types import UTCDateTime, utcnow
-from app.interviews.models import Child, Episode, Interview, InterviewVersion
-
-LONDON = ZoneInfo("Europe/London")
+from app.record.models import Child, Episode, Interview, InterviewVersion
 
 
 @dataclass(frozen=True)
@@ -103,10 +101,6 @@ def keep_until(date_of_birth: date | None, last_episode: date,
     return after_episode, "last_episode"
 
 
-def _london_day(moment: datetime) -> date:
-    return moment.astimezone(LONDON).date()
-
-
 def _document_date_of_birth(session: Session, interview_id: UUID) -> date | None:
     document = session.execute(
         select(col(Interview.document)).where(col(Interview.id) == interview_id)
@@ -139,7 +133,7 @@ def decisions(session: Session, rule: RetentionRule = DEFAULT_RULE, *,
     if interview_id is not None:
         query = query.where(col(Interview.id) == interview_id)
     for found_id, org, child_id, held, updated_at, born, last in session.execute(query).all():
-        anchor = _london_day(last or updated_at)
+        anchor = london_day(last or updated_at)
         born = born or _document_date_of_birth(session, found_id)
         until, because = keep_until(born, anchor, rule)
         yield Decision(found_id, org, child_id, until, because, bool(held))
@@ -223,7 +217,7 @@ class Plan:
 def plan(session: Session, today: date | None = None,
          rule: RetentionRule = DEFAULT_RULE) -> Plan:
     """Which records the rule deletes today, and which it would but for a legal hold."""
-    day = today or _london_day(utcnow())
+    day = today or london_day(utcnow())
     due: list[Decision] = []
     held: list[Decision] = []
     for decision in decisions(session, rule):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import Final
-from zoneinfo import ZoneInfo
 
 import holidays
 
-LONDON: Final = ZoneInfo("Europe/London")
+from app.core.london import LONDON
+
 _END_OF_DAY: Final = time(23, 59, 59, 999999)
 _ONE_DAY: Final = timedelta(days=1)
 _ONE_MICROSECOND: Final = timedelta(microseconds=1)

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Final
 
-from app.interviews.codes import ACTION_TYPE
-from app.interviews.document import Action, InterviewDocument
+from app.record.codes import ACTION_TYPE
+from app.record.document import Action, InterviewDocument
 from app.standards.calendar import end_of_london_day, london_date, working_day_after
 from app.standards.model import Finding, Result
 from app.standards.params import StandardSet

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from app.interviews.document import Episode, InterviewDocument
+from app.record.document import Episode, InterviewDocument
 
 
 class Result(StrEnum):

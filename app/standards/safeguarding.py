@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Final
 
-from app.interviews.codes import (
+from app.record.codes import (
     CSE_INDICATORS,
     RISK_INDICATORS,
     SAFEGUARDING_ACTIONS,

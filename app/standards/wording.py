@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Final
 
-from app.standards.calendar import LONDON, london_date
+from app.core.london import LONDON
+from app.standards.calendar import london_date
 
 _WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS: Final = (

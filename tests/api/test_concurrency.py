@@ -16,8 +16,8 @@ from app.accounts.api_keys import create_api_key
 from app.accounts.models import ApiKey, Organisation
 from app.audit.models import AuditEntry
 from app.core.db import get_engine
-from app.interviews.models import Child, Episode, Interview, InterviewVersion
 from app.main import create_app
+from app.record.models import Child, Episode, Interview, InterviewVersion
 from tests.api.builders import bearer, make_document
 
 

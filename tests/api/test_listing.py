@@ -14,8 +14,8 @@ from sqlmodel import col
 
 from app.audit.models import AuditEntry
 from app.core.types import utcnow
-from app.interviews.models import Interview
-from app.interviews.serialize import format_timestamp
+from app.record.formats import format_timestamp
+from app.record.models import Interview
 from tests.api.builders import bearer, make_document, make_key
 
 URL = "/api/v1/interviews"

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.interviews.schemas import EXAMPLE_DOCUMENT, document_schema
-from app.interviews.validation import ERROR_CODES, validate_document
+from app.record.validation import ERROR_CODES, validate_document
 from tests.api.builders import make_document
 
 # The web pages' routes are in the document too until they are left out of it (pages.py makes

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.audit.models import AuditEntry
-from app.interviews.models import Interview, InterviewVersion
+from app.record.models import Interview, InterviewVersion
 from tests.api.builders import make_document
 
 URL = "/api/v1/interviews"

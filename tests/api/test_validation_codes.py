@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.interviews import codes
-from app.interviews.validation import ERROR_CODES
+from app.record import codes
+from app.record.validation import ERROR_CODES
 from tests.api.builders import DELETE, make_document
 
 URL = "/api/v1/interviews"

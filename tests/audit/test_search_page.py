@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.core.templating import LONDON
+from app.core.london import LONDON
 from app.main import create_app
 from tests.builders import make_user, sign_in
 

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.accounts.api_keys import create_api_key
 from app.core.settings import PROJECT_ROOT
-from app.interviews.serialize import document_to_json
-from app.interviews.validation import validate_document
+from app.record.serialize import document_to_json
+from app.record.validation import validate_document
 from tests.api.builders import make_document
 from tests.durability.scratch import RHI, environment, rhi
 

@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from app.core.db import make_engine
 from app.core.settings import get_settings
-from app.interviews.models import Interview, InterviewVersion
+from app.record.models import Interview, InterviewVersion
 from tests.durability import server as real
 from tests.durability.scratch import scratch_database
 

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.interviews.models import Interview
 from app.interviews.service import Actor, create_from_api
+from app.record.models import Interview
 from tests.api.builders import DELETE, bearer, make_document, make_key, make_org
 from tests.builders import make_user, sign_in
 

@@ -17,8 +17,8 @@ from sqlmodel import col
 from app.audit.models import AuditEntry
 from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.record import CSV_COLUMNS
-from app.interviews.models import Interview
 from app.interviews.service import approve
+from app.record.models import Interview
 from tests.feed.builders import actor, feed_key, record
 
 FEED = "/api/v1/feed/interviews"

@@ -18,7 +18,7 @@ from app.feed import projection
 from app.feed.models import FeedRow
 from app.feed.service import Position, _after, _ordered, visible
 from app.interviews import service
-from app.interviews.models import Interview
+from app.record.models import Interview
 from tests.feed.builders import actor, feed_key, make_document, record
 
 FEED = "/api/v1/feed/interviews"

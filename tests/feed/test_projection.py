@@ -16,7 +16,8 @@ from app.feed import projection
 from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.service import on_feed_rows
 from app.interviews import service
-from app.interviews.models import Episode, Interview, InterviewVersion
+from app.record.models import Episode, Interview, InterviewVersion
+from app.record.visibility import visible_to
 from tests.feed.builders import actor, record
 from tests.feed.test_formats import CSE
 
@@ -145,6 +146,6 @@ def test_deleting_a_record_deletes_its_feed_row(db: Session) -> None:
 
 
 def test_the_visibility_rule_is_refused_if_it_reads_what_the_feed_does_not_carry() -> None:
-    assert "feed_rows.recorded_by_org" in str(on_feed_rows(service.visible_to("803")))
+    assert "feed_rows.recorded_by_org" in str(on_feed_rows(visible_to("803")))
     with pytest.raises(RuntimeError, match="interviews.created_by_user_id"):
         on_feed_rows(col(Interview.created_by_user_id) == 1)

@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from app.audit.models import AuditEntry
 from app.feed.ssda903 import CollectionYear, MissingRow, problems
-from app.interviews.models import Episode
+from app.record.models import Episode
 from tests.feed.builders import feed_key, record, signed_in
 
 RETURN = "/api/v1/exports/ssda903-missing"

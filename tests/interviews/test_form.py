@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.interviews.models import Interview, InterviewVersion
+from app.record.models import Interview, InterviewVersion
 from tests.builders import make_org, make_person, sign_in
 from tests.interviews.helpers import error_summary, post, start, title, when
 

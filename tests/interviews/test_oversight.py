@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.interviews import service
-from app.interviews.models import Interview
+from app.record.models import Interview
 from tests.builders import make_document, make_org, make_person, sign_in
 from tests.interviews.helpers import post
 

@@ -15,7 +15,7 @@ from app.accounts import service as accounts
 from app.audit.service import verify_all
 from app.core.db import make_engine
 from app.interviews import service
-from app.interviews.models import Child, Episode, Interview
+from app.record.models import Child, Episode, Interview
 from tests.api.builders import make_document
 from tests.durability.scratch import rhi, scratch_database
 

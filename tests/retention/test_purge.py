@@ -16,7 +16,7 @@ from sqlmodel import col
 from app.audit.models import AuditEntry
 from app.feed.models import FeedRow
 from app.interviews import service
-from app.interviews.models import Child, Episode, Interview, InterviewVersion
+from app.record.models import Child, Episode, Interview, InterviewVersion
 from app.retention import service as retention
 from app.retention.cli import purge
 from tests.api.builders import make_document, make_org

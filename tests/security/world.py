@@ -27,7 +27,7 @@ from app.accounts.api_keys import create_api_key
 from app.accounts.models import UserSession
 from app.core.db import get_session, make_engine
 from app.interviews import service
-from app.interviews.models import Interview
+from app.record.models import Interview
 from tests.builders import PASSWORD, make_document, pass_second_factor
 from tests.durability.scratch import scratch_database
 

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from app.interviews.document import (
+from app.record.document import (
     Action,
     Attempt,
     Child,

@@ -9,8 +9,8 @@ from uuid import UUID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.interviews import codes
-from app.interviews.document import (
+from app.record import codes
+from app.record.document import (
     Action,
     Attempt,
     Child,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
-from app.interviews.codes import CSE_INDICATORS, seraf_category
+from app.record.codes import CSE_INDICATORS, seraf_category
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import fields
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 
-from app.interviews.document import InterviewDocument
-
-
-def format_timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + (
-        f".{value.microsecond:06d}Z" if value.microsecond else "Z")
+from app.record.document import InterviewDocument
+from app.record.formats import format_timestamp
 
 
 def _value(value: Any) -> Any:

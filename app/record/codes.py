@@ -185,15 +185,6 @@ SHARING_WITH: Final = {
     "parent_or_carer": "Parent or carer",
 }
 
-ORG_KIND: Final = {
-    "local_authority": "Local authority",
-    "rhi_provider": "Return interview provider",
-    "police": "Police",
-    "health": "Health",
-    "placement_provider": "Placement provider",
-    "other": "Other",
-}
-
 EXPLOITATION_INDICATORS: Final = frozenset(
     {"sexual_exploitation", "criminal_exploitation", "county_lines", "trafficking",
      "online_exploitation"}

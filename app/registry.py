@@ -3,6 +3,6 @@
 from app.accounts import models as accounts_models
 from app.audit import models as audit_models
 from app.feed import models as feed_models
-from app.interviews import models as interviews_models
+from app.record import models as record_models
 
-__all__ = ["accounts_models", "audit_models", "feed_models", "interviews_models"]
+__all__ = ["accounts_models", "audit_models", "feed_models", "record_models"]

@@ -9,17 +9,16 @@ content; a submitted record (`complete=True`) must hold the required fields. Str
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from app.core.errors import FieldError
-from app.interviews import codes
-from app.interviews.document import (
+from app.core.london import LONDON, london_day
+from app.record import codes
+from app.record.document import (
     Action,
     Attempt,
     Child,
@@ -30,15 +29,13 @@ from app.interviews.document import (
     Offer,
     Sharing,
 )
+from app.record.formats import ORG_CODE, normalise_postcode, parse_timestamp
 
-LONDON: Final = ZoneInfo("Europe/London")
 MAX_TEXT: Final = 10_000
 MAX_ITEMS: Final = 100
 # How far ahead of the server's clock a time may be before it is called "in the future":
 # tablets' clocks drift, and a return recorded a few minutes "early" is not an error.
 CLOCK_SKEW: Final = timedelta(minutes=15)
-ORG_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 
 # Every error code this module produces, with what it means: published in the API docs.
 ERROR_CODES: Final = {
@@ -190,22 +187,6 @@ def _bool(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str, label: str,
     return value
 
 
-def parse_timestamp(value: str) -> datetime | None:
-    """ISO 8601; without an offset it is Europe/London local time. Returns aware UTC or None."""
-    text = value.strip()
-    if len(text) < 16 or len(text) > 40 or text[4:5] != "-":
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=LONDON)
-    try:
-        return parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-
 
 def _timestamp(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str, label: str, *,
                required: bool = False, not_future: bool = False) -> datetime | None:
@@ -246,14 +227,6 @@ def _date(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str, label: str,
         return None
     return parsed
 
-
-def normalise_postcode(value: str) -> str | None:
-    """`bs161qy` → `BS16 1QY`; None when it is not a full UK postcode."""
-    compact = re.sub(r"\s+", "", value).upper()
-    if compact == "GIR0AA":
-        return "GIR 0AA"
-    match = POSTCODE.match(compact)
-    return f"{match.group(1)} {match.group(2)}" if match else None
 
 
 def _postcode(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str,
@@ -563,13 +536,13 @@ def _age_check(ctx: _Ctx, child: Child, episodes: Sequence[Episode]) -> None:
     dob = child.date_of_birth
     if dob is None:
         return
-    if dob >= ctx.now.astimezone(LONDON).date():
+    if dob >= london_day(ctx.now):
         ctx.error("/child/date_of_birth", "in_future", "Date of birth must be in the past")
         return
     starts = [e.started_at for e in episodes if e.started_at]
     if not starts:
         return
-    first = min(starts).astimezone(LONDON).date()
+    first = london_day(min(starts))
     limit = 25 if child.legal_status == "care_leaver" else 18
     age = first.year - dob.year - ((first.month, first.day) < (dob.month, dob.day))
     if age >= limit:
