@@ -26,6 +26,7 @@ from app.core.db import get_engine, upgrade_database
 from app.core.errors import DomainError
 from app.core.settings import ConfigurationError, get_settings
 from app.retention import cli as retention_cli
+from app.startup import wire
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -225,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # usage errors and --help
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     run: Callable[[argparse.Namespace], None] = args.run
+    wire()
     try:
         run(args)
     except (DomainError, CommandError) as refusal:

@@ -22,6 +22,7 @@ from app.core.http import (
     request_validation_handler,
 )
 from app.core.settings import PROJECT_ROOT, get_settings
+from app.startup import wire
 
 
 def healthz() -> JSONResponse:
@@ -36,6 +37,7 @@ def healthz() -> JSONResponse:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    wire()
     app = FastAPI(
         title="Return Interview Service",
         version="0.1.0",
@@ -57,7 +59,7 @@ def create_app() -> FastAPI:
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
 
     from app.accounts.pages import router as accounts_pages
-    from app.audit.pages import router as audit_pages
+    from app.admin.pages import router as admin_pages
     from app.feed.api import router as feed_api
     from app.feed.pages import router as feed_pages
     from app.interviews.api import router as interviews_api
@@ -66,7 +68,7 @@ def create_app() -> FastAPI:
 
     # Pages are HTML for people: they stay out of the API's OpenAPI document.
     app.include_router(accounts_pages, include_in_schema=False)
-    app.include_router(audit_pages, include_in_schema=False)
+    app.include_router(admin_pages, include_in_schema=False)
     app.include_router(interviews_pages, include_in_schema=False)
     app.include_router(feed_pages, include_in_schema=False)
     app.include_router(feed_api)

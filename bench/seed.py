@@ -141,7 +141,8 @@ def build_batch(task: tuple[int, int, datetime, str, int]) -> Batch:
         if latest is not None:
             starts = {e.started_at for e in doc.episodes if e.started_at is not None}
             in_window = sum(1 for s in starts if latest - REPEAT_WINDOW <= s <= latest)
-        projection = project(record, doc, updated_at=updated,  # type: ignore[arg-type]
+        projection = project(record, doc, findings_json,  # type: ignore[arg-type]
+                             updated_at=updated,
                              pseudonym_key=pseudonym_key, episodes_in_last_90_days=in_window,
                              now=now)
         document_text = _dumps(document)

@@ -28,6 +28,10 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app.core.db import get_engine, get_session, upgrade_database  # noqa: E402
 from app.core.settings import get_settings  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.startup import wire  # noqa: E402
+
+# What capture announces reaches the feed in every test, as in the app and the command line.
+wire()
 
 
 def reset_database(engine: Engine) -> None:

@@ -12,27 +12,19 @@ import hmac
 import re
 import secrets
 import string
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
-from typing import Annotated, Any
 
-from fastapi import Depends, Request
-from fastapi.routing import APIRoute
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
-from starlette.responses import Response
 
 from app.accounts.models import API_SCOPES, ApiKey, Organisation
 from app.audit import service as audit
-from app.core.db import SessionDep
-from app.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from app.core.http import is_api, problem_response
+from app.core.errors import BadRequest, NotFound, Unauthorized
 from app.core.types import utcnow
-from app.interviews.service import Actor
 
 KEY_PREFIX = "rhi_"
 ID_PREFIX = "rk_"
@@ -130,37 +122,6 @@ class BearerUnauthorized(Unauthorized):
                                                      if invalid_token else "")}
 
 
-class ApiRoute(APIRoute):
-    """Renders errors that carry response headers (the 401 challenge) with those headers.
-
-    The app's DomainError handler renders only the problem document; until it honours
-    `exc.headers` itself, routers whose callers authenticate with keys use this route class.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def with_headers(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except BearerUnauthorized as exc:
-                if not is_api(request):
-                    raise
-                return problem_response(exc, headers=exc.headers)
-
-        return with_headers
-
-
-@dataclass(frozen=True, slots=True)
-class KeyCaller:
-    """A partner system calling with a live API key."""
-
-    key_id: str
-    organisation_code: str
-    scopes: frozenset[str]
-    actor: Actor
-
-
 # Declared so the OpenAPI document names the scheme; it only reads the header (no auto error).
 bearer_scheme = HTTPBearer(
     scheme_name="ApiKey", bearerFormat="rhi_<id>_<secret>", auto_error=False,
@@ -192,41 +153,3 @@ def authenticate_key(session: Session, plaintext: str) -> tuple[ApiKey, str]:
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_INTERVAL:
         key.last_used_at = now
     return key, organisation_code
-
-
-def api_caller(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    session: SessionDep,
-) -> KeyCaller:
-    # A sync dependency: FastAPI runs it in the thread pool, off the event loop.
-    if credentials is None or not credentials.credentials.strip():
-        raise BearerUnauthorized("Send your API key as `Authorization: Bearer <key>`",
-                                 invalid_token=False)
-    key, organisation_code = authenticate_key(session, credentials.credentials.strip())
-    return KeyCaller(
-        key_id=key.id, organisation_code=organisation_code, scopes=frozenset(key.scopes),
-        actor=Actor(label=f"key:{key.id}", organisation_code=organisation_code,
-                    api_key_id=key.id, name=key.name),
-    )
-
-
-ApiCaller = Annotated[KeyCaller, Depends(api_caller)]
-
-
-@cache
-def require_scope(scope: str) -> Callable[[KeyCaller], Coroutine[Any, Any, KeyCaller]]:
-    """A dependency giving the caller when their key holds `scope`, else 403.
-
-        Submitter = Annotated[KeyCaller, Depends(require_scope("submit"))]
-    """
-    if scope not in API_SCOPES:
-        raise ValueError(f"require_scope needs one of {API_SCOPES}, not {scope!r}")
-
-    async def scoped(caller: ApiCaller) -> KeyCaller:
-        if scope not in caller.scopes:
-            raise Forbidden(f"This API key does not have the `{scope}` scope")
-        return caller
-
-    scoped.__name__ = f"require_scope_{scope}"
-    return scoped
-

@@ -1,21 +1,31 @@
-"""Who is asking: the signed-in person, their roles, and the CSRF check on every unsafe request.
+"""Who may call a route: `allow(scopes=..., roles=...)`, the session cookie, and CSRF.
 
-Routes declare `user: CurrentUser` (or `OptionalUser`); both check the CSRF token of POST, PUT,
-PATCH and DELETE requests themselves, so no route can forget it.
+Every route names who may call it with one dependency:
+
+    Manager = Annotated[Caller, Depends(allow(roles=("manager",)))]       # people only
+    Submitter = Annotated[Caller, Depends(allow(scopes=("submit",)))]      # API keys only
+    FeedCaller = Annotated[Caller, Depends(allow(scopes=("feed",), roles=("analyst",)))]
+
+A request carrying `Authorization: Bearer` is judged on its key alone (401 when the key is not
+live, 403 when it lacks the scope); otherwise on the browser session (401, or a redirect to sign
+in on pages, when there is none; 403 for a role that may not). A signed-in browser's unsafe
+request (POST, PUT, PATCH, DELETE) must carry the session's CSRF token, so no route can forget it.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.accounts import service
-from app.accounts.models import ROLES
+from app.accounts.api_keys import BearerUnauthorized, authenticate_key, bearer_scheme
+from app.accounts.caller import Caller
+from app.accounts.models import API_SCOPES, ROLES
 from app.accounts.second_factor import needs_second_factor
 from app.core.db import SAFE_METHODS, SessionDep
 from app.core.errors import Forbidden, SecondFactorRequired, Unauthorized
@@ -26,21 +36,6 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_EXPIRED = "The form has expired; go back, reload the page and try again"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The signed-in person, as routes and templates see them."""
-
-    user_id: int
-    name: str
-    email: str
-    role: str
-    organisation_id: int
-    organisation_code: str
-    session_id: str
-    csrf_token: str
-    second_factor_pending: bool = False
 
 
 # --- the session cookie ----------------------------------------------------------------------
@@ -89,7 +84,7 @@ def client_address(request: Request) -> str | None:
 # --- dependencies ----------------------------------------------------------------------------
 
 
-def _load_principal(request: Request, session: SessionDep) -> Principal | None:
+def _signed_in(request: Request, session: SessionDep) -> Caller | None:
     # A sync dependency: FastAPI runs it in the thread pool, off the event loop.
     session_id = session_id_from_cookie(request)
     if session_id is None:
@@ -99,10 +94,11 @@ def _load_principal(request: Request, session: SessionDep) -> Principal | None:
         return None
     user, organisation = active.user, active.organisation
     assert user.id is not None and organisation.id is not None  # noqa: S101 - stored rows  # nosec B101
-    return Principal(
-        user_id=user.id, name=user.name, email=user.email, role=user.role,
-        organisation_id=organisation.id, organisation_code=organisation.code,
-        session_id=active.record.id, csrf_token=active.record.csrf_token,
+    return Caller(
+        label=f"user:{user.id}", organisation_code=organisation.code, name=user.name,
+        address=client_address(request), user_id=user.id, email=user.email, role=user.role,
+        organisation_id=organisation.id, session_id=active.record.id,
+        csrf_token=active.record.csrf_token,
         second_factor_pending=(needs_second_factor(user.role)
                                and not active.record.second_factor_done),
     )
@@ -140,9 +136,9 @@ async def _close_form_afterwards(request: Request) -> AsyncIterator[None]:
 
 
 async def optional_user(
-    request: Request, principal: Annotated[Principal | None, Depends(_load_principal)],
+    request: Request, principal: Annotated[Caller | None, Depends(_signed_in)],
     _closer: Annotated[None, Depends(_close_form_afterwards)],
-) -> Principal | None:
+) -> Caller | None:
     """The signed-in person or None; an unsafe request from a signed-in browser must carry the
     session's CSRF token."""
     if principal is None:
@@ -153,23 +149,11 @@ async def optional_user(
     return principal
 
 
-OptionalUser = Annotated[Principal | None, Depends(optional_user)]
-
-
-async def current_user(principal: OptionalUser) -> Principal:
-    """The signed-in person; without a live session, 401 (pages redirect to /login)."""
-    if principal is None:
-        raise Unauthorized("Sign in to continue")
-    if principal.second_factor_pending:
-        raise SecondFactorRequired()
-    return principal
-
-
-CurrentUser = Annotated[Principal, Depends(current_user)]
+OptionalUser = Annotated[Caller | None, Depends(optional_user)]
 
 
 async def csrf_protect(request: Request, principal: OptionalUser) -> None:
-    """For routes that take no user: an unsafe request needs a live session and its token."""
+    """For routes that take no caller: an unsafe request needs a live session and its token."""
     if request.method not in SAFE_METHODS and principal is None:
         raise Forbidden(CSRF_EXPIRED)
 
@@ -177,23 +161,85 @@ async def csrf_protect(request: Request, principal: OptionalUser) -> None:
 CsrfProtected = Annotated[None, Depends(csrf_protect)]
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
-    """A dependency giving the current user when their role is one of `roles`, else 403.
+def _key(credentials: HTTPAuthorizationCredentials | None, request: Request,
+         session: SessionDep, scopes: frozenset[str]) -> Caller | None:
+    """The caller behind a live key holding one of `scopes`; None when no key was sent."""
+    if credentials is None or not credentials.credentials.strip():
+        return None
+    key, organisation_code = authenticate_key(session, credentials.credentials.strip())
+    if scopes.isdisjoint(key.scopes):
+        raise Forbidden(f"This API key does not have the {_scopes_named(scopes)} scope")
+    return Caller(label=f"key:{key.id}", organisation_code=organisation_code, name=key.name,
+                  address=client_address(request), api_key_id=key.id,
+                  scopes=frozenset(key.scopes))
 
-        Manager = Annotated[Principal, Depends(require_roles("manager"))]
-        @router.post("/x", dependencies=[Depends(require_roles("manager", "admin"))])
+
+def _scopes_named(scopes: frozenset[str]) -> str:
+    return " or ".join(f"`{scope}`" for scope in API_SCOPES if scope in scopes)
+
+
+def _person(user: Caller | None, roles: frozenset[str]) -> Caller:
+    if user is None:
+        raise Unauthorized("Sign in to continue")
+    if user.second_factor_pending:
+        raise SecondFactorRequired()
+    if user.role not in roles:
+        raise Forbidden("Your role does not allow this")
+    return user
+
+
+def allow(*, scopes: Iterable[str] = (), roles: Iterable[str] = ()) -> Callable[..., Any]:
+    """The dependency admitting an API key holding one of `scopes`, or a signed-in person (past
+    the second factor) whose role is one of `roles`; it gives the `Caller`.
+
+    Name no scopes for pages (people only), no roles for partner systems' routes (keys only).
     """
-    unknown = set(roles) - set(ROLES)
-    if not roles or unknown:
-        raise ValueError(f"require_roles needs roles from {ROLES}, not {sorted(unknown)}")
-    allowed = frozenset(roles)
+    allowed_scopes, allowed_roles = frozenset(scopes), frozenset(roles)
+    unknown = (allowed_scopes - set(API_SCOPES)) | (allowed_roles - set(ROLES))
+    if unknown or not (allowed_scopes or allowed_roles):
+        raise ValueError(f"allow() needs scopes from {API_SCOPES} and roles from {ROLES}, "
+                         f"not {sorted(unknown)}")
+    if not allowed_scopes:
+        async def person(user: OptionalUser) -> Caller:
+            return _person(user, allowed_roles)
 
-    async def role_checked(user: CurrentUser) -> Principal:
-        if user.role not in allowed:
-            raise Forbidden("Your role does not allow this")
-        return user
+        dependency: Callable[..., Any] = person
+    elif not allowed_roles:
+        # Sync: FastAPI runs it in the thread pool, off the event loop (it reads the database).
+        def key(
+            request: Request, session: SessionDep,
+            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+        ) -> Caller:
+            caller = _key(credentials, request, session, allowed_scopes)
+            if caller is None:
+                raise BearerUnauthorized("Send your API key as `Authorization: Bearer <key>`",
+                                         invalid_token=False)
+            return caller
 
-    return role_checked
+        dependency = key
+    else:
+        def key_or_person(
+            request: Request, session: SessionDep, user: OptionalUser,
+            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+        ) -> Caller:
+            caller = _key(credentials, request, session, allowed_scopes)
+            if caller is not None:
+                return caller
+            if user is None or user.second_factor_pending:
+                which = ("an API key" if allowed_scopes == set(API_SCOPES)
+                         else f"an API key with the {_scopes_named(allowed_scopes)} scope")
+                raise BearerUnauthorized(f"Send {which} as `Authorization: Bearer <key>`, "
+                                         "or sign in", invalid_token=False)
+            return _person(user, allowed_roles)
+
+        dependency = key_or_person
+    dependency.__name__ = ("allow_" + "_".join(sorted(allowed_scopes)) + "_"
+                           + "_".join(sorted(allowed_roles))).rstrip("_")
+    return dependency
+
+
+# Any signed-in person, whatever their role.
+CurrentUser = Annotated[Caller, Depends(allow(roles=ROLES))]
 
 
 def page_context(request: Request, **context: Any) -> dict[str, Any]:

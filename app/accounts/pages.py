@@ -129,7 +129,7 @@ def login(  # the form fields' empty defaults are not passwords  # nosec B107
 def logout(request: Request, session: SessionDep, user: OptionalUser) -> Response:
     # OptionalUser has already refused a signed-in browser's request without the CSRF token.
     # Without a live session there is nothing to end: just clear the browser.
-    if user is not None:
+    if user is not None and user.session_id is not None:
         service.end_session(session, user.session_id, client_address(request))
     response = RedirectResponse("/login?signed_out=true", status_code=303)
     delete_session_cookie(response)

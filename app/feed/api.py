@@ -14,7 +14,7 @@ import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from app.accounts.api_keys import ApiRoute
+from app.accounts.caller import Caller
 from app.audit import service as audit
 from app.core.db import SessionDep
 from app.core.errors import FieldError, ValidationFailed
@@ -22,12 +22,12 @@ from app.core.http import problem_response
 from app.core.london import london_midnight
 from app.core.types import utcnow
 from app.feed import service, ssda903, summary
-from app.feed.access import Caller, FeedCaller, ReturnsCaller, SummaryCaller
+from app.feed.access import FeedCaller, ReturnsCaller, SummaryCaller
 from app.feed.record import RESULTS, STANDARD_CODES
 from app.record import codes
 from app.record.formats import ORG_CODE, parse_timestamp
 
-router = APIRouter(prefix="/api/v1", tags=["feed"], route_class=ApiRoute)
+router = APIRouter(prefix="/api/v1", tags=["feed"])
 
 DEFAULT_LIMIT: Final = 1000
 MAX_LIMIT: Final = 10_000

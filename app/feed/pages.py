@@ -16,7 +16,8 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.deps import Principal, require_roles
+from app.accounts.caller import Caller
+from app.accounts.deps import allow
 from app.audit import service as audit
 from app.core.db import SessionDep
 from app.core.errors import NotFound
@@ -32,7 +33,7 @@ from app.standards.params import STANDARDS
 
 router = APIRouter()
 
-ReportUser = Annotated[Principal, Depends(require_roles("analyst", "manager"))]
+ReportUser = Annotated[Caller, Depends(allow(roles=("analyst", "manager")))]
 
 _PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTHS: Final = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -282,7 +283,7 @@ def quarterly_report(request: Request, db: SessionDep, user: ReportUser,
                      period: str | None = None) -> Response:
     quarter = _quarter(period)
     report = build_report(db, user.organisation_code, quarter)
-    audit.record(db, actor=f"user:{user.user_id}", organisation=user.organisation_code,
+    audit.record(db, actor=user.label, organisation=user.organisation_code,
                  action="report.view", target=quarter.label)
     return templates.TemplateResponse(request, "reports/quarterly.html", {
         "current_user": user, "csrf_token": user.csrf_token, "report": report,
@@ -327,7 +328,7 @@ def quarterly_report_csv(db: SessionDep, user: ReportUser, chart: str,
         raise NotFound("There is no such table in the report")
     quarter = _quarter(period)
     report = build_report(db, user.organisation_code, quarter)
-    audit.record(db, actor=f"user:{user.user_id}", organisation=user.organisation_code,
+    audit.record(db, actor=user.label, organisation=user.organisation_code,
                  action="report.csv", target=quarter.label, details={"table": chart})
     return Response("".join(report_csv(report, chart)).encode(),
                     media_type="text/csv; charset=utf-8", headers={

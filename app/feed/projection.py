@@ -1,8 +1,9 @@
-"""Keeping the feed projection in step with the interviews, as they are written.
+"""Keeping the feed projection in step with the records, as they are written.
 
-`refresh` is called by the interviews service whenever a record or its findings change, in the
-same transaction, so the feed can never disagree with a committed record. It flushes; it never
-commits. It must not import `app.interviews.service` (which imports it).
+`on_record_changed` hears every change capture announces (`app.record.events`), in the same
+transaction, so the feed can never disagree with a committed record. It flushes; it never
+commits. `fed` is the one place that decides what of a record reaches the feed: submitted
+versions only.
 
 A feed row's `updated_at` never goes backwards: it is the record's `updated_at`, or, when only
 what the feed derives from the record changed (a finding turned `not_met` when its deadline
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -29,15 +31,52 @@ from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.record import REPEAT_WINDOW, Projection, project
 from app.record.document import InterviewDocument
 from app.record.formats import parse_timestamp
-from app.record.models import Episode, Interview
+from app.record.models import Episode, Interview, InterviewVersion
 from app.record.validation import validate_document
 
 TICK = timedelta(microseconds=1)
 REBUILD_BATCH = 500
 
 
+@dataclass(frozen=True, slots=True)
+class Fed:
+    """What the feed shows of a record: the document and findings of its latest submitted
+    version, with the record's own status, version and timestamps."""
+
+    interview: Interview
+    document: InterviewDocument
+    findings: list[dict[str, Any]]
+
+
+def fed(session: Session, interview: Interview, now: datetime) -> Fed | None:
+    """What of the record reaches the feed, or None for a record that must not be fed.
+
+    A draft never reaches it. A record a manager returned is being changed by its interviewer
+    until it is submitted again: the feed goes on showing the version last submitted (its
+    document and findings), with the status `returned`. Submitted and approved records are
+    shown as they stand.
+    """
+    if interview.status == "draft":
+        return None
+    if interview.status == "returned":
+        submitted = session.execute(
+            select(col(InterviewVersion.document), col(InterviewVersion.findings))
+            .where(col(InterviewVersion.interview_id) == interview.id)
+            .order_by(col(InterviewVersion.version).desc()).limit(1)
+        ).one_or_none()
+        if submitted is not None:
+            document, findings = submitted
+            return Fed(interview, _typed(document, now), list(findings))
+    return Fed(interview, _typed(interview.document, now), list(interview.findings))
+
+
+def on_record_changed(session: Session, interview: Interview, *, new: bool) -> None:
+    """The handler of "record changed" (`app.record.events`): bring the feed up to date."""
+    refresh(session, interview, new=new)
+
+
 def refresh(session: Session, interview: Interview, *, new: bool = False) -> None:
-    """Write the interview's feed row (submitted, returned or approved), or remove it (a draft).
+    """Write the record's feed row (what `fed` shows of it), or remove it (a draft).
 
     Other records of the same child are brought up to date too, when this one's episodes fall
     in their 90-day window (`episodes_in_last_90_days`).
@@ -46,18 +85,19 @@ def refresh(session: Session, interview: Interview, *, new: bool = False) -> Non
     (its previous episode starts, its stored row to compare with or replace) are skipped.
     """
     session.flush()
-    if interview.status == "draft":
+    now = utcnow()
+    shown = fed(session, interview, now)
+    if shown is None:
         if not new:
             session.execute(delete(FeedRow).where(col(FeedRow.interview_id) == interview.id))
         return
-    now = utcnow()
     previous_starts = [] if new else _stored_starts(session, interview.id)
-    doc = _typed(interview, now)
-    changed = _write(session, [(interview, doc)], now, new=new)
-    starts = previous_starts + [e.started_at for e in doc.episodes if e.started_at is not None]
+    changed = _write(session, [shown], now, new=new)
+    starts = previous_starts + [e.started_at for e in shown.document.episodes
+                                if e.started_at is not None]
     siblings = _siblings(session, interview, starts) if changed else []
     if siblings:
-        _write(session, [(sibling, _typed(sibling, now)) for sibling in siblings], now)
+        _write(session, _fed_all(session, siblings, now), now)
 
 
 def rebuild(session: Session, batch_size: int = REBUILD_BATCH) -> int:
@@ -66,8 +106,7 @@ def rebuild(session: Session, batch_size: int = REBUILD_BATCH) -> int:
     now = utcnow()
     written = 0
     for batch in _batches(session, batch_size):
-        written += _write(session, [(interview, _typed(interview, now)) for interview in batch],
-                          now)
+        written += _write(session, _fed_all(session, batch, now), now)
         session.flush()
         for interview in batch:
             session.expunge(interview)
@@ -89,40 +128,49 @@ def _batches(session: Session, size: int) -> Iterator[list[Interview]]:
         after = batch[-1].id
 
 
-def _typed(interview: Interview, now: datetime) -> InterviewDocument:
+def _typed(document: dict[str, Any], now: datetime) -> InterviewDocument:
     # The stored document was valid when stored; validating again only types it.
-    return validate_document(interview.document, complete=False, now=now).document
+    return validate_document(document, complete=False, now=now).document
 
 
-def _write(session: Session, items: Sequence[tuple[Interview, InterviewDocument]],
-           now: datetime, *, new: bool = False) -> int:
-    """Project the interviews and replace the rows whose content changed; returns how many.
+def _fed_all(session: Session, interviews: Sequence[Interview], now: datetime) -> list[Fed]:
+    return [shown for shown in (fed(session, interview, now) for interview in interviews)
+            if shown is not None]
+
+
+def _write(session: Session, items: Sequence[Fed], now: datetime, *, new: bool = False) -> int:
+    """Project the records and replace the rows whose content changed; returns how many.
     `new`: none of them has a feed row yet."""
     key = get_settings().pseudonym_key
-    ids = [interview.id for interview, _ in items]
+    ids = [item.interview.id for item in items]
     table = FeedRow.__table__  # type: ignore[attr-defined]
     stored: dict[UUID, dict[str, Any]] = {} if new else {
         row["interview_id"]: dict(row) for row in session.execute(
             select(table).where(table.c.interview_id.in_(ids))).mappings()}
     counts = _episodes_in_window(session, items)
     rows: list[Projection] = []
-    for interview, doc in items:
-        def build(updated_at: datetime, interview: Interview = interview,
-                  doc: InterviewDocument = doc) -> Projection:
-            return project(interview, doc, updated_at=updated_at, pseudonym_key=key,
-                           episodes_in_last_90_days=counts.get(interview.id), now=now)
+    for item in items:
+        interview = item.interview
+
+        def build(updated_at: datetime, item: Fed = item) -> Projection:
+            return project(item.interview, item.document, item.findings, updated_at=updated_at,
+                           pseudonym_key=key, now=now,
+                           episodes_in_last_90_days=counts.get(item.interview.id))
 
         before = stored.get(interview.id)
-        if before is None or interview.updated_at > before["updated_at"]:
+        if before is None:
             rows.append(build(interview.updated_at))
             continue
-        # The record itself has not changed since it was projected: only derived content may.
         again = build(before["updated_at"])
         if again.values == before:
-            continue
+            continue  # nothing the feed shows has changed (a returned record being edited)
         if (again.json_line, again.csv_row) == (before["json_line"], before["csv_row"]):
             rows.append(again)  # only the filtering columns changed (a new release's format)
+        elif interview.updated_at > before["updated_at"]:
+            rows.append(build(interview.updated_at))  # the record changed
         else:
+            # Only what the feed derives from the record changed (a deadline passed, another
+            # record of the child): now, so that incremental pulls see it.
             rows.append(build(max(now, before["updated_at"] + TICK)))
     if not rows:
         return 0
@@ -137,11 +185,11 @@ def _write(session: Session, items: Sequence[tuple[Interview, InterviewDocument]
     return len(rows)
 
 
-def _episodes_in_window(session: Session, items: Sequence[tuple[Interview, InterviewDocument]]
-                        ) -> dict[UUID, int]:
+def _episodes_in_window(session: Session, items: Sequence[Fed]) -> dict[UUID, int]:
     """Per interview, the child's episodes (this record's and other submitted records', each
     start counted once) starting in the 90 days up to the interview's latest return."""
-    child_ids = {interview.child_id for interview, _ in items if interview.child_id is not None}
+    child_ids = {item.interview.child_id for item in items
+                 if item.interview.child_id is not None}
     starts_by_child: dict[int, list[tuple[UUID, str, datetime]]] = defaultdict(list)
     if child_ids:
         for child_id, interview_id, status, started_at in session.execute(
@@ -153,7 +201,8 @@ def _episodes_in_window(session: Session, items: Sequence[tuple[Interview, Inter
             if child_id is not None and started_at is not None:
                 starts_by_child[child_id].append((interview_id, status, started_at))
     counts: dict[UUID, int] = {}
-    for interview, doc in items:
+    for item in items:
+        interview, doc = item.interview, item.document
         latest = doc.latest_return
         if latest is None:
             continue

@@ -148,10 +148,11 @@ class Projection:
         return {**self.columns, "json_line": self.json_line, "csv_row": self.csv_row}
 
 
-def project(interview: Interview, doc: InterviewDocument, *, updated_at: datetime,
-            pseudonym_key: str, episodes_in_last_90_days: int | None,
+def project(interview: Interview, doc: InterviewDocument, findings: list[dict[str, Any]], *,
+            updated_at: datetime, pseudonym_key: str, episodes_in_last_90_days: int | None,
             now: datetime) -> Projection:
-    """The feed record of a stored interview, with its derived columns."""
+    """The feed record of a stored interview (its document and findings as `projection.fed`
+    chose them, its status and timestamps), with its derived columns."""
     child, offer, content = doc.child, doc.offer, doc.interview
     latest_return = doc.latest_return
     anchor = period_anchor(doc)
@@ -161,7 +162,7 @@ def project(interview: Interview, doc: InterviewDocument, *, updated_at: datetim
     conducted_at = content.conducted_at if content else None
     hours_to_offer = hours_between(latest_return, offer.offered_at)
     hours_to_interview = hours_between(latest_return, conducted_at)
-    findings = served_findings(interview.findings, now)
+    findings = served_findings(findings, now)
     record: dict[str, Any] = {
         "interview_id": str(interview.id),
         "version": interview.version,

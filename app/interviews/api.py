@@ -20,7 +20,8 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import col
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.accounts.api_keys import ApiRoute, KeyCaller, require_scope
+from app.accounts.caller import Caller
+from app.accounts.deps import allow
 from app.audit import service as audit
 from app.core.db import SessionDep
 from app.core.errors import (
@@ -35,9 +36,9 @@ from app.record.formats import format_timestamp, parse_timestamp
 from app.record.models import Interview
 from app.record.visibility import get_visible, visible_to
 
-router = APIRouter(prefix="/api/v1", tags=["interviews"], route_class=ApiRoute)
+router = APIRouter(prefix="/api/v1", tags=["interviews"])
 
-Submitter = Annotated[KeyCaller, Depends(require_scope("submit"))]
+Submitter = Annotated[Caller, Depends(allow(scopes=("submit",)))]
 
 DEFAULT_LIMIT: Final = 100
 MAX_LIMIT: Final = 1000
@@ -136,8 +137,8 @@ def _record_response(interview: Interview, status_code: int = 200, *,
     return _json(record_json(interview), status_code, headers)
 
 
-def _audit_view(session: SessionDep, caller: KeyCaller, interview: Interview) -> None:
-    audit.record(session, actor=caller.actor.label, organisation=caller.organisation_code,
+def _audit_view(session: SessionDep, caller: Caller, interview: Interview) -> None:
+    audit.record(session, actor=caller.label, organisation=caller.organisation_code,
                  action="interview.view", target=str(interview.id),
                  details={"version": interview.version, "via": "api"})
 
@@ -188,7 +189,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     openapi_extra=schemas.json_body("A complete interview document (`data-dictionary.md`)"),
 )
 def create_interview(caller: Submitter, session: SessionDep, body: JsonBody) -> Response:
-    interview, created = service.create_from_api(session, caller.actor, body)
+    interview, created = service.create_from_api(session, caller, body)
     return _record_response(interview, 201 if created else 200, created=created)
 
 
@@ -223,7 +224,7 @@ def read_interview(interview_id: UUID, caller: Submitter, session: SessionDep) -
 )
 def replace_interview(interview_id: UUID, caller: Submitter, session: SessionDep,
                       if_match: IfMatch, body: JsonBody) -> Response:
-    interview = service.update_from_api(session, caller.actor, interview_id, body, if_match)
+    interview = service.update_from_api(session, caller, interview_id, body, if_match)
     return _record_response(interview)
 
 
@@ -290,7 +291,7 @@ def list_interviews(
         next_url = str(request.url.include_query_params(
             cursor=encode_cursor(last.updated_at, last.id)))
     if page:
-        audit.record(session, actor=caller.actor.label, organisation=caller.organisation_code,
+        audit.record(session, actor=caller.label, organisation=caller.organisation_code,
                      action="interview.list", details={
                          "via": "api", "count": len(page),
                          "ids": [str(interview.id) for interview in page]})

@@ -10,8 +10,9 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
+from app.accounts.caller import Caller
 from app.core.types import utcnow
-from app.interviews.service import Actor, create_from_api
+from app.interviews.service import create_from_api
 from app.record import codes
 
 GIVEN = ("Alex", "Sam", "Jordan", "Riley", "Casey", "Morgan", "Jamie", "Taylor", "Robin", "Charlie")
@@ -98,7 +99,7 @@ def seed_interviews(session: Session, count: int, *, progress: bool) -> int:
     """Create `count` synthetic submitted interviews through the real service (with findings)."""
     rng = random.Random(20261129)  # noqa: S311 - synthetic data, not security  # nosec B311
     now = utcnow()
-    actor = Actor(label="system:demo", organisation_code="avon-rhi")
+    actor = Caller.system("avon-rhi", label="system:demo")
     made = 0
     for index in range(count):
         doc = synthetic_document(rng, now, ("803", "801"), index)

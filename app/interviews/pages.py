@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import desc, select
 from sqlmodel import col
 
-from app.accounts.deps import CurrentUser, Principal, require_roles
+from app.accounts.caller import Caller
+from app.accounts.deps import CurrentUser, allow
 from app.accounts.models import Organisation
 from app.audit import service as audit
 from app.core.db import SessionDep
@@ -33,16 +34,11 @@ from app.standards import CURRENT, describe
 router = APIRouter()
 
 RECORD_ROLES = ("interviewer", "placement_team", "manager")
-RecordUser = Annotated[Principal, Depends(require_roles(*RECORD_ROLES))]
-ManagerUser = Annotated[Principal, Depends(require_roles("manager"))]
+RecordUser = Annotated[Caller, Depends(allow(roles=RECORD_ROLES))]
+ManagerUser = Annotated[Caller, Depends(allow(roles=("manager",)))]
 
 
-def actor_of(user: Principal) -> service.Actor:
-    return service.Actor(label=f"user:{user.user_id}", organisation_code=user.organisation_code,
-                         user_id=user.user_id, name=user.name)
-
-
-def _render(request: Request, template: str, user: Principal, status: int = 200,
+def _render(request: Request, template: str, user: Caller, status: int = 200,
             **context: Any) -> HTMLResponse:
     base = {"current_user": user, "csrf_token": user.csrf_token, "codes": codes,
             "sections": forms.SECTIONS}
@@ -52,7 +48,7 @@ def _render(request: Request, template: str, user: Principal, status: int = 200,
     return response
 
 
-def _load(db: SessionDep, interview_id: UUID, user: Principal) -> Interview:
+def _load(db: SessionDep, interview_id: UUID, user: Caller) -> Interview:
     return get_visible(db, interview_id, user.organisation_code)
 
 
@@ -101,7 +97,7 @@ def new_interview_page(request: Request, user: RecordUser) -> Response:
 
 @router.post("/interviews/new")
 def new_interview(db: SessionDep, user: RecordUser) -> Response:
-    interview = service.start_draft(db, actor_of(user))
+    interview = service.start_draft(db, user)
     return RedirectResponse(f"/interviews/{interview.id}/child", status_code=303)
 
 
@@ -132,7 +128,7 @@ def check_answers(request: Request, interview_id: UUID, db: SessionDep,
     return _check_page(request, user, interview, missing, [])
 
 
-def _check_page(request: Request, user: Principal, interview: Interview,
+def _check_page(request: Request, user: Caller, interview: Interview,
                 missing: list[FieldError], errors: list[FieldError],
                 status: int = 200) -> HTMLResponse:
     findings = service.current_findings(interview)
@@ -160,7 +156,7 @@ def submit_interview(request: Request, interview_id: UUID, db: SessionDep,
     interview = _load(db, interview_id, user)
     if interview.status not in ("draft", "returned"):
         return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
-    errors = service.submit(db, interview, actor_of(user))
+    errors = service.submit(db, interview, user)
     if errors:
         return _check_page(request, user, interview, errors, errors, status=422)
     return RedirectResponse(f"/interviews/{interview.id}?submitted=1", status_code=303)
@@ -171,7 +167,7 @@ def record_page(request: Request, interview_id: UUID, db: SessionDep,
                 user: RecordUser) -> Response:
     interview = _load(db, interview_id, user)
     versions = service.versions(db, interview)  # read with the record, from the same snapshot
-    audit.record(db, actor=f"user:{user.user_id}", organisation=user.organisation_code,
+    audit.record(db, actor=user.label, organisation=user.organisation_code,
                  action="interview.view", target=str(interview.id),
                  address=request.client.host if request.client else None)
     titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
@@ -185,7 +181,7 @@ def record_page(request: Request, interview_id: UUID, db: SessionDep,
 @router.post("/interviews/{interview_id}/approve")
 def approve(interview_id: UUID, db: SessionDep, user: ManagerUser) -> Response:
     interview = _load(db, interview_id, user)
-    service.approve(db, interview, actor_of(user))
+    service.approve(db, interview, user)
     return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
 
 
@@ -201,7 +197,7 @@ def return_record(request: Request, interview_id: UUID, db: SessionDep, user: Ma
                        findings=service.current_findings(interview), titles=titles,
                        submitted=False, versions=service.versions(db, interview),
                        comment_error="Enter a comment saying what the interviewer should change")
-    service.return_to_interviewer(db, interview, actor_of(user), comment.strip()[:10_000])
+    service.return_to_interviewer(db, interview, user, comment.strip()[:10_000])
     return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
 
 
@@ -227,7 +223,7 @@ async def section(request: Request, interview_id: UUID, slug: str, db: SessionDe
                              forms.values_from_document(interview.document), [])
     form = await request.form()
     changes = section.from_form(form, interview.document)
-    result = service.save_section(db, interview, actor_of(user), changes)
+    result = service.save_section(db, interview, user, changes)
     errors = [e for e in result.errors if forms.belongs(e.pointer, section)] or result.errors
     if is_htmx(request):
         return _render(request, "interviews/_autosave_result.html", user,

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.accounts.caller import Caller
 from app.accounts.models import Organisation
 from app.audit import service as audit
 from app.core.errors import (
@@ -29,8 +30,8 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.types import utcnow
-from app.feed import projection as feed_projection
 from app.record import document as d
+from app.record.events import record_changed
 from app.record.formats import parse_timestamp
 from app.record.models import Child, Episode, Interview, InterviewVersion
 from app.record.serialize import document_hash, document_to_json
@@ -39,17 +40,6 @@ from app.record.visibility import get_visible
 from app.standards import CURRENT, RecordFacts, evaluate
 
 EMPTY_DOCUMENT: dict[str, Any] = {"child": {}, "episodes": [], "offer": {}}
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is acting: a signed-in person or an API key, always within one organisation."""
-
-    label: str  # "user:12" or "key:rk_ab12cd34", as the audit log writes it
-    organisation_code: str
-    user_id: int | None = None
-    api_key_id: str | None = None
-    name: str | None = None
 
 
 # The same child's episodes in other records, each with the words that name its record.
@@ -207,8 +197,8 @@ def _add_episodes(session: Session, interview: Interview, doc: d.InterviewDocume
 
 def _store(session: Session, interview: Interview, doc: d.InterviewDocument,
            others: OtherEpisodes | None = None, *, new: bool = False) -> None:
-    """Write the document into a record, with its child, episodes, findings and feed row, in
-    one flush of the record's row. `new`: a record just made, with no episodes or feed row."""
+    """Write the document into a record, with its child, episodes and findings, and announce
+    the change (`record_changed`). `new`: a record just made, with no episodes yet."""
     document = document_to_json(doc)
     if others is None:
         others = _other_episodes(session, document, interview.id)
@@ -218,13 +208,16 @@ def _store(session: Session, interview: Interview, doc: d.InterviewDocument,
     interview.child_id = _child_id(session, doc)
     interview.responsible_authority = doc.child.responsible_authority
     interview.findings = findings_for(session, interview, doc, others=others)
-    if not new:
-        session.execute(delete(Episode).where(col(Episode.interview_id) == interview.id))
-    _add_episodes(session, interview, doc)
-    feed_projection.refresh(session, interview, new=new)
+    # A returned record's episode rows stay those of the version last submitted until it is
+    # submitted again: other records are checked, and counted, against submitted episodes only.
+    if interview.status != "returned":
+        if not new:
+            session.execute(delete(Episode).where(col(Episode.interview_id) == interview.id))
+        _add_episodes(session, interview, doc)
+    record_changed(session, interview, new=new)
 
 
-def _snapshot(session: Session, interview: Interview, actor: Actor,
+def _snapshot(session: Session, interview: Interview, actor: Caller,
               previous: dict[str, Any] | None) -> None:
     session.add(InterviewVersion(
         interview_id=interview.id, version=interview.version, status=interview.status,
@@ -251,7 +244,7 @@ def changed_pointers(before: Any, after: Any, path: str = "") -> list[str]:
 
 # --- the web form ---------------------------------------------------------------------------
 
-def start_draft(session: Session, actor: Actor) -> Interview:
+def start_draft(session: Session, actor: Caller) -> Interview:
     """A new, empty draft owned by the actor's organisation."""
     interview_id = uuid4()
     document = {"id": str(interview_id), **EMPTY_DOCUMENT}
@@ -279,7 +272,7 @@ def _editable(interview: Interview) -> None:
         raise Forbidden("This interview has been submitted; it can no longer be changed here")
 
 
-def save_section(session: Session, interview: Interview, actor: Actor,
+def save_section(session: Session, interview: Interview, actor: Caller,
                  changes: dict[str, Any]) -> SaveResult:
     """Merge one section's values into the draft and keep everything that is valid.
 
@@ -309,7 +302,7 @@ def save_section(session: Session, interview: Interview, actor: Actor,
     return SaveResult(errors, interview.updated_at)
 
 
-def submit(session: Session, interview: Interview, actor: Actor) -> list[FieldError]:
+def submit(session: Session, interview: Interview, actor: Caller) -> list[FieldError]:
     """Submit a draft or a returned record: a new version, findings refreshed."""
     _editable(interview)
     others = _other_episodes(session, interview.document, interview.id)
@@ -340,7 +333,7 @@ def _latest_version_document(session: Session, interview_id: UUID) -> dict[str, 
     ).scalar_one_or_none()
 
 
-def approve(session: Session, interview: Interview, actor: Actor) -> None:
+def approve(session: Session, interview: Interview, actor: Caller) -> None:
     if interview.status != "submitted":
         raise Conflict("Only a submitted record can be approved")
     interview.status = "approved"
@@ -348,13 +341,13 @@ def approve(session: Session, interview: Interview, actor: Actor) -> None:
     interview.approved_by = actor.user_id
     interview.updated_at = interview.approved_at
     interview.findings = findings_for(session, interview, d_from(interview))
-    feed_projection.refresh(session, interview)
+    record_changed(session, interview)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                  action="interview.approve", target=str(interview.id),
                  details={"version": interview.version})
 
 
-def return_to_interviewer(session: Session, interview: Interview, actor: Actor,
+def return_to_interviewer(session: Session, interview: Interview, actor: Caller,
                           comment: str) -> None:
     if interview.status != "submitted":
         raise Conflict("Only a submitted record can be returned")
@@ -362,7 +355,7 @@ def return_to_interviewer(session: Session, interview: Interview, actor: Actor,
     interview.returned_comment = comment
     interview.updated_at = utcnow()
     interview.findings = findings_for(session, interview, d_from(interview))
-    feed_projection.refresh(session, interview)
+    record_changed(session, interview)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                  action="interview.return", target=str(interview.id))
 
@@ -374,7 +367,7 @@ def d_from(interview: Interview) -> d.InterviewDocument:
 
 # --- the JSON API ---------------------------------------------------------------------------
 
-def create_from_api(session: Session, actor: Actor, raw: Any) -> tuple[Interview, bool]:
+def create_from_api(session: Session, actor: Caller, raw: Any) -> tuple[Interview, bool]:
     """Create a submitted record; the same id and body again is a safe retry (created=False).
 
     The row is written once, complete (child, findings and all), so that a new record costs
@@ -411,7 +404,7 @@ def create_from_api(session: Session, actor: Actor, raw: Any) -> tuple[Interview
         existing = session.get(Interview, doc.id)
     else:
         _add_episodes(session, interview, doc)
-        feed_projection.refresh(session, interview, new=True)
+        record_changed(session, interview, new=True)
         _snapshot(session, interview, actor, None)
         audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                      action="interview.create", target=str(interview.id),
@@ -432,7 +425,7 @@ def create_from_api(session: Session, actor: Actor, raw: Any) -> tuple[Interview
     return existing, False
 
 
-def update_from_api(session: Session, actor: Actor, interview_id: UUID, raw: Any,
+def update_from_api(session: Session, actor: Caller, interview_id: UUID, raw: Any,
                     if_match: str) -> Interview:
     """Replace the document as a new version, only when `If-Match` names the current one."""
     interview = get_visible(session, interview_id, actor.organisation_code, for_update=True)
@@ -482,7 +475,7 @@ def evaluate_due_findings(session: Session, now: datetime | None = None) -> int:
     for interview in session.execute(select(Interview)).scalars():
         if current_findings(interview, moment) != interview.findings:
             interview.findings = findings_for(session, interview, d_from(interview), moment)
-            feed_projection.refresh(session, interview)
+            record_changed(session, interview)
             count += 1
     session.flush()
     return count

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts import deps
-from app.accounts.deps import CsrfProtected, CurrentUser, OptionalUser, require_roles
+from app.accounts.deps import CsrfProtected, CurrentUser, OptionalUser, allow
 from app.accounts.models import UserSession
 from tests.builders import PASSWORD, pass_second_factor
 
@@ -42,7 +42,7 @@ def protected(_csrf: CsrfProtected) -> PlainTextResponse:
     return PlainTextResponse("accepted")
 
 
-@probes.get("/probe/managers", dependencies=[Depends(require_roles("manager", "admin"))])
+@probes.get("/probe/managers", dependencies=[Depends(allow(roles=("manager", "admin")))])
 def managers_only() -> PlainTextResponse:
     return PlainTextResponse("managers")
 

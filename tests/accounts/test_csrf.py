@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import CSRF_EXPIRED, require_roles
+from app.accounts.deps import CSRF_EXPIRED, allow
 from tests.accounts.conftest import session_record, sign_in
 from tests.builders import make_user
 
@@ -95,6 +95,11 @@ def test_an_allowed_role_passes(client: TestClient, db: Session) -> None:
     assert client.get("/probe/managers").status_code == 200
 
 
-def test_require_roles_refuses_a_role_that_does_not_exist() -> None:
+def test_allow_refuses_a_role_that_does_not_exist() -> None:
     with pytest.raises(ValueError, match="supervisor"):
-        require_roles("supervisor")
+        allow(roles=("supervisor",))
+
+
+def test_allow_refuses_to_admit_nobody() -> None:
+    with pytest.raises(ValueError, match="allow"):
+        allow()

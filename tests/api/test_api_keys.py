@@ -15,9 +15,9 @@ from app.accounts.api_keys import (
     LAST_USED_INTERVAL,
     create_api_key,
     list_api_keys,
-    require_scope,
     revoke_api_key,
 )
+from app.accounts.deps import allow
 from app.accounts.models import ApiKey
 from app.core.errors import BadRequest, NotFound
 from app.core.types import utcnow
@@ -66,9 +66,9 @@ def test_keys_are_listed_with_their_organisation_and_revoked_by_id(db: Session) 
         revoke_api_key(db, "rk_nothere")
 
 
-def test_require_scope_refuses_a_scope_that_does_not_exist() -> None:
-    with pytest.raises(ValueError, match="require_scope"):
-        require_scope("everything")
+def test_allow_refuses_a_scope_that_does_not_exist() -> None:
+    with pytest.raises(ValueError, match="everything"):
+        allow(scopes=("everything",))
 
 
 def assert_unauthorized(answer: Any) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.interviews.service import Actor, create_from_api
+from app.accounts.caller import Caller
+from app.interviews.service import create_from_api
 from app.record.models import Interview
 from tests.api.builders import DELETE, bearer, make_document, make_key, make_org
 from tests.builders import make_user, sign_in
@@ -22,8 +23,8 @@ def orgs(db: Session) -> None:
         make_org(db, code)
 
 
-def actor(org: str = "803") -> Actor:
-    return Actor(label="key:rk_testtest", organisation_code=org)
+def actor(org: str = "803") -> Caller:
+    return Caller(label="key:rk_testtest", organisation_code=org)
 
 
 def record(db: Session, org: str = "803", **overrides: Any) -> Interview:

@@ -50,14 +50,36 @@ def test_approving_and_returning_a_record_move_it_forward_in_the_feed(db: Sessio
     assert returned is not None and returned["status"] == "returned"
 
 
-def test_a_draft_is_not_fed_and_a_returned_record_being_edited_stays(db: Session) -> None:
+def test_a_draft_is_not_fed(db: Session) -> None:
     draft = service.start_draft(db, actor())
+    service.save_section(db, draft, actor(), {"sharing": [
+        {"with": "police", "at": "2026-03-04T10:00:00Z"}]})
     assert fed(db, draft) is None
-    returned = record(db)
+
+
+def test_a_returned_record_being_edited_keeps_its_submitted_version_in_the_feed(
+        db: Session) -> None:
+    returned = record(db, episodes__0__type="away")
     service.return_to_interviewer(db, returned, actor(), "Check the dates.")
-    service.save_section(db, returned, actor(), {"sharing": []})
-    row = fed(db, returned)
-    assert row is not None and row["status"] == "returned" and row["shared_with"] == []
+    at_return = fed(db, returned)
+    assert at_return is not None and at_return["status"] == "returned"
+    assert at_return["shared_with"] == ["social_worker"]
+
+    # The interviewer's edits are a working copy until resubmitted: nothing of them is fed.
+    service.save_section(db, returned, actor(), {"sharing": [], "episodes": [
+        {**returned.document["episodes"][0], "type": "missing"}]})
+    assert "sharing" not in returned.document  # the working copy has lost its sharing
+    assert fed(db, returned) == at_return
+    counted = db.execute(select(col(Episode.type)).where(
+        col(Episode.interview_id) == returned.id)).scalars().all()
+    assert counted == ["away"]
+
+    assert service.submit(db, returned, actor()) == []
+    resubmitted = fed(db, returned)
+    assert resubmitted is not None and resubmitted["status"] == "submitted"
+    assert resubmitted["version"] == 2 and resubmitted["shared_with"] == []
+    assert [e["type"] for e in resubmitted["episodes"]] == ["missing"]
+    assert resubmitted["updated_at"] > at_return["updated_at"]
 
 
 def test_findings_re_evaluated_after_a_deadline_move_the_row_forward(db: Session) -> None:

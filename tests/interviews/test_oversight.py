@@ -8,12 +8,13 @@ from uuid import UUID
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.accounts.caller import Caller
 from app.interviews import service
 from app.record.models import Interview
 from tests.builders import make_document, make_org, make_person, sign_in
 from tests.interviews.helpers import post
 
-PARTNER = service.Actor(label="key:test", organisation_code="803")
+PARTNER = Caller.system("803", label="key:test")
 
 
 def recent(hours_ago: float) -> str:

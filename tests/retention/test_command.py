@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.accounts import service as accounts
+from app.accounts.caller import Caller
 from app.audit.service import verify_all
 from app.core.db import make_engine
 from app.interviews import service
@@ -28,7 +29,7 @@ def test_a_purge_lists_on_a_dry_run_then_deletes_all_but_the_held() -> None:
         try:
             with Session(engine, expire_on_commit=False) as session:
                 accounts.create_organisation(session, "803", "Test Council", "local_authority")
-                actor = service.Actor(label="system", organisation_code="803")
+                actor = Caller.system("803")
                 made = [service.create_from_api(session, actor, make_document())[0]
                         for _ in range(3)]
                 old, held, recent = (m.id for m in made)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.accounts.caller import Caller
 from app.audit.models import AuditEntry
 from app.feed.models import FeedRow
 from app.interviews import service
@@ -28,7 +29,7 @@ LAST_EPISODE = date(2026, 3, 2)
 
 def make_record(db: Session, **overrides: Any) -> Interview:
     make_org(db, "803")
-    actor = service.Actor(label="system", organisation_code="803")
+    actor = Caller.system("803")
     interview, created = service.create_from_api(db, actor, make_document(**overrides))
     assert created
     db.commit()
@@ -144,7 +145,7 @@ def test_the_child_row_stays_while_another_record_of_the_child_does(db: Session)
                              interview__conducted_at="2026-04-03T10:00:00Z")
     document["child"] = {**first.document["child"]}
     second, _ = service.create_from_api(
-        db, service.Actor(label="system", organisation_code="803"), document)
+        db, Caller.system("803"), document)
     db.commit()
     assert second.child_id == first.child_id
 

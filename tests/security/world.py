@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from app.accounts import caller as accounts_caller
 from app.accounts import deps
 from app.accounts import service as accounts
 from app.accounts.api_keys import create_api_key
@@ -163,7 +164,7 @@ def _document(kind: str, responsible: str) -> dict[str, Any]:
 def _make_records(session: Session) -> dict[tuple[str, str], Record]:
     records: dict[tuple[str, str], Record] = {}
     for kind, (recorded_by, responsible) in RECORD_ORGS.items():
-        actor = service.Actor(label="system", organisation_code=recorded_by)
+        actor = accounts_caller.Caller.system(recorded_by)
         document = _document(kind, responsible)
         submitted, _ = service.create_from_api(session, actor, document)
         records[(kind, "submitted")] = Record(submitted.id, document, service.etag(submitted))

@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.accounts.deps import Principal, client_address, page_context, require_roles
+from app.accounts.caller import Caller
+from app.accounts.deps import allow, page_context
 from app.accounts.models import User
 from app.audit import service
 from app.audit.models import AuditEntry
@@ -29,7 +30,7 @@ from app.core.templating import templates
 router = APIRouter(include_in_schema=False)
 
 AUDIT_ROLES = ("manager", "admin")
-AuditReader = Annotated[Principal, Depends(require_roles(*AUDIT_ROLES))]
+AuditReader = Annotated[Caller, Depends(allow(roles=AUDIT_ROLES))]
 
 MAX_FILTER_LENGTH = 200
 TEXT_FILTERS = ("actor", "action", "target")
@@ -80,7 +81,8 @@ def read_filters(request: Request) -> Filters:
     return Filters(values, query, before, errors)
 
 
-def _people(db: SessionDep, entries: list[AuditEntry], organisation_id: int) -> dict[str, str]:
+def _people(db: SessionDep, entries: list[AuditEntry], organisation_id: int | None
+            ) -> dict[str, str]:
     """Names of the organisation's people acting in these entries, by actor label."""
     ids = {int(e.actor[5:]) for e in entries
            if e.actor.startswith("user:") and e.actor[5:].isdigit()}
@@ -103,7 +105,8 @@ def _details(details: dict[str, Any]) -> list[tuple[str, str]]:
     return shown
 
 
-def _actor_filter(db: SessionDep, actor: str | None, organisation_id: int) -> str | None:
+def _actor_filter(db: SessionDep, actor: str | None, organisation_id: int | None
+                  ) -> str | None:
     """An email address stands for that person's `user:N` label."""
     if actor is None or "@" not in actor:
         return actor
@@ -126,8 +129,8 @@ def audit_search(request: Request, db: SessionDep, user: AuditReader) -> Respons
             since=filters.query.since, until=filters.query.until)
         page = service.search(db, query, organisation=user.organisation_code,
                               before=filters.before)
-        service.record(db, actor=f"user:{user.user_id}", organisation=user.organisation_code,
-                       action="audit.search", address=client_address(request),
+        service.record(db, actor=user.label, organisation=user.organisation_code,
+                       action="audit.search", address=user.address,
                        details={k: v for k, v in filters.values.items() if v})
     kept = {k: v for k, v in filters.values.items() if v}
     older_url = (f"/audit?{urlencode({**kept, 'before': page.older_than})}"
@@ -141,5 +144,5 @@ def audit_search(request: Request, db: SessionDep, user: AuditReader) -> Respons
         rows=rows, people=_people(db, page.entries, organisation_id),
         older_url=older_url, newest_url=newest_url, date_filters=DATE_FILTERS,
     )
-    return templates.TemplateResponse(request, "audit/search.html", context,
+    return templates.TemplateResponse(request, "admin/audit.html", context,
                                       status_code=422 if filters.errors else 200)
