@@ -31,7 +31,7 @@ from app.core.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from app.interviews import schemas, service
+from app.interviews import openapi, storage, submissions
 from app.record.formats import format_timestamp, parse_timestamp
 from app.record.models import Interview
 from app.record.visibility import get_visible, visible_to
@@ -120,7 +120,7 @@ def record_json(interview: Interview) -> dict[str, Any]:
         "updated_at": _timestamp(interview.updated_at),
         "submitted_at": _timestamp(interview.submitted_at),
         "approved_at": _timestamp(interview.approved_at),
-        "standards": service.current_findings(interview),
+        "standards": storage.current_findings(interview),
     }
 
 
@@ -131,7 +131,7 @@ def _json(body: Any, status_code: int = 200, headers: dict[str, str] | None = No
 
 def _record_response(interview: Interview, status_code: int = 200, *,
                      created: bool = False) -> Response:
-    headers = {"ETag": service.etag(interview)}
+    headers = {"ETag": storage.etag(interview)}
     if created:
         headers["Location"] = f"{router.prefix}/interviews/{interview.id}"
     return _json(record_json(interview), status_code, headers)
@@ -170,7 +170,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
 
 @router.post(
     "/interviews", operation_id="createInterview", status_code=201,
-    response_model=schemas.InterviewRecord,
+    response_model=openapi.InterviewRecord,
     summary="Submit an interview",
     description=(
         "Creates a submitted record from a complete interview document. The client makes the "
@@ -181,27 +181,27 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     ),
     response_description="Created: the stored record, with `Location` and `ETag`",
     responses={
-        201: {"headers": {**schemas.LOCATION_HEADER, **schemas.ETAG_HEADER}},
-        200: {"model": schemas.InterviewRecord, "headers": schemas.ETAG_HEADER,
+        201: {"headers": {**openapi.LOCATION_HEADER, **openapi.ETAG_HEADER}},
+        200: {"model": openapi.InterviewRecord, "headers": openapi.ETAG_HEADER,
               "description": "A retry of a record already stored: the same record, unchanged"},
-        **schemas.problem_responses(400, 401, 403, 409, 413, 415, 422),
+        **openapi.problem_responses(400, 401, 403, 409, 413, 415, 422),
     },
-    openapi_extra=schemas.json_body("A complete interview document (`data-dictionary.md`)"),
+    openapi_extra=openapi.json_body("A complete interview document (`data-dictionary.md`)"),
 )
 def create_interview(caller: Submitter, session: SessionDep, body: JsonBody) -> Response:
-    interview, created = service.create_from_api(session, caller, body)
+    interview, created = submissions.create_from_api(session, caller, body)
     return _record_response(interview, 201 if created else 200, created=created)
 
 
 @router.get(
     "/interviews/{interview_id}", operation_id="readInterview",
-    response_model=schemas.InterviewRecord,
+    response_model=openapi.InterviewRecord,
     summary="Read an interview record",
     description="A record visible to your organisation: one it recorded, or one of a child it "
                 "is responsible for. Any other id answers 404. A non-UUID id answers 422.",
     response_description="The stored record",
-    responses={200: {"headers": schemas.ETAG_HEADER},
-               **schemas.problem_responses(401, 403, 404, 422)},
+    responses={200: {"headers": openapi.ETAG_HEADER},
+               **openapi.problem_responses(401, 403, 404, 422)},
 )
 def read_interview(interview_id: UUID, caller: Submitter, session: SessionDep) -> Response:
     interview = get_visible(session, interview_id, caller.organisation_code)
@@ -211,48 +211,48 @@ def read_interview(interview_id: UUID, caller: Submitter, session: SessionDep) -
 
 @router.put(
     "/interviews/{interview_id}", operation_id="replaceInterview",
-    response_model=schemas.InterviewRecord,
+    response_model=openapi.InterviewRecord,
     summary="Change an interview record",
     description="Replaces the document as a new version. Send `If-Match` with the `ETag` you "
                 "read: a stale tag answers 412, none answers 428. The body's `id` may be left "
                 "out; when present it must be the URL's.",
     response_description="The record as changed (a body equal to the stored one changes "
                          "nothing and makes no version)",
-    responses={200: {"headers": schemas.ETAG_HEADER},
-               **schemas.problem_responses(400, 401, 403, 404, 412, 413, 415, 422, 428)},
-    openapi_extra=schemas.json_body("A complete interview document"),
+    responses={200: {"headers": openapi.ETAG_HEADER},
+               **openapi.problem_responses(400, 401, 403, 404, 412, 413, 415, 422, 428)},
+    openapi_extra=openapi.json_body("A complete interview document"),
 )
 def replace_interview(interview_id: UUID, caller: Submitter, session: SessionDep,
                       if_match: IfMatch, body: JsonBody) -> Response:
-    interview = service.update_from_api(session, caller, interview_id, body, if_match)
+    interview = submissions.update_from_api(session, caller, interview_id, body, if_match)
     return _record_response(interview)
 
 
 @router.get(
     "/interviews/{interview_id}/versions", operation_id="listInterviewVersions",
-    response_model=schemas.VersionList,
+    response_model=openapi.VersionList,
     summary="List a record's versions",
     description="Every submitted version, oldest first, with who made it and what changed.",
     response_description="The versions",
-    responses=schemas.problem_responses(401, 403, 404, 422),
+    responses=openapi.problem_responses(401, 403, 404, 422),
 )
 def list_versions(interview_id: UUID, caller: Submitter, session: SessionDep) -> Response:
     interview = get_visible(session, interview_id, caller.organisation_code)
     return _json({"data": [
         {"version": v.version, "updated_at": format_timestamp(v.created_at),
          "status": v.status, "changed_by": v.changed_by, "changed_pointers": v.changed_pointers}
-        for v in service.versions(session, interview)
+        for v in storage.versions(session, interview)
     ]})
 
 
 @router.get(
-    "/interviews", operation_id="listInterviews", response_model=schemas.InterviewPage,
+    "/interviews", operation_id="listInterviews", response_model=openapi.InterviewPage,
     summary="List your organisation's records",
     description="Records visible to your organisation in every status, ordered by `updated_at` "
                 "then `id`. Follow `next` until it is null; a record changed while you page "
                 "comes again later with its new version.",
     response_description="One page of records",
-    responses=schemas.problem_responses(400, 401, 403, 422),
+    responses=openapi.problem_responses(400, 401, 403, 422),
 )
 def list_interviews(
     request: Request,

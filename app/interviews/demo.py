@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.caller import Caller
 from app.core.types import utcnow
-from app.interviews.service import create_from_api
+from app.interviews.submissions import create_from_api
 from app.record import codes
 
 GIVEN = ("Alex", "Sam", "Jordan", "Riley", "Casey", "Morgan", "Jamie", "Taylor", "Robin", "Charlie")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.core.types import utcnow
-from app.interviews.service import current_findings
+from app.interviews.storage import current_findings
 from app.record.formats import parse_timestamp
 from app.record.models import Interview
 from app.record.visibility import visible_to

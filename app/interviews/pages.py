@@ -23,7 +23,7 @@ from app.core.db import SessionDep
 from app.core.errors import FieldError, NotFound
 from app.core.http import is_htmx
 from app.core.templating import templates
-from app.interviews import forms, service
+from app.interviews import forms, service, storage
 from app.interviews.oversight import oversight_queue
 from app.interviews.summary import summarise
 from app.record import codes
@@ -123,7 +123,7 @@ def _section_page(request: Request, user: RecordUser, db: SessionDep, interview:
 def check_answers(request: Request, interview_id: UUID, db: SessionDep,
                   user: RecordUser) -> Response:
     interview = _load(db, interview_id, user)
-    missing = service.validate(db, interview.document, complete=True,
+    missing = storage.validate(db, interview.document, complete=True,
                                interview_id=interview.id).errors
     return _check_page(request, user, interview, missing, [])
 
@@ -131,7 +131,7 @@ def check_answers(request: Request, interview_id: UUID, db: SessionDep,
 def _check_page(request: Request, user: Caller, interview: Interview,
                 missing: list[FieldError], errors: list[FieldError],
                 status: int = 200) -> HTMLResponse:
-    findings = service.current_findings(interview)
+    findings = storage.current_findings(interview)
     unmet = [f for f in findings if f["result"] in ("not_met", "pending")]
     titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
     missing_by_section: dict[str, list[dict[str, str]]] = {}
@@ -166,13 +166,13 @@ def submit_interview(request: Request, interview_id: UUID, db: SessionDep,
 def record_page(request: Request, interview_id: UUID, db: SessionDep,
                 user: RecordUser) -> Response:
     interview = _load(db, interview_id, user)
-    versions = service.versions(db, interview)  # read with the record, from the same snapshot
+    versions = storage.versions(db, interview)  # read with the record, from the same snapshot
     audit.record(db, actor=user.label, organisation=user.organisation_code,
                  action="interview.view", target=str(interview.id),
                  address=request.client.host if request.client else None)
     titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
     return _render(request, "interviews/record.html", user, interview=interview,
-                   doc=interview.document, findings=service.current_findings(interview),
+                   doc=interview.document, findings=storage.current_findings(interview),
                    blocks=summarise(interview.document, f"/interviews/{interview.id}"),
                    titles=titles, submitted=request.query_params.get("submitted") == "1",
                    versions=versions)
@@ -194,8 +194,8 @@ def return_record(request: Request, interview_id: UUID, db: SessionDep, user: Ma
         return _render(request, "interviews/record.html", user, status=422,
                        interview=interview, doc=interview.document,
                        blocks=summarise(interview.document, f"/interviews/{interview.id}"),
-                       findings=service.current_findings(interview), titles=titles,
-                       submitted=False, versions=service.versions(db, interview),
+                       findings=storage.current_findings(interview), titles=titles,
+                       submitted=False, versions=storage.versions(db, interview),
                        comment_error="Enter a comment saying what the interviewer should change")
     service.return_to_interviewer(db, interview, user, comment.strip()[:10_000])
     return RedirectResponse(f"/interviews/{interview.id}", status_code=303)

@@ -2,12 +2,12 @@
 
 Every field a draft may still lack is optional here; `validation.py` decides what a complete
 (submittable) document must hold. Timestamps are aware datetimes in UTC, dates are `date`.
-Names follow `shared/docs/data-dictionary.md` exactly.
+Names follow `docs/data-dictionary.md` exactly; a field's JSON name is its name here (`json_name`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from uuid import UUID
 
@@ -149,3 +149,13 @@ class InterviewDocument:
     def has_cse_indicator(self) -> bool:
         return any(code in CSE_INDICATORS for code in self.risk_indicators)
 
+
+
+def json_name(field_name: str) -> str:
+    """The JSON name of a part's field: its own, but `with_` (a Python keyword) is `with`."""
+    return "with" if field_name == "with_" else field_name
+
+
+def json_fields(part: type) -> tuple[str, ...]:
+    """The JSON names of a part's fields, in the data dictionary's order."""
+    return tuple(json_name(f.name) for f in fields(part))

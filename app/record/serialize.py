@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from app.record.document import InterviewDocument
+from app.record.document import InterviewDocument, json_name
 from app.record.formats import format_timestamp
 
 
@@ -34,8 +34,7 @@ def _object(obj: Any) -> dict[str, Any]:
         value = getattr(obj, f.name)
         if value is None or value == ():
             continue
-        name = "with" if f.name == "with_" else f.name
-        out[name] = _value(value)
+        out[json_name(f.name)] = _value(value)
     return out
 
 

@@ -10,8 +10,8 @@ content; a submitted record (`complete=True`) must hold the required fields. Str
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
@@ -28,308 +28,88 @@ from app.record.document import (
     Location,
     Offer,
     Sharing,
+    json_fields,
 )
-from app.record.formats import ORG_CODE, normalise_postcode, parse_timestamp
-
-MAX_TEXT: Final = 10_000
-MAX_ITEMS: Final = 100
-# How far ahead of the server's clock a time may be before it is called "in the future":
-# tablets' clocks drift, and a return recorded a few minutes "early" is not an error.
-CLOCK_SKEW: Final = timedelta(minutes=15)
-
-# Every error code this module produces, with what it means: published in the API docs.
-ERROR_CODES: Final = {
-    "required": "The field is needed before the record can be submitted",
-    "invalid_type": "The value is of the wrong type (for example text where a list is expected)",
-    "unknown_field": "The field is not part of the interview document",
-    "unknown_code": "The value is not one of the field's allowed codes",
-    "duplicate_code": "A list holds the same code twice",
-    "none_identified_alone": "`none_identified` cannot be combined with other codes",
-    "other_text_required": "The list holds `other`, so the matching text field is needed",
-    "too_long": "The text is longer than the field allows",
-    "too_many": "The list holds more items than allowed",
-    "invalid_character": "The text holds a control character that cannot be stored",
-    "invalid_uuid": "The value is not a UUID",
-    "invalid_date": "The value is not a real date in the form YYYY-MM-DD",
-    "invalid_timestamp": "The value is not an ISO 8601 date and time",
-    "invalid_postcode": "The value is not a full UK postcode",
-    "invalid_organisation": "The value is not an organisation code",
-    "unknown_organisation": "No organisation has this code",
-    "out_of_range": "The number is outside the allowed range",
-    "in_future": "The date or time is in the future",
-    "before_start": "The return is before the episode started",
-    "before_return": "The interview is before the child returned",
-    "too_old": "The child is too old for a return interview at the start of the episode",
-    "overlapping_episodes": "Two episodes of the same child overlap in time",
-    "several_open_episodes": "A child can have only one episode without a return",
-    "empty_list": "At least one item is needed",
-    "id_mismatch": "The id in the body is not the id in the URL",
-}
-
-@dataclass
-class _Ctx:
-    complete: bool
-    now: datetime
-    organisations: Callable[[str], bool] | None
-    errors: list[FieldError] = field(default_factory=list)
-
-    def error(self, pointer: str, code: str, message: str) -> None:
-        self.errors.append(FieldError(pointer, code, message))
-
-    def missing(self, pointer: str, message: str, code: str = "required") -> None:
-        if self.complete:
-            self.error(pointer, code, message)
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def _object(ctx: _Ctx, value: Any, pointer: str, allowed: Sequence[str],
-            what: str, *, item: bool = False) -> Mapping[str, Any] | None:
-    if value is None:
-        if item:  # a null inside a list is a mistake, never an empty record
-            ctx.error(pointer, "invalid_type", f"{what} must be an object, not null")
-        return None
-    if not isinstance(value, Mapping):
-        ctx.error(pointer, "invalid_type", f"{what} must be an object")
-        return None
-    for key in value:
-        if key not in allowed:
-            ctx.error(f"{pointer}/{_escape(str(key))}", "unknown_field",
-                      f"Remove '{key}': it is not a field of {what.lower()}. "
-                      f"Fields: {', '.join(allowed)}")
-    return value
-
-
-def _list(ctx: _Ctx, value: Any, pointer: str, what: str, max_items: int = MAX_ITEMS) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        ctx.error(pointer, "invalid_type", f"{what} must be a list")
-        return []
-    if len(value) > max_items:
-        ctx.error(pointer, "too_many", f"{what} can hold at most {max_items} items")
-        return value[:max_items]
-    return value
-
-
-def _text(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str, label: str, *,
-          max_len: int = MAX_TEXT, required: bool = False) -> str | None:
-    ptr = f"{pointer}/{key}"
-    value = obj.get(key)
-    if value is not None and not isinstance(value, str):
-        ctx.error(ptr, "invalid_type", f"{label} must be text")
-        return None
-    text = value.strip() if isinstance(value, str) else None
-    if not text:
-        if required:
-            ctx.missing(ptr, f"Enter {label.lower()}")
-        return None
-    if "\x00" in text or any(ord(c) < 32 and c not in "\t\n\r" for c in text):
-        ctx.error(ptr, "invalid_character", f"{label} contains a character that cannot be "
-                  "stored; remove control characters")
-        return None
-    if len(text) > max_len:
-        ctx.error(ptr, "too_long", f"{label} must be {max_len:,} characters or fewer "
-                  f"(it is {len(text):,})")
-        return None
-    return text
-
-
-def _code(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str, label: str,
-          allowed: Mapping[str, str], *, required: bool = False) -> str | None:
-    ptr = f"{pointer}/{key}"
-    value = obj.get(key)
-    if value is None or value == "":
-        if required:
-            ctx.missing(ptr, f"Select {label.lower()}")
-        return None
-    if not isinstance(value, str) or value not in allowed:
-        shown = value if isinstance(value, str) else type(value).__name__
-        ctx.error(ptr, "unknown_code", f"'{shown}' is not an allowed {label.lower()}; "
-                  f"use one of: {', '.join(allowed)}")
-        return None
-    return value
-
-
-def _codes(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str, label: str,
-           allowed: Mapping[str, str], item: str) -> tuple[str, ...]:
-    ptr = f"{pointer}/{key}"
-    items = _list(ctx, obj.get(key), ptr, label, max_items=len(allowed))
-    result: list[str] = []
-    for i, value in enumerate(items):
-        if not isinstance(value, str) or value not in allowed:
-            shown = value if isinstance(value, str) else type(value).__name__
-            ctx.error(f"{ptr}/{i}", "unknown_code", f"'{shown}' is not an allowed "
-                      f"{item}; use one of: {', '.join(allowed)}")
-        elif value in result:
-            ctx.error(f"{ptr}/{i}", "duplicate_code", f"'{value}' is listed twice in "
-                      f"{label.lower()}; list each once")
-        else:
-            result.append(value)
-    if "none_identified" in result and len(result) > 1:
-        ctx.error(ptr, "none_identified_alone", f"{label}: 'none identified' cannot be chosen "
-                  "with other factors; remove one or the other")
-    return tuple(result)
-
-
-def _bool(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str, label: str, *,
-          required: bool = False) -> bool | None:
-    value = obj.get(key)
-    if value is None:
-        if required:
-            ctx.missing(f"{pointer}/{key}", f"Answer yes or no: {label.lower()}")
-        return None
-    if not isinstance(value, bool):
-        ctx.error(f"{pointer}/{key}", "invalid_type", f"{label}: the answer must be true or false")
-        return None
-    return value
-
-
-
-def _timestamp(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str, label: str, *,
-               required: bool = False, not_future: bool = False) -> datetime | None:
-    ptr = f"{pointer}/{key}"
-    value = obj.get(key)
-    if value is None or value == "":
-        if required:
-            ctx.missing(ptr, f"Enter {label.lower()}")
-        return None
-    parsed = parse_timestamp(value) if isinstance(value, str) else None
-    if parsed is None or not 1900 <= parsed.year <= 2200:
-        ctx.error(ptr, "invalid_timestamp", f"{label} must be a real date and time, like "
-                  "2026-03-01T18:30:00Z or 2026-03-01T18:30 (UK time)")
-        return None
-    if not_future and parsed > ctx.now + CLOCK_SKEW:
-        ctx.error(ptr, "in_future", f"{label} must be in the past")
-        return None
-    return parsed
-
-
-def _date(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str, label: str, *,
-          required: bool = False) -> date | None:
-    ptr = f"{pointer}/{key}"
-    value = obj.get(key)
-    if value is None or value == "":
-        if required:
-            ctx.missing(ptr, f"Enter {label.lower()}")
-        return None
-    try:
-        if not isinstance(value, str) or len(value.strip()) != 10:
-            raise ValueError
-        parsed = date.fromisoformat(value.strip())
-    except ValueError:
-        ctx.error(ptr, "invalid_date", f"{label} must be a real date, like 2012-03-27")
-        return None
-    if parsed.year < 1900:
-        ctx.error(ptr, "invalid_date", f"{label} must be a real date, like 2012-03-27")
-        return None
-    return parsed
-
-
-
-def _postcode(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str,
-              label: str) -> str | None:
-    text = _text(ctx, obj, key, pointer, label, max_len=16)
-    if text is None:
-        return None
-    normal = normalise_postcode(text)
-    if normal is None:
-        ctx.error(f"{pointer}/{key}", "invalid_postcode",
-                  f"{label} must be a full UK postcode, like BS16 1QY")
-    return normal
-
-
-def _org(ctx: _Ctx, obj: Mapping[str, Any], key: str, pointer: str, label: str, *,
-         required: bool = False) -> str | None:
-    text = _text(ctx, obj, key, pointer, label, max_len=64, required=required)
-    if text is None:
-        return None
-    if not ORG_CODE.match(text):
-        ctx.error(f"{pointer}/{key}", "invalid_organisation",
-                  f"{label} must be an organisation code, like 803 or avon-police")
-        return None
-    if ctx.organisations is not None and not ctx.organisations(text):
-        ctx.error(f"{pointer}/{key}", "unknown_organisation",
-                  f"{label}: no organisation has the code '{text}'")
-        return None
-    return text
-
-
-CHILD_FIELDS = ("local_id", "given_name", "family_name", "date_of_birth", "gender", "ethnicity",
-                "legal_status", "responsible_authority", "placement_authority")
-EPISODE_FIELDS = ("type", "started_at", "returned_at", "reported_to_police", "police_reference",
-                  "police_risk_grade", "found_location", "found_postcode")
-OFFER_FIELDS = ("outcome", "offered_at", "not_offered_reason", "decline_reason", "attempts",
-                "carer_information")
-ATTEMPT_FIELDS = ("at", "method", "result")
-INTERVIEW_FIELDS = (
-    "conducted_at", "mode", "location_type", "interviewer_name", "interviewer_role",
-    "interviewer_independent", "interviewer_trained", "child_chose_interviewer", "push_factors",
-    "pull_factors", "push_factors_other", "pull_factors_other", "where_stayed", "with_whom",
-    "travel", "harm_disclosed", "risk_indicators", "locations", "child_account", "child_wishes",
-    "read_back_to_child", "information_sharing_explained", "consent_to_share", "seraf_score",
+from app.record.fields import (
+    Context,
+    escape,
+    read_bool,
+    read_code,
+    read_codes,
+    read_date,
+    read_list,
+    read_object,
+    read_org,
+    read_postcode,
+    read_text,
+    read_timestamp,
 )
-LOCATION_FIELDS = ("description", "postcode")
-ACTION_FIELDS = ("type", "at", "notes")
-SHARING_FIELDS = ("with", "at")
-DOCUMENT_FIELDS = ("id", "child", "episodes", "offer", "interview", "actions", "sharing")
+
+# The fields each part may hold: the document's own, so the shape is written once.
+CHILD_FIELDS: Final = json_fields(Child)
+EPISODE_FIELDS: Final = json_fields(Episode)
+OFFER_FIELDS: Final = json_fields(Offer)
+ATTEMPT_FIELDS: Final = json_fields(Attempt)
+INTERVIEW_FIELDS: Final = json_fields(InterviewContent)
+LOCATION_FIELDS: Final = json_fields(Location)
+ACTION_FIELDS: Final = json_fields(Action)
+SHARING_FIELDS: Final = json_fields(Sharing)
+DOCUMENT_FIELDS: Final = json_fields(InterviewDocument)
 
 
-def _child(ctx: _Ctx, raw: Any) -> Child:
+def _child(ctx: Context, raw: Any) -> Child:
     p = "/child"
-    obj = _object(ctx, raw, p, CHILD_FIELDS, "The child")
+    obj = read_object(ctx, raw, p, CHILD_FIELDS, "The child")
     if obj is None:
         ctx.missing(p, "Enter the child's details")
         return Child()
     return Child(
-        local_id=_text(ctx, obj, "local_id", p, "The child's case identifier", max_len=64,
-                       required=True),
-        given_name=_text(ctx, obj, "given_name", p, "The child's first name", max_len=100,
-                         required=True),
-        family_name=_text(ctx, obj, "family_name", p, "The child's last name", max_len=100,
-                          required=True),
-        date_of_birth=_date(ctx, obj, "date_of_birth", p, "Date of birth", required=True),
-        gender=_code(ctx, obj, "gender", p, "Gender", codes.GENDER, required=True),
-        ethnicity=_code(ctx, obj, "ethnicity", p, "Ethnicity", codes.ETHNICITY),
-        legal_status=_code(ctx, obj, "legal_status", p, "Legal status", codes.LEGAL_STATUS,
+        local_id=read_text(ctx, obj, "local_id", p, "The child's case identifier", max_len=64,
                            required=True),
-        responsible_authority=_org(ctx, obj, "responsible_authority", p,
-                                   "The responsible authority", required=True),
-        placement_authority=_org(ctx, obj, "placement_authority", p, "The placement authority"),
+        given_name=read_text(ctx, obj, "given_name", p, "The child's first name", max_len=100,
+                             required=True),
+        family_name=read_text(ctx, obj, "family_name", p, "The child's last name", max_len=100,
+                              required=True),
+        date_of_birth=read_date(ctx, obj, "date_of_birth", p, "Date of birth", required=True),
+        gender=read_code(ctx, obj, "gender", p, "Gender", codes.GENDER, required=True),
+        ethnicity=read_code(ctx, obj, "ethnicity", p, "Ethnicity", codes.ETHNICITY),
+        legal_status=read_code(ctx, obj, "legal_status", p, "Legal status", codes.LEGAL_STATUS,
+                               required=True),
+        responsible_authority=read_org(ctx, obj, "responsible_authority", p,
+                                       "The responsible authority", required=True),
+        placement_authority=read_org(ctx, obj, "placement_authority", p, "The placement authority"),
     )
 
 
-def _episode(ctx: _Ctx, raw: Any, i: int) -> Episode:
+def _episode(ctx: Context, raw: Any, i: int) -> Episode:
     p = f"/episodes/{i}"
-    obj = _object(ctx, raw, p, EPISODE_FIELDS, f"Episode {i + 1}", item=True)
+    obj = read_object(ctx, raw, p, EPISODE_FIELDS, f"Episode {i + 1}", item=True)
     if obj is None:
         return Episode()
     n = f"Episode {i + 1}:"
-    started = _timestamp(ctx, obj, "started_at", p, f"{n} when the child went missing",
-                         required=True, not_future=True)
-    returned = _timestamp(ctx, obj, "returned_at", p, f"{n} when the child returned",
-                          not_future=True)
+    started = read_timestamp(ctx, obj, "started_at", p, f"{n} when the child went missing",
+                             required=True, not_future=True)
+    returned = read_timestamp(ctx, obj, "returned_at", p, f"{n} when the child returned",
+                              not_future=True)
     if started and returned and returned <= started:
         ctx.error(f"{p}/returned_at", "before_start",
                   f"{n} the return must be after the episode started "
                   f"({_show(started)})")
         returned = None
     return Episode(
-        type=_code(ctx, obj, "type", p, f"{n} type", codes.EPISODE_TYPE, required=True),
+        type=read_code(ctx, obj, "type", p, f"{n} type", codes.EPISODE_TYPE, required=True),
         started_at=started,
         returned_at=returned,
-        reported_to_police=_bool(ctx, obj, "reported_to_police", p,
-                                 f"{n} reported to the police", required=True),
-        police_reference=_text(ctx, obj, "police_reference", p, f"{n} police reference",
-                               max_len=50),
-        police_risk_grade=_code(ctx, obj, "police_risk_grade", p, f"{n} police risk grade",
-                                codes.POLICE_RISK_GRADE),
-        found_location=_text(ctx, obj, "found_location", p, f"{n} where the child was found",
-                             max_len=500),
-        found_postcode=_postcode(ctx, obj, "found_postcode", p,
-                                 f"{n} the postcode where the child was found"),
+        reported_to_police=read_bool(ctx, obj, "reported_to_police", p,
+                                     f"{n} reported to the police", required=True),
+        police_reference=read_text(ctx, obj, "police_reference", p, f"{n} police reference",
+                                   max_len=50),
+        police_risk_grade=read_code(ctx, obj, "police_risk_grade", p, f"{n} police risk grade",
+                                    codes.POLICE_RISK_GRADE),
+        found_location=read_text(ctx, obj, "found_location", p, f"{n} where the child was found",
+                                 max_len=500),
+        found_postcode=read_postcode(ctx, obj, "found_postcode", p,
+                                     f"{n} the postcode where the child was found"),
     )
 
 
@@ -345,7 +125,7 @@ def _describe(episode: Episode, label: str) -> str:
     return f"{label} ({start} to {end})"
 
 
-def _check_overlaps(ctx: _Ctx, episodes: Sequence[Episode],
+def _check_overlaps(ctx: Context, episodes: Sequence[Episode],
                     others: Sequence[tuple[Episode, str]]) -> None:
     """Episodes of one child must not overlap, and at most one may be open (SSDA903 style)."""
     mine = [(e, f"episode {i + 1}", i) for i, e in enumerate(episodes) if e.started_at]
@@ -382,66 +162,66 @@ def _check_overlaps(ctx: _Ctx, episodes: Sequence[Episode],
                           f"{_describe(b, b_label)}: change the dates so they do not overlap")
 
 
-def _offer(ctx: _Ctx, raw: Any) -> Offer:
+def _offer(ctx: Context, raw: Any) -> Offer:
     p = "/offer"
-    obj = _object(ctx, raw, p, OFFER_FIELDS, "The offer")
+    obj = read_object(ctx, raw, p, OFFER_FIELDS, "The offer")
     if obj is None:
         ctx.missing(p, "Enter what happened to the offer of an interview")
         return Offer()
-    outcome = _code(ctx, obj, "outcome", p, "Outcome of the offer", codes.OFFER_OUTCOME,
-                    required=True)
+    outcome = read_code(ctx, obj, "outcome", p, "Outcome of the offer", codes.OFFER_OUTCOME,
+                        required=True)
     attempts = []
-    for i, item in enumerate(_list(ctx, obj.get("attempts"), f"{p}/attempts", "Attempts")):
+    for i, item in enumerate(read_list(ctx, obj.get("attempts"), f"{p}/attempts", "Attempts")):
         ap = f"{p}/attempts/{i}"
-        a = _object(ctx, item, ap, ATTEMPT_FIELDS, f"Attempt {i + 1}", item=True)
+        a = read_object(ctx, item, ap, ATTEMPT_FIELDS, f"Attempt {i + 1}", item=True)
         if a is None:
             continue
         attempts.append(Attempt(
-            at=_timestamp(ctx, a, "at", ap, f"Attempt {i + 1}: when", required=True,
-                          not_future=True),
-            method=_code(ctx, a, "method", ap, f"Attempt {i + 1}: method", codes.ATTEMPT_METHOD,
-                         required=True),
-            result=_text(ctx, a, "result", ap, f"Attempt {i + 1}: result"),
+            at=read_timestamp(ctx, a, "at", ap, f"Attempt {i + 1}: when", required=True,
+                              not_future=True),
+            method=read_code(ctx, a, "method", ap, f"Attempt {i + 1}: method", codes.ATTEMPT_METHOD,
+                             required=True),
+            result=read_text(ctx, a, "result", ap, f"Attempt {i + 1}: result"),
         ))
     return Offer(
         outcome=outcome,
-        offered_at=_timestamp(ctx, obj, "offered_at", p, "When the interview was offered",
-                              required=outcome != "not_offered", not_future=True),
-        not_offered_reason=_text(ctx, obj, "not_offered_reason", p,
-                                 "The reason the interview was not offered",
-                                 required=outcome == "not_offered"),
-        decline_reason=_text(ctx, obj, "decline_reason", p, "The reason the child declined"),
+        offered_at=read_timestamp(ctx, obj, "offered_at", p, "When the interview was offered",
+                                  required=outcome != "not_offered", not_future=True),
+        not_offered_reason=read_text(ctx, obj, "not_offered_reason", p,
+                                     "The reason the interview was not offered",
+                                     required=outcome == "not_offered"),
+        decline_reason=read_text(ctx, obj, "decline_reason", p, "The reason the child declined"),
         attempts=tuple(attempts),
-        carer_information=_text(ctx, obj, "carer_information", p,
-                                "What parents or carers know"),
+        carer_information=read_text(ctx, obj, "carer_information", p,
+                                    "What parents or carers know"),
     )
 
 
-def _interview(ctx: _Ctx, raw: Any, outcome: str | None) -> InterviewContent | None:
+def _interview(ctx: Context, raw: Any, outcome: str | None) -> InterviewContent | None:
     p = "/interview"
-    obj = _object(ctx, raw, p, INTERVIEW_FIELDS, "The interview")
+    obj = read_object(ctx, raw, p, INTERVIEW_FIELDS, "The interview")
     needed = outcome == "completed"
     if obj is None:
         if needed:
             ctx.missing(p, "Enter the interview: the outcome is 'completed'")
         return None
     locations = []
-    for i, item in enumerate(_list(ctx, obj.get("locations"), f"{p}/locations", "Locations")):
+    for i, item in enumerate(read_list(ctx, obj.get("locations"), f"{p}/locations", "Locations")):
         lp = f"{p}/locations/{i}"
-        loc = _object(ctx, item, lp, LOCATION_FIELDS, f"Location {i + 1}", item=True)
+        loc = read_object(ctx, item, lp, LOCATION_FIELDS, f"Location {i + 1}", item=True)
         if loc is None:
             continue
         locations.append(Location(
-            description=_text(ctx, loc, "description", lp, f"Location {i + 1}: description",
-                              required=True),
-            postcode=_postcode(ctx, loc, "postcode", lp, f"Location {i + 1}: postcode"),
+            description=read_text(ctx, loc, "description", lp, f"Location {i + 1}: description",
+                                  required=True),
+            postcode=read_postcode(ctx, loc, "postcode", lp, f"Location {i + 1}: postcode"),
         ))
-    push = _codes(ctx, obj, "push_factors", p, "Push factors", codes.PUSH_FACTORS,
-                  "push factor")
-    pull = _codes(ctx, obj, "pull_factors", p, "Pull factors", codes.PULL_FACTORS,
-                  "pull factor")
-    push_other = _text(ctx, obj, "push_factors_other", p, "The other push factor")
-    pull_other = _text(ctx, obj, "pull_factors_other", p, "The other pull factor")
+    push = read_codes(ctx, obj, "push_factors", p, "Push factors", codes.PUSH_FACTORS,
+                      "push factor")
+    pull = read_codes(ctx, obj, "pull_factors", p, "Pull factors", codes.PULL_FACTORS,
+                      "pull factor")
+    push_other = read_text(ctx, obj, "push_factors_other", p, "The other push factor")
+    pull_other = read_text(ctx, obj, "pull_factors_other", p, "The other pull factor")
     if "other" in push and not push_other:
         ctx.missing(f"{p}/push_factors_other", "Describe the other push factor",
                     "other_text_required")
@@ -456,83 +236,83 @@ def _interview(ctx: _Ctx, raw: Any, outcome: str | None) -> InterviewContent | N
         ctx.error(f"{p}/seraf_score", "out_of_range", "SERAF score must be from 0 to 99")
         score = None
     return InterviewContent(
-        conducted_at=_timestamp(ctx, obj, "conducted_at", p, "When the interview took place",
-                                required=needed, not_future=True),
-        mode=_code(ctx, obj, "mode", p, "How the interview was held", codes.MODE,
-                   required=needed),
-        location_type=_code(ctx, obj, "location_type", p, "Where the interview was held",
-                            codes.LOCATION_TYPE),
-        interviewer_name=_text(ctx, obj, "interviewer_name", p, "The interviewer's name",
-                               max_len=200),
-        interviewer_role=_code(ctx, obj, "interviewer_role", p, "The interviewer's role",
-                               codes.INTERVIEWER_ROLE, required=needed),
-        interviewer_independent=_bool(ctx, obj, "interviewer_independent", p,
-                                      "The interviewer is independent"),
-        interviewer_trained=_bool(ctx, obj, "interviewer_trained", p,
-                                  "The interviewer is trained"),
-        child_chose_interviewer=_bool(ctx, obj, "child_chose_interviewer", p,
-                                      "The child chose the interviewer"),
+        conducted_at=read_timestamp(ctx, obj, "conducted_at", p, "When the interview took place",
+                                    required=needed, not_future=True),
+        mode=read_code(ctx, obj, "mode", p, "How the interview was held", codes.MODE,
+                       required=needed),
+        location_type=read_code(ctx, obj, "location_type", p, "Where the interview was held",
+                                codes.LOCATION_TYPE),
+        interviewer_name=read_text(ctx, obj, "interviewer_name", p, "The interviewer's name",
+                                   max_len=200),
+        interviewer_role=read_code(ctx, obj, "interviewer_role", p, "The interviewer's role",
+                                   codes.INTERVIEWER_ROLE, required=needed),
+        interviewer_independent=read_bool(ctx, obj, "interviewer_independent", p,
+                                          "The interviewer is independent"),
+        interviewer_trained=read_bool(ctx, obj, "interviewer_trained", p,
+                                      "The interviewer is trained"),
+        child_chose_interviewer=read_bool(ctx, obj, "child_chose_interviewer", p,
+                                          "The child chose the interviewer"),
         push_factors=push,
         pull_factors=pull,
         push_factors_other=push_other,
         pull_factors_other=pull_other,
-        where_stayed=_text(ctx, obj, "where_stayed", p, "Where the child stayed"),
-        with_whom=_text(ctx, obj, "with_whom", p, "Who the child was with"),
-        travel=_text(ctx, obj, "travel", p, "How the child travelled"),
-        harm_disclosed=_code(ctx, obj, "harm_disclosed", p, "Harm disclosed",
-                             codes.HARM_DISCLOSED),
-        risk_indicators=_codes(ctx, obj, "risk_indicators", p, "Risk indicators",
-                               codes.RISK_INDICATORS, "risk indicator"),
+        where_stayed=read_text(ctx, obj, "where_stayed", p, "Where the child stayed"),
+        with_whom=read_text(ctx, obj, "with_whom", p, "Who the child was with"),
+        travel=read_text(ctx, obj, "travel", p, "How the child travelled"),
+        harm_disclosed=read_code(ctx, obj, "harm_disclosed", p, "Harm disclosed",
+                                 codes.HARM_DISCLOSED),
+        risk_indicators=read_codes(ctx, obj, "risk_indicators", p, "Risk indicators",
+                                   codes.RISK_INDICATORS, "risk indicator"),
         locations=tuple(locations),
-        child_account=_text(ctx, obj, "child_account", p, "The child's account"),
-        child_wishes=_text(ctx, obj, "child_wishes", p, "The child's wishes"),
-        read_back_to_child=_bool(ctx, obj, "read_back_to_child", p,
-                                 "The record was read back to the child"),
-        information_sharing_explained=_bool(ctx, obj, "information_sharing_explained", p,
-                                            "Information sharing was explained"),
-        consent_to_share=_code(ctx, obj, "consent_to_share", p, "Consent to share",
-                               codes.CONSENT_TO_SHARE),
+        child_account=read_text(ctx, obj, "child_account", p, "The child's account"),
+        child_wishes=read_text(ctx, obj, "child_wishes", p, "The child's wishes"),
+        read_back_to_child=read_bool(ctx, obj, "read_back_to_child", p,
+                                     "The record was read back to the child"),
+        information_sharing_explained=read_bool(ctx, obj, "information_sharing_explained", p,
+                                                "Information sharing was explained"),
+        consent_to_share=read_code(ctx, obj, "consent_to_share", p, "Consent to share",
+                                   codes.CONSENT_TO_SHARE),
         seraf_score=score,
     )
 
 
-def _actions(ctx: _Ctx, raw: Any) -> tuple[Action, ...]:
+def _actions(ctx: Context, raw: Any) -> tuple[Action, ...]:
     result = []
-    for i, item in enumerate(_list(ctx, raw, "/actions", "Actions")):
+    for i, item in enumerate(read_list(ctx, raw, "/actions", "Actions")):
         p = f"/actions/{i}"
-        obj = _object(ctx, item, p, ACTION_FIELDS, f"Action {i + 1}", item=True)
+        obj = read_object(ctx, item, p, ACTION_FIELDS, f"Action {i + 1}", item=True)
         if obj is None:
             continue
-        kind = _code(ctx, obj, "type", p, f"Action {i + 1}: type", codes.ACTION_TYPE,
-                     required=True)
-        notes = _text(ctx, obj, "notes", p, f"Action {i + 1}: notes")
+        kind = read_code(ctx, obj, "type", p, f"Action {i + 1}: type", codes.ACTION_TYPE,
+                         required=True)
+        notes = read_text(ctx, obj, "notes", p, f"Action {i + 1}: notes")
         if kind == "other" and not notes:
             ctx.missing(f"{p}/notes", f"Action {i + 1}: describe the other action in the notes",
                         "other_text_required")
         result.append(Action(
             type=kind,
-            at=_timestamp(ctx, obj, "at", p, f"Action {i + 1}: when", required=True),
+            at=read_timestamp(ctx, obj, "at", p, f"Action {i + 1}: when", required=True),
             notes=notes,
         ))
     return tuple(result)
 
 
-def _sharing(ctx: _Ctx, raw: Any) -> tuple[Sharing, ...]:
+def _sharing(ctx: Context, raw: Any) -> tuple[Sharing, ...]:
     result = []
-    for i, item in enumerate(_list(ctx, raw, "/sharing", "Sharing")):
+    for i, item in enumerate(read_list(ctx, raw, "/sharing", "Sharing")):
         p = f"/sharing/{i}"
-        obj = _object(ctx, item, p, SHARING_FIELDS, f"Sharing {i + 1}", item=True)
+        obj = read_object(ctx, item, p, SHARING_FIELDS, f"Sharing {i + 1}", item=True)
         if obj is None:
             continue
         result.append(Sharing(
-            with_=_code(ctx, obj, "with", p, f"Sharing {i + 1}: shared with", codes.SHARING_WITH,
-                        required=True),
-            at=_timestamp(ctx, obj, "at", p, f"Sharing {i + 1}: when", required=True),
+            with_=read_code(ctx, obj, "with", p, f"Sharing {i + 1}: shared with",
+                            codes.SHARING_WITH, required=True),
+            at=read_timestamp(ctx, obj, "at", p, f"Sharing {i + 1}: when", required=True),
         ))
     return tuple(result)
 
 
-def _age_check(ctx: _Ctx, child: Child, episodes: Sequence[Episode]) -> None:
+def _age_check(ctx: Context, child: Child, episodes: Sequence[Episode]) -> None:
     dob = child.date_of_birth
     if dob is None:
         return
@@ -579,8 +359,8 @@ def validate_document(
     for messages), so overlaps across records are caught. `organisations` tells whether an
     organisation code exists. Every error is reported, not just the first.
     """
-    ctx = _Ctx(complete=complete, now=now, organisations=organisations)
-    obj = _object(ctx, raw, "", DOCUMENT_FIELDS, "The interview document")
+    ctx = Context(complete=complete, now=now, organisations=organisations)
+    obj = read_object(ctx, raw, "", DOCUMENT_FIELDS, "The interview document")
     if obj is None:
         if raw is None:
             ctx.error("", "invalid_type", "The body must be an interview document (an object)")
@@ -598,7 +378,7 @@ def validate_document(
             ctx.error("/id", "invalid_uuid", "The id must be a UUID, like "
                       "3f2b8c1e-5d4a-4e0b-9c3f-2a1b0c9d8e7f")
     child = _child(ctx, obj.get("child"))
-    raw_episodes = _list(ctx, obj.get("episodes"), "/episodes", "Episodes", max_items=50)
+    raw_episodes = read_list(ctx, obj.get("episodes"), "/episodes", "Episodes", max_items=50)
     before = len(ctx.errors)
     episodes = tuple(_episode(ctx, item, i) for i, item in enumerate(raw_episodes))
     if not episodes:
@@ -636,7 +416,7 @@ def prune(raw: Any, pointers: Sequence[str]) -> Any:
         if isinstance(node, Mapping):
             out = {}
             for key, value in node.items():
-                kept = walk(value, f"{path}/{_escape(str(key))}")
+                kept = walk(value, f"{path}/{escape(str(key))}")
                 if kept is not _REMOVED:
                     out[key] = kept
             return out

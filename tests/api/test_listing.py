@@ -111,12 +111,12 @@ def test_an_empty_list_has_no_next_page(client: TestClient, auth: dict[str, str]
 def test_the_default_page_is_100_records(client: TestClient, auth: dict[str, str],
                                          db: Session) -> None:
     from app.accounts.caller import Caller
-    from app.interviews import service
+    from app.interviews import submissions
 
     key, _ = make_key(db, org="803")
     actor = Caller(label=f"key:{key.id}", organisation_code="803", api_key_id=key.id)
     for _ in range(101):
-        service.create_from_api(db, actor, make_document())
+        submissions.create_from_api(db, actor, make_document())
     db.commit()
 
     answer = client.get(URL, headers=auth).json()

@@ -9,8 +9,10 @@ import jsonschema_rs
 import pytest
 from fastapi.testclient import TestClient
 
-from app.interviews.schemas import EXAMPLE_DOCUMENT, document_schema
-from app.record.validation import ERROR_CODES, validate_document
+from app.interviews.openapi import EXAMPLE_DOCUMENT
+from app.interviews.schemas import document_schema
+from app.record.fields import ERROR_CODES
+from app.record.validation import validate_document
 from tests.api.builders import make_document
 
 # The web pages' routes are in the document too until they are left out of it (pages.py makes

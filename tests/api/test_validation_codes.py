@@ -1,7 +1,7 @@
 """Every validation code the API can answer, each from one change to a valid document.
 
-The codes and their meanings are `validation.ERROR_CODES` (published in the OpenAPI document);
-a code added there without a case here fails `test_every_error_code_has_a_case`.
+The codes and their meanings are `app.record.fields.ERROR_CODES` (published in the OpenAPI
+document); a code added there without a case here fails `test_every_error_code_has_a_case`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.record import codes
-from app.record.validation import ERROR_CODES
+from app.record.fields import ERROR_CODES
 from tests.api.builders import DELETE, make_document
 
 URL = "/api/v1/interviews"

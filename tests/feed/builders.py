@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.caller import Caller
-from app.interviews.service import create_from_api
+from app.interviews.submissions import create_from_api
 from app.record.models import Interview
 from tests.api.builders import DELETE, bearer, make_document, make_key, make_org
 from tests.builders import make_user, sign_in

@@ -17,7 +17,7 @@ from app.core.types import utcnow
 from app.feed import projection
 from app.feed.models import FeedRow
 from app.feed.service import Position, _after, _ordered, visible
-from app.interviews import service
+from app.interviews import submissions
 from app.record.models import Interview
 from tests.feed.builders import actor, feed_key, make_document, record
 
@@ -58,7 +58,7 @@ def test_paging_through_the_feed_while_records_change_loses_nothing(
     already_seen, not_yet_seen = served[10][0], ids[-1]
     assert not_yet_seen not in {i for i, _ in served}
     for changed in (already_seen, not_yet_seen):
-        service.update_from_api(db, actor(), UUID(changed), make_document(id=changed), "*")
+        submissions.update_from_api(db, actor(), UUID(changed), make_document(id=changed), "*")
     db.commit()
 
     url = page["next"]

@@ -16,7 +16,7 @@ from app.core.db import make_engine, upgrade_database
 from app.core.types import utcnow
 from app.feed import service
 from app.feed.service import FeedFilters
-from app.interviews.service import create_from_api
+from app.interviews.submissions import create_from_api
 from tests.feed.builders import actor, make_document, orgs
 
 

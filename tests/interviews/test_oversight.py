@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.caller import Caller
-from app.interviews import service
+from app.interviews import service, storage, submissions
 from app.record.models import Interview
 from tests.builders import make_document, make_org, make_person, sign_in
 from tests.interviews.helpers import post
@@ -33,13 +33,13 @@ def cse_case(db: Session, **overrides: object) -> Interview:
         "sharing": [{"with": w, "at": recent(4)}
                     for w in ("social_worker", "iro", "responsible_authority")],
         **overrides})
-    interview, created = service.create_from_api(db, PARTNER, doc)
+    interview, created = submissions.create_from_api(db, PARTNER, doc)
     assert created
     return interview
 
 
 def finding(interview: Interview, code: str) -> dict[str, object]:
-    return next(f for f in service.current_findings(interview) if f["code"] == code)
+    return next(f for f in storage.current_findings(interview) if f["code"] == code)
 
 
 def test_a_cse_case_waits_in_the_managers_queue_until_approved(
@@ -85,7 +85,7 @@ def test_a_manager_returns_a_record_with_a_comment_and_resubmitting_makes_a_new_
     stored = db.get(Interview, interview.id)
     assert stored is not None
     assert (stored.status, stored.version) == ("submitted", 2)
-    assert [v.version for v in service.versions(db, stored)] == [1, 2]
+    assert [v.version for v in storage.versions(db, stored)] == [1, 2]
 
 
 def test_only_managers_may_approve(client: TestClient, db: Session) -> None:
@@ -102,7 +102,7 @@ def test_a_pending_finding_past_its_deadline_is_never_shown_as_pending(db: Sessi
     pending = finding(interview, "manager-oversight")
     assert pending["result"] == "pending" and pending["due_at"]
     later = datetime.now(UTC) + timedelta(days=30)
-    shown = next(f for f in service.current_findings(interview, later)
+    shown = next(f for f in storage.current_findings(interview, later)
                  if f["code"] == "manager-oversight")
     assert shown["result"] == "not_met"
     # and `rhi standards evaluate` stores the same judgement

@@ -15,7 +15,7 @@ from app.accounts import service as accounts
 from app.accounts.caller import Caller
 from app.audit.service import verify_all
 from app.core.db import make_engine
-from app.interviews import service
+from app.interviews import submissions
 from app.record.models import Child, Episode, Interview
 from tests.api.builders import make_document
 from tests.durability.scratch import rhi, scratch_database
@@ -30,7 +30,7 @@ def test_a_purge_lists_on_a_dry_run_then_deletes_all_but_the_held() -> None:
             with Session(engine, expire_on_commit=False) as session:
                 accounts.create_organisation(session, "803", "Test Council", "local_authority")
                 actor = Caller.system("803")
-                made = [service.create_from_api(session, actor, make_document())[0]
+                made = [submissions.create_from_api(session, actor, make_document())[0]
                         for _ in range(3)]
                 old, held, recent = (m.id for m in made)
                 # Records of a child born in 1990, away in 2010: long past retention.

@@ -16,7 +16,7 @@ from sqlmodel import col
 from app.accounts.caller import Caller
 from app.audit.models import AuditEntry
 from app.feed.models import FeedRow
-from app.interviews import service
+from app.interviews import submissions
 from app.record.models import Child, Episode, Interview, InterviewVersion
 from app.retention import service as retention
 from app.retention.cli import purge
@@ -30,7 +30,7 @@ LAST_EPISODE = date(2026, 3, 2)
 def make_record(db: Session, **overrides: Any) -> Interview:
     make_org(db, "803")
     actor = Caller.system("803")
-    interview, created = service.create_from_api(db, actor, make_document(**overrides))
+    interview, created = submissions.create_from_api(db, actor, make_document(**overrides))
     assert created
     db.commit()
     return interview
@@ -144,7 +144,7 @@ def test_the_child_row_stays_while_another_record_of_the_child_does(db: Session)
                              offer__offered_at="2026-04-02T12:00:00Z",
                              interview__conducted_at="2026-04-03T10:00:00Z")
     document["child"] = {**first.document["child"]}
-    second, _ = service.create_from_api(
+    second, _ = submissions.create_from_api(
         db, Caller.system("803"), document)
     db.commit()
     assert second.child_id == first.child_id

@@ -27,7 +27,7 @@ from app.accounts import service as accounts
 from app.accounts.api_keys import create_api_key
 from app.accounts.models import UserSession
 from app.core.db import get_session, make_engine
-from app.interviews import service
+from app.interviews import service, storage, submissions
 from app.record.models import Interview
 from tests.builders import PASSWORD, make_document, pass_second_factor
 from tests.durability.scratch import scratch_database
@@ -166,15 +166,15 @@ def _make_records(session: Session) -> dict[tuple[str, str], Record]:
     for kind, (recorded_by, responsible) in RECORD_ORGS.items():
         actor = accounts_caller.Caller.system(recorded_by)
         document = _document(kind, responsible)
-        submitted, _ = service.create_from_api(session, actor, document)
-        records[(kind, "submitted")] = Record(submitted.id, document, service.etag(submitted))
+        submitted, _ = submissions.create_from_api(session, actor, document)
+        records[(kind, "submitted")] = Record(submitted.id, document, storage.etag(submitted))
         draft = service.start_draft(session, actor)
         changes = {k: v for k, v in _document(kind, responsible).items() if k != "id"}
         result = service.save_section(session, draft, actor, changes)
         assert not result.errors, result.errors
         assert draft.status == "draft"
         records[(kind, "draft")] = Record(draft.id, {**changes, "id": str(draft.id)},
-                                          service.etag(draft))
+                                          storage.etag(draft))
     session.flush()
     for record in records.values():
         assert session.get(Interview, record.id) is not None

@@ -1,0 +1,111 @@
+"""What partner systems do through the JSON API: create a submitted record (safe to retry on
+its id) and replace one as a new version (only with `If-Match`)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from app.accounts.caller import Caller
+from app.audit import service as audit
+from app.core.errors import Conflict, FieldError, PreconditionFailed, ValidationFailed
+from app.core.types import utcnow
+from app.interviews import storage
+from app.record.events import record_changed
+from app.record.models import Interview, InterviewVersion
+from app.record.serialize import document_hash, document_to_json
+from app.record.visibility import get_visible
+
+
+def create_from_api(session: Session, actor: Caller, raw: Any) -> tuple[Interview, bool]:
+    """Create a submitted record; the same id and body again is a safe retry (created=False).
+
+    The row is written once, complete (child, findings and all), so that a new record costs
+    one INSERT per table; a retry or a clash is found by the primary key, not looked up first.
+    """
+    others = storage.other_episodes(session, raw, None)
+    result = storage.validate(session, raw, complete=True, others=others)
+    if not result.ok:
+        raise ValidationFailed(result.errors)
+    doc = result.document
+    document = document_to_json(doc)
+    now = utcnow()
+    interview = Interview(
+        id=doc.id, status="submitted", version=1,
+        recorded_by_org=actor.organisation_code, created_by_user_id=actor.user_id,
+        created_by_api_key_id=actor.api_key_id, document=document,
+        document_hash=document_hash(document), submitted_at=now, created_at=now,
+        updated_at=now, responsible_authority=doc.child.responsible_authority,
+    )
+    interview.findings = storage.findings_for(session, interview, doc, others=others)
+    try:
+        # The primary key makes a concurrent duplicate fail here, not a check-then-insert; the
+        # child row is made or updated inside the same savepoint, so a refused record leaves
+        # nothing of itself behind.
+        with session.begin_nested():
+            interview.child_id = storage.child_id(session, doc)
+            session.add(interview)
+            session.flush()
+    except IntegrityError:
+        # The savepoint's rollback has already taken the loser out of the session; the
+        # winner has committed (PostgreSQL waits for it before raising), so read it.
+        if interview in session:
+            session.expunge(interview)
+        existing = session.get(Interview, doc.id)
+    else:
+        storage.add_episodes(session, interview, doc)
+        record_changed(session, interview, new=True)
+        storage.snapshot(session, interview, actor, None)
+        audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                     action="interview.create", target=str(interview.id),
+                     details={"version": 1, "via": "api"})
+        return interview, True
+    assert existing is not None  # noqa: S101 - the primary key says it exists  # nosec B101
+    first_version = session.execute(
+        select(col(InterviewVersion.document)).where(
+            col(InterviewVersion.interview_id) == existing.id,
+            col(InterviewVersion.version) == 1)
+    ).scalar_one_or_none()
+    same = existing.recorded_by_org == actor.organisation_code and (
+        document_hash(document) in (existing.document_hash,
+                                    document_hash(first_version or {})))
+    if not same:
+        raise Conflict("An interview with this id already exists with different content; "
+                       "change it with PUT and If-Match, or use a new id")
+    return existing, False
+
+
+def update_from_api(session: Session, actor: Caller, interview_id: UUID, raw: Any,
+                    if_match: str) -> Interview:
+    """Replace the document as a new version, only when `If-Match` names the current one."""
+    interview = get_visible(session, interview_id, actor.organisation_code, for_update=True)
+    if if_match.strip() not in (storage.etag(interview), "*"):
+        raise PreconditionFailed(
+            f"The record is at version {interview.version}; read it again and resend your change "
+            f"with If-Match: {storage.etag(interview)}")
+    if isinstance(raw, dict) and raw.get("id") not in (None, str(interview_id)):
+        raise ValidationFailed([FieldError("/id", "id_mismatch",
+                                           "The id in the body must match the id in the URL")])
+    raw = {**raw, "id": str(interview_id)} if isinstance(raw, dict) else raw
+    others = storage.other_episodes(session, raw, interview_id)
+    result = storage.validate(session, raw, complete=True, others=others)
+    if not result.ok:
+        raise ValidationFailed(result.errors)
+    previous = interview.document
+    if document_hash(document_to_json(result.document)) == interview.document_hash:
+        return interview
+    interview.version += 1
+    if interview.status in ("draft", "returned"):
+        interview.status = "submitted"
+        interview.submitted_at = utcnow()
+    storage.store(session, interview, result.document, others)
+    storage.snapshot(session, interview, actor, previous)
+    audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                 action="interview.change", target=str(interview.id),
+                 details={"version": interview.version, "via": "api"})
+    return interview
