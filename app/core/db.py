@@ -1,4 +1,4 @@
-"""The database engine and the one transaction owner.
+"""The database engines and the one transaction owner: every engine and connection is set up here.
 
 SQLite is tuned for durability (WAL, `synchronous=FULL`, foreign keys, busy timeout); PostgreSQL
 is reached through psycopg 3. The request's session dependency commits on success and rolls back
@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Connection, MetaData, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import FromClause
 from sqlmodel import SQLModel, create_engine
 
 from app.core.settings import PROJECT_ROOT, get_settings
@@ -116,6 +119,60 @@ def make_engine(url: str) -> Engine:
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     return make_engine(get_settings().sqlalchemy_url)
+
+
+# --- long reads ------------------------------------------------------------------------------
+
+
+class _HintingSQLiteCompiler(SQLiteCompiler):
+    """SQLAlchemy's SQLite compiler drops table hints; SQLite's only one is `INDEXED BY`."""
+
+    def get_from_hint_text(self, table: FromClause, text: str | None) -> str | None:
+        return text
+
+
+def reading(bind: Engine | Connection) -> AbstractContextManager[Connection]:
+    """A connection for long reads (a feed pull, the summary's scans), off the write lock.
+
+    On SQLite a separate read-only engine (`sqlite_reader`); elsewhere the bind's own pool. A
+    bind that is already a connection (a test's open transaction) is shared as it is.
+    """
+    if isinstance(bind, Connection):
+        return nullcontext(bind)
+    if bind.dialect.name == "sqlite":
+        return sqlite_reader(bind.url).connect()
+    return bind.connect()
+
+
+@lru_cache(maxsize=4)
+def sqlite_reader(url: URL) -> Engine:
+    """An engine for long reads on SQLite that never takes the write lock.
+
+    The request's own transaction may hold the write lock, or take it for the pull's audit
+    entry, and a pull must not hold writers back for its whole length. Here a transaction is a
+    plain `BEGIN`: a read of one WAL snapshot (so the summary's statements agree with each
+    other), while writers carry on.
+
+    No `mmap_size`: it makes a pull faster, but every page of the file a pull touches then
+    counts in the server's resident memory (up to the whole file, 1.6 GB at 100,000 records),
+    which must stay low and flat (`performance.md` #2).
+    """
+    engine = create_engine(url, connect_args={"check_same_thread": False,
+                                              "isolation_level": None})
+
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    def begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    event.listen(engine, "connect", pragmas)
+    event.listen(engine, "begin", begin)
+    engine.dialect.statement_compiler = _HintingSQLiteCompiler  # renders INDEXED BY hints
+    return engine
 
 
 # HTTP's safe methods (RFC 9110): they read, and change nothing a user asked to change.

@@ -11,24 +11,18 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Final, Literal, TypeVar
 from uuid import UUID
 
 import orjson
 from sqlalchemy import (
     ColumnElement,
-    Connection,
-    Engine,
     LargeBinary,
     Select,
     and_,
     case,
-    create_engine,
-    event,
     exists,
     func,
     not_,
@@ -36,17 +30,15 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
-from sqlalchemy.engine import URL
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.schema import Column
-from sqlalchemy.sql.selectable import FromClause
 from sqlmodel import col
 
+from app.core.db import reading
 from app.core.errors import BadRequest, FieldError
 from app.feed.models import SUMMARY_INDEX, FeedPendingFinding, FeedRow
 from app.feed.record import (
@@ -276,7 +268,7 @@ def fingerprint(session: Session, organisation_code: str, filters: FeedFilters,
     passed (so the tag changes when a pending finding turns `not_met`): one aggregate query."""
     latest_passed = select(func.max(FeedPendingFinding.due_at)) \
         .where(col(FeedPendingFinding.due_at) < now).scalar_subquery()
-    with reading(session) as connection:
+    with reading(session.get_bind()) as connection:
         count, last, passed = connection.execute(narrow(
             select(func.count(), func.max(FeedRow.updated_at), latest_passed)
             .where(visible(organisation_code), *conditions(filters, now)))
@@ -322,7 +314,7 @@ def stream(session: Session, organisation_code: str, filters: FeedFilters, fmt: 
     def generate() -> Iterator[bytes]:
         if fmt == "csv":
             yield CSV_HEADER.encode()
-        with _reading(bind) as connection:
+        with reading(bind) as connection:
             # Options on the statement, not the connection: a shared connection keeps its own.
             result = connection.execute(query.execution_options(stream_results=True,
                                                                 yield_per=batch_size))
@@ -345,60 +337,9 @@ def narrow(query: _Query) -> _Query:
     SQLite's planner sizes a row by its declared types, so it sees no difference between the
     index and the table (whose rows really are 5 KB) and scans the table unless the grouping
     happens to follow the index. Every column of `feed_rows` but the texts is in the index.
-    Rendered by the reader engine (`_sqlite_reader`); elsewhere the hint is left out.
+    Rendered by the reader engine (`app.core.db.reading`); elsewhere the hint is left out.
     """
     return query.with_hint(FeedRow, f"INDEXED BY {SUMMARY_INDEX}", "sqlite")
-
-
-class _HintingSQLiteCompiler(SQLiteCompiler):
-    """SQLAlchemy's SQLite compiler drops table hints; SQLite's only one is `INDEXED BY`."""
-
-    def get_from_hint_text(self, table: FromClause, text: str | None) -> str | None:
-        return text
-
-
-def reading(session: Session) -> AbstractContextManager[Connection]:
-    """A connection for long reads (the summary's scans), off the request's write lock."""
-    return _reading(session.get_bind())
-
-
-def _reading(bind: Engine | Connection) -> AbstractContextManager[Connection]:
-    if isinstance(bind, Connection):
-        return nullcontext(bind)
-    if bind.dialect.name == "sqlite":
-        return _sqlite_reader(bind.url).connect()
-    return bind.connect()
-
-
-@lru_cache(maxsize=4)
-def _sqlite_reader(url: URL) -> Engine:
-    """An engine for long reads on SQLite that never takes the write lock.
-
-    The request's own transaction may hold the write lock, or take it for the pull's audit
-    entry (`app/core/db.py`), and a pull must not hold writers back for its whole length. Here
-    a transaction is a plain `BEGIN`: a read of one WAL snapshot (so the summary's statements
-    agree with each other), while writers carry on.
-
-    No `mmap_size`: it makes a pull faster, but every page of the file a pull touches then
-    counts in the server's resident memory (up to the whole file, 1.6 GB at 100,000 records),
-    which must stay low and flat (`performance.md` #2).
-    """
-    engine = create_engine(url, connect_args={"check_same_thread": False,
-                                              "isolation_level": None})
-
-    def pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.close()
-
-    def begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
-
-    event.listen(engine, "connect", pragmas)
-    event.listen(engine, "begin", begin)
-    engine.dialect.statement_compiler = _HintingSQLiteCompiler  # renders `narrow`
-    return engine
 
 
 def matches_etag(if_none_match: str | None, etag: str) -> bool:

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, func, literal, select, union_all
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.core.db import reading
 from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.record import (
     LETTER_RESULTS,
@@ -29,7 +30,7 @@ from app.feed.record import (
     delimited,
     split_delimited,
 )
-from app.feed.service import narrow, reading, visible
+from app.feed.service import narrow, visible
 from app.feed.suppression import CountSet, Published, shown, suppress
 from app.record import codes
 from app.standards import CURRENT
@@ -162,7 +163,7 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
         .group_by(*dims, col(FeedPendingFinding.code))
 
     counts: dict[tuple[Any, ...], dict[str, int]] = {}
-    with reading(session) as connection:
+    with reading(session.get_bind()) as connection:
         for row in connection.execute(headline):
             if not row[n]:
                 continue  # an empty period: no group

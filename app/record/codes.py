@@ -1,4 +1,4 @@
-"""The closed code lists of the data dictionary (`shared/docs/data-dictionary.md`).
+"""The closed code lists of the data dictionary (`docs/data-dictionary.md`).
 
 Each list is a tuple so that its order is the order people see on the form.
 Labels are the plain words shown on pages; codes never change meaning.

@@ -1,4 +1,4 @@
-"""The practice standards of `shared/docs/practice-standards.md`: the registry and `evaluate`.
+"""The practice standards of `docs/practice-standards.md`: the registry and `evaluate`.
 
 One pure function per standard, grouped by what they look at: `offer_and_report.py` (the offer, the
 interview's timing, the submitted record and who it reaches), `content.py` (what the record holds)

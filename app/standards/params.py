@@ -1,7 +1,7 @@
 """The practice standard set: every parameter of the checks, in one versioned place.
 
 A partnership that changes a parameter gets a new `version`; each finding records the version it
-was made under, so old findings keep their meaning (`shared/docs/practice-standards.md`).
+was made under, so old findings keep their meaning (`docs/practice-standards.md`).
 """
 
 from __future__ import annotations

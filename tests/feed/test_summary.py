@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.audit.models import AuditEntry
+from app.core.db import sqlite_reader
 from app.feed.models import SUMMARY_INDEX, FeedRow
-from app.feed.service import _sqlite_reader, narrow, visible
+from app.feed.service import narrow, visible
 from app.feed.summary import COUNT_NAMES, RATES
 from tests.feed.builders import feed_key, record
 from tests.feed.test_formats import CSE, _let_deadline_pass
@@ -128,7 +129,7 @@ def test_on_sqlite_every_grouping_is_counted_from_the_narrow_index(db: Session) 
     # Without the hint SQLite's planner scans the 5 KB rows for any grouping but quarter first.
     if db.get_bind().dialect.name != "sqlite":
         return
-    reader = _sqlite_reader(db.get_bind().engine.url)
+    reader = sqlite_reader(db.get_bind().engine.url)
     query = narrow(select(col(FeedRow.period_month), func.count(),
                           func.count(func.distinct(FeedRow.child_key)))
                    .where(visible("803")).group_by(col(FeedRow.period_month)))
