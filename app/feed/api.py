@@ -233,8 +233,10 @@ def parse_group_by(value: str | None) -> tuple[str, ...]:
         "the number applicable, met, not met and pending, and counts for every push factor, "
         "pull factor, risk indicator and action type. A count from 1 to 5 is null (and named "
         "in the group's `suppressed`; `c` in CSV), with secondary suppression where a total "
-        "would give it away; a rate is null where either of its counts is."),
-    responses={200: {"content": {"application/json": {}, "text/csv": {}}}, **PROBLEMS},
+        "would give it away; a rate is null where either of its counts is. Send the `ETag` "
+        "back as `If-None-Match` to get 304 when nothing changed."),
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}},
+               304: {"description": "Nothing changed since the ETag you sent"}, **PROBLEMS},
 )
 def feed_summary(
     caller: SummaryCaller,
