@@ -89,18 +89,6 @@ def no_return(code: str, version: str, has_episodes: bool, hours: int) -> Findin
     )
 
 
-def latest_return(doc: InterviewDocument) -> datetime | None:
-    """As `InterviewDocument.latest_return`, in one pass (this runs twice for every record)."""
-    latest: datetime | None = None
-    for episode in doc.episodes:
-        returned = episode.returned_at
-        if returned is None:
-            return None
-        if latest is None or returned > latest:
-            latest = returned
-    return latest
-
-
 def reference_of(doc: InterviewDocument) -> tuple[str, datetime] | None:
     """The reference time (as `InterviewDocument.reference_time`) with what it is, for people."""
     interview = doc.interview

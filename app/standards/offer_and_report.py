@@ -17,7 +17,6 @@ from app.standards.judging import (
     deadline,
     finding,
     judge,
-    latest_return,
     no_reference,
     no_return,
     reference_of,
@@ -48,7 +47,7 @@ _RECIPIENT_LABELS: Final = {
 def offer_within_72h(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
     """Every child is offered an independent return interview within 72 hours of return."""
     code, hours, doc = "offer-within-72h", params.offer_hours, facts.document
-    returned = latest_return(doc)
+    returned = doc.latest_return
     if returned is None:
         return no_return(code, params.version, bool(doc.episodes), hours)
     if doc.offer.outcome == "not_offered":
@@ -66,7 +65,7 @@ def interview_within_72h(facts: RecordFacts, params: StandardSet, as_of: datetim
     outcome = doc.offer.outcome
     if outcome != "completed" and outcome != "not_offered":
         return completed_only(code, params.version, outcome)
-    returned = latest_return(doc)
+    returned = doc.latest_return
     if returned is None:
         return no_return(code, params.version, bool(doc.episodes), hours)
     if outcome == "not_offered":

@@ -3,8 +3,9 @@ the field lists from it, and the API's published schema must name exactly the sa
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -74,3 +75,21 @@ def test_a_field_the_document_does_not_have_is_refused_with_the_fields_it_does()
 
 def test_sharing_is_named_with_in_json_though_python_calls_it_with_underscore() -> None:
     assert json_fields(Sharing) == ("with", "at")
+
+
+T1 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+T2 = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("returns", "latest"), [
+    ((), None),
+    ((T1,), T1),
+    ((T2, T1), T2),
+    ((T1, None), None),
+    ((None, T2), None),
+])
+def test_the_latest_return_is_none_while_any_episode_is_open(
+        returns: tuple[datetime | None, ...], latest: datetime | None) -> None:
+    document = InterviewDocument(id=UUID(int=1), episodes=tuple(
+        Episode(started_at=T1 - timedelta(days=1), returned_at=at) for at in returns))
+    assert document.latest_return == latest

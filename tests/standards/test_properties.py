@@ -21,7 +21,7 @@ from app.record.document import (
     Sharing,
 )
 from app.standards import Finding, RecordFacts, evaluate
-from app.standards.judging import latest_return, reference_of
+from app.standards.judging import reference_of
 
 CODES = [
     "offer-within-72h", "interview-within-72h", "independent-interviewer", "attempts-recorded",
@@ -167,4 +167,3 @@ timed_documents = st.builds(
 def test_the_checks_read_return_and_reference_time_as_the_document_defines_them(document):
     reference = reference_of(document)
     assert (reference[1] if reference else None) == document.reference_time
-    assert latest_return(document) == document.latest_return
