@@ -54,7 +54,7 @@ from tests.browser.support import (  # noqa: E402
     free_port,
     run_rhi,
     serving,
-    sign_in,
+    sign_in_browser,
     whole_interview,
 )
 
@@ -191,7 +191,7 @@ def measure_browser_with(browser: Any, base_url: str, person: Person,
     context = browser.new_context(base_url=base_url)
     try:
         page = context.new_page()
-        sign_in(page, person)  # and the second factor, for roles that need one
+        sign_in_browser(page, person)  # and the second factor, for roles that need one
         state = context.storage_state()
     finally:
         context.close()

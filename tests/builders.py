@@ -1,4 +1,10 @@
-"""Small builders for test data. All of it is synthetic: no real person's details."""
+"""The builders of test data: organisations, people, API keys, interview documents and records;
+signing in through the real login form; and reading a page's CSRF token and template. All of it
+is synthetic: no real person's details.
+
+Builders used by one test package only stay beside its tests (the typed documents of the pure
+standards are in `tests/standards/builders.py`; driving the form is `tests/interviews/helpers.py`).
+"""
 
 from __future__ import annotations
 
@@ -8,30 +14,139 @@ from typing import Any
 from uuid import uuid4
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
-from app.accounts.models import Organisation, User
+from app.accounts.api_keys import create_api_key
+from app.accounts.caller import Caller
+from app.accounts.models import ApiKey, Organisation, User
+from app.interviews.submissions import create_from_api
+from app.record.models import Interview
 from tests.totp import fresh_code
 
 PASSWORD = "correct horse battery staple"
 
-
-def make_org(db: Session, code: str = "803", name: str = "Test Council A",
-             kind: str = "local_authority") -> Organisation:
-    existing = accounts.get_organisation(db, code)
-    return existing or accounts.create_organisation(db, code, name, kind)
+DELETE: Any = object()
+"""An override's value that removes the field: `make_document(child__given_name=DELETE)`."""
 
 
-def make_person(db: Session, role: str = "interviewer", org: str = "803",
-                email: str | None = None, name: str = "Test Person") -> User:
-    make_org(db, org, name=f"Test Organisation {org}")
-    return accounts.create_user(db, email or f"{role}-{uuid4().hex[:8]}@example.test", name,
-                                org, role, PASSWORD)
+# --- organisations, people and keys --------------------------------------------------------
 
+def make_org(db: Session, code: str = "803", kind: str = "local_authority",
+             name: str | None = None) -> Organisation:
+    """The organisation `code`, made when it does not exist yet.
+
+    Committed (a savepoint in the test's transaction): a request that fails rolls back its own
+    work, not the organisations it works with.
+    """
+    organisation = accounts.get_organisation(db, code) or accounts.create_organisation(
+        db, code, name or f"Test Organisation {code}", kind)
+    db.commit()
+    return organisation
+
+
+def make_user(db: Session, role: str = "interviewer", **overrides: Any) -> User:
+    """A user whose password is `PASSWORD`; override `email`, `name`, `org` (a code) or
+    `password`. The organisation is made when it does not exist yet."""
+    values: dict[str, Any] = {"email": f"{role}-{uuid4().hex[:8]}@example.test",
+                              "name": f"Test {role.replace('_', ' ').title()}", "org": "803",
+                              "password": PASSWORD}
+    unknown = set(overrides) - set(values)
+    if unknown:
+        raise TypeError(f"make_user() has no field {sorted(unknown)}")
+    values.update(overrides)
+    make_org(db, values["org"])
+    return accounts.create_user(db, values["email"], values["name"], values["org"], role,
+                                values["password"])
+
+
+def make_key(db: Session, org: str = "803", scopes: tuple[str, ...] = ("submit",),
+             **changes: Any) -> tuple[ApiKey, str]:
+    """A key of `org` (made when missing) and its plaintext; `changes` set columns afterwards
+    (`revoked_at`...).
+
+    Committed (a savepoint in the test's transaction), as an admin's key would be: a request
+    that fails rolls back its own work, not the key.
+    """
+    make_org(db, org)
+    key, plaintext = create_api_key(db, org, f"Test key {uuid4().hex[:6]}", list(scopes))
+    for name, value in changes.items():
+        setattr(key, name, value)
+    db.commit()
+    return key, plaintext
+
+
+def bearer(plaintext: str) -> dict[str, str]:
+    """The headers of a request made with the key."""
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
+# --- interview documents and records -------------------------------------------------------
+
+def make_document(**overrides: Any) -> dict[str, Any]:
+    """A complete, valid document, as JSON: a completed interview of a looked-after child of
+    803, placed by 803, returned on 2 March 2026.
+
+    Overrides name a path with `__` (`child__gender="male"`, `episodes__0__type="away"`) or a
+    whole part (`actions=[]`); the value `DELETE` removes the field.
+    """
+    doc: dict[str, Any] = {
+        "id": str(uuid4()),
+        "child": {"local_id": f"TEST-{uuid4().hex[:8]}", "given_name": "Test",
+                  "family_name": "Child", "date_of_birth": "2011-05-04", "gender": "female",
+                  "legal_status": "looked_after", "responsible_authority": "803",
+                  "placement_authority": "803"},
+        "episodes": [{"type": "missing", "started_at": "2026-03-01T18:00:00Z",
+                      "returned_at": "2026-03-02T09:00:00Z", "reported_to_police": True,
+                      "found_postcode": "BS16 1QY"}],
+        "offer": {"outcome": "completed", "offered_at": "2026-03-02T12:00:00Z"},
+        "interview": {"conducted_at": "2026-03-03T10:00:00Z", "mode": "in_person",
+                      "interviewer_role": "independent_rhi_worker",
+                      "interviewer_independent": True, "push_factors": ["family_conflict"],
+                      "pull_factors": ["peer_pressure"], "risk_indicators": [],
+                      "child_account": "A synthetic account for testing.",
+                      "information_sharing_explained": True},
+        "actions": [{"type": "follow_up_support", "at": "2026-03-04T10:00:00Z"}],
+        "sharing": [{"with": "social_worker", "at": "2026-03-04T10:00:00Z"}],
+    }
+    for path, value in overrides.items():
+        *parents, last = path.split("__")
+        node: Any = doc
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        index: Any = int(last) if isinstance(node, list) else last
+        if value is DELETE:
+            del node[index]
+        else:
+            node[index] = value
+    return copy.deepcopy(doc)
+
+
+def actor(org: str = "803") -> Caller:
+    """The caller `record` acts as: a partner system's API key of `org`."""
+    return Caller(label="key:rk_testtest", organisation_code=org)
+
+
+def record(db: Session, org: str = "803", **overrides: Any) -> Interview:
+    """A submitted record of `make_document(**overrides)`, made through the service as the API
+    makes one, by `actor(org)`. The organisations it names are made when missing."""
+    document = make_document(**overrides)
+    child = document.get("child") or {}
+    for code in dict.fromkeys((org, child.get("responsible_authority"),
+                               child.get("placement_authority"))):
+        if isinstance(code, str):
+            make_org(db, code)
+    interview, created = create_from_api(db, actor(org), document)
+    assert created
+    return interview
+
+
+# --- signing in ----------------------------------------------------------------------------
 
 def sign_in(client: TestClient, user: User) -> str:
-    """Sign in through the real login form; returns the CSRF token of the new session."""
+    """Sign in through the real login form, and the second factor when the role needs one;
+    returns the CSRF token of the new session."""
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token, "the login form carries a CSRF token"
@@ -41,7 +156,7 @@ def sign_in(client: TestClient, user: User) -> str:
     location = answer.headers["location"]
     if location.startswith("/login/two-factor"):
         pass_second_factor(client, user.email, location)
-    return csrf_of(client.get("/").text)
+    return csrf_of(client.get("/", follow_redirects=True).text)
 
 
 _SECRETS: dict[str, str] = {}  # email -> TOTP secret, as the person's authenticator app holds it
@@ -69,62 +184,15 @@ def pass_second_factor(client: TestClient, email: str, location: str) -> list[st
 
 
 def csrf_of(html: str) -> str:
+    """The session's CSRF token, as every page carries it."""
     found = re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert found, "pages carry the session's CSRF token"
     return found.group(1)
 
 
-def make_document(**overrides: Any) -> dict[str, Any]:
-    """A complete, valid interview document (a completed interview) with synthetic details."""
-    doc: dict[str, Any] = {
-        "id": str(uuid4()),
-        "child": {
-            "local_id": f"TEST-{uuid4().hex[:6]}", "given_name": "Alex", "family_name": "Testchild",
-            "date_of_birth": "2011-05-04", "gender": "female", "ethnicity": "wbri",
-            "legal_status": "looked_after", "responsible_authority": "803",
-            "placement_authority": "801",
-        },
-        "episodes": [{"type": "missing", "started_at": "2026-03-01T18:00:00Z",
-                      "returned_at": "2026-03-02T09:00:00Z", "reported_to_police": True,
-                      "found_postcode": "BS16 1QY"}],
-        "offer": {"outcome": "completed", "offered_at": "2026-03-02T12:00:00Z"},
-        "interview": {
-            "conducted_at": "2026-03-03T10:00:00Z", "mode": "in_person",
-            "interviewer_role": "independent_rhi_worker", "interviewer_independent": True,
-            "interviewer_trained": True, "push_factors": ["family_conflict"],
-            "pull_factors": ["peer_pressure"], "where_stayed": "A friend's flat",
-            "with_whom": "Friends", "harm_disclosed": "no", "risk_indicators": [],
-            "child_account": "Synthetic account for testing.", "read_back_to_child": True,
-            "information_sharing_explained": True, "consent_to_share": "yes",
-        },
-        "actions": [],
-        "sharing": [{"with": "social_worker", "at": "2026-03-04T10:00:00Z"},
-                    {"with": "iro", "at": "2026-03-04T10:00:00Z"},
-                    {"with": "responsible_authority", "at": "2026-03-04T10:00:00Z"}],
-    }
-    for path, value in overrides.items():
-        node = doc
-        keys = path.split("__")
-        for key in keys[:-1]:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        last = keys[-1]
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
-    return copy.deepcopy(doc)
-
-
-def make_user(db: Session, role: str = "interviewer", **overrides: Any) -> User:
-    """A user whose password is `PASSWORD`; override `email`, `name`, `org` (a code) or
-    `password`. The organisation is created when it does not exist yet."""
-    values: dict[str, Any] = {"email": f"{role}-{uuid4().hex[:8]}@example.test",
-                              "name": f"Test {role.replace('_', ' ').title()}", "org": "803",
-                              "password": PASSWORD}
-    unknown = set(overrides) - set(values)
-    if unknown:
-        raise TypeError(f"make_user() has no field {sorted(unknown)}")
-    values.update(overrides)
-    make_org(db, values["org"], name=f"Test Organisation {values['org']}")
-    return accounts.create_user(db, values["email"], values["name"], values["org"], role,
-                                values["password"])
+def template_of(answer: Response) -> str | None:
+    """The name of the Jinja template the answer was rendered from (Starlette's TestClient
+    records it), or None for an answer that rendered none (a redirect, JSON): tells a partial
+    from a whole page when their text could be mistaken for each other."""
+    template = getattr(answer, "template", None)
+    return None if template is None else str(template.name)

@@ -24,6 +24,8 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Connection, Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 from app.core.db import get_engine, get_session, upgrade_database  # noqa: E402
 from app.core.settings import get_settings  # noqa: E402
@@ -76,9 +78,55 @@ def db(connection: Connection) -> Iterator[Session]:
         yield session
 
 
+_DEBUG_SEND = "rhi.tests.debug_send"
+
+
+class _PassTemplateNamesOut:
+    """Outermost layer: hands the TestClient's `send` to `_PassTemplateNamesAround`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "http.response.debug" in scope.get("extensions", {}):
+            scope = {**scope, _DEBUG_SEND: send}
+        await self.app(scope, receive, send)
+
+
+class _PassTemplateNamesAround:
+    """Innermost layer: sends Starlette's `http.response.debug` message (the template a page
+    was rendered from, which the TestClient keeps as `response.template`) straight out.
+
+    The app's GZipMiddleware drops messages it does not know, so without this no response
+    would carry its template (`tests.builders.template_of`). Nothing else changes: a real
+    server never asks for the debug message.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        outside: Send | None = scope.get(_DEBUG_SEND)
+        if outside is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_debug_around(message: Message) -> None:
+            await (outside if message["type"] == "http.response.debug" else send)(message)
+
+        await self.app(scope, receive, send_debug_around)
+
+
+def with_template_names(application: FastAPI) -> FastAPI:
+    """The app, before its first request, with the two layers above around its middleware."""
+    application.user_middleware.insert(0, Middleware(_PassTemplateNamesOut))
+    application.user_middleware.append(Middleware(_PassTemplateNamesAround))
+    return application
+
+
 @pytest.fixture
 def app(db: Session) -> FastAPI:
-    application = create_app()
+    application = with_template_names(create_app())
 
     def test_session() -> Iterator[Session]:
         try:

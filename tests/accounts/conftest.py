@@ -1,4 +1,4 @@
-"""Accounts fixtures: the app with a few probe routes, and signing in through the real form."""
+"""Accounts fixtures: the app with a few probe routes, and submitting the real sign-in form."""
 
 from __future__ import annotations
 
@@ -67,9 +67,11 @@ def hidden_fields(html: str) -> dict[str, str]:
     return {m["name"]: m["value"] for m in _HIDDEN.finditer(html)}
 
 
-def sign_in(client: TestClient, email: str, password: str = PASSWORD,
-            next_path: str | None = None) -> httpx.Response:
-    """Fill in the sign-in form as a browser would: GET it, then POST it back."""
+def submit_sign_in_form(client: TestClient, email: str, password: str = PASSWORD,
+                        next_path: str | None = None) -> httpx.Response:
+    """Fill in the sign-in form as a browser would (GET it, then POST it back) with any email
+    and password, and answer with the POST's response: for the tests of signing in itself.
+    Elsewhere a test signs a user in with `tests.builders.sign_in`."""
     page = client.get("/login", params={"next": next_path} if next_path else None)
     fields = hidden_fields(page.text)
     answer = client.post("/login", data={**fields, "email": email, "password": password})

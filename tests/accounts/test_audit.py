@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
-from tests.accounts.conftest import session_record, sign_in
+from tests.accounts.conftest import session_record, submit_sign_in_form
 from tests.builders import PASSWORD, make_user
 
 
@@ -19,7 +19,7 @@ def _entries(db: Session) -> list[AuditEntry]:
 def test_a_sign_in_is_audited_with_who_and_from_where(client: TestClient, db: Session) -> None:
     user = make_user(db)
 
-    sign_in(client, user.email)
+    submit_sign_in_form(client, user.email)
 
     entry = next(e for e in reversed(_entries(db)) if e.action == "sign_in")
     assert (entry.action, entry.actor, entry.target, entry.organisation, entry.address) == (
@@ -30,8 +30,8 @@ def test_a_failed_sign_in_is_audited_with_its_reason_but_not_the_password(
         client: TestClient, db: Session) -> None:
     user = make_user(db)
 
-    sign_in(client, user.email, "Secret-Guess-123")
-    sign_in(client, "nobody@example.org", "Secret-Guess-456")
+    submit_sign_in_form(client, user.email, "Secret-Guess-123")
+    submit_sign_in_form(client, "nobody@example.org", "Secret-Guess-456")
 
     failures = [e for e in _entries(db) if e.action == "sign_in_failed"]
     assert [(e.target, e.details["reason"]) for e in failures] == [
@@ -43,7 +43,7 @@ def test_a_failed_sign_in_is_audited_with_its_reason_but_not_the_password(
 
 def test_signing_out_is_audited(client: TestClient, db: Session) -> None:
     user = make_user(db)
-    sign_in(client, user.email)
+    submit_sign_in_form(client, user.email)
 
     client.post("/logout", data={"csrf_token": session_record(db, client).csrf_token})
 

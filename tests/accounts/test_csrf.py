@@ -7,16 +7,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import CSRF_EXPIRED, allow
-from tests.accounts.conftest import session_record, sign_in
-from tests.builders import make_user
+from tests.accounts.conftest import session_record
+from tests.builders import make_user, sign_in
 
 
 @pytest.fixture
 def signed_in(client: TestClient, db: Session) -> str:
     """Signs a user in; gives their session's CSRF token."""
-    user = make_user(db)
-    sign_in(client, user.email)
-    return session_record(db, client).csrf_token
+    return sign_in(client, make_user(db))
 
 
 def test_signing_out_without_the_token_is_refused(client: TestClient, db: Session,
@@ -84,13 +82,13 @@ def test_an_anonymous_post_to_an_optional_user_route_goes_through_as_anonymous(
 
 
 def test_a_role_outside_the_allowed_ones_is_forbidden(client: TestClient, db: Session) -> None:
-    sign_in(client, make_user(db, role="interviewer").email)
+    sign_in(client, make_user(db, role="interviewer"))
 
     assert client.get("/probe/managers").status_code == 403
 
 
 def test_an_allowed_role_passes(client: TestClient, db: Session) -> None:
-    sign_in(client, make_user(db, role="manager").email)
+    sign_in(client, make_user(db, role="manager"))
 
     assert client.get("/probe/managers").status_code == 200
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.accounts.conftest import hidden_fields
-from tests.builders import PASSWORD, make_user
+from tests.builders import PASSWORD, make_user, template_of
 from tests.totp import fresh_code
 
 
@@ -40,9 +40,11 @@ def test_an_interviewer_enrols_an_authenticator_at_first_sign_in(
     # the password alone opens nothing
     assert client.get("/").headers["location"].startswith("/login/two-factor")
     page = client.get(location)
+    assert template_of(page) == "accounts/two_factor.html"
     assert "Set up your authenticator app" in page.text
     wrong = client.post("/login/two-factor", data={**hidden_fields(page.text), "code": "000000"})
     assert wrong.status_code == 422
+    assert template_of(wrong) == "accounts/two_factor.html"
     assert "Error: " in wrong.text and "The code is not right" in wrong.text
 
     secret = re.search(r'data-secret="([A-Z2-7]+)"', wrong.text)
@@ -50,6 +52,7 @@ def test_an_interviewer_enrols_an_authenticator_at_first_sign_in(
     done = client.post("/login/two-factor", data={**hidden_fields(wrong.text),
                                                   "code": fresh_code(secret.group(1))})
     assert done.status_code == 200
+    assert template_of(done) == "accounts/recovery_codes.html"
     assert len(re.findall(r"<li><code>", done.text)) == 10
     assert client.get("/").status_code == 200
     db.refresh(user)
@@ -90,7 +93,8 @@ def test_five_wrong_codes_end_the_session_and_lock_the_account(
     for _ in range(5):
         page = client.post("/login/two-factor", data={**hidden_fields(page.text),
                                                       "code": "123456"})
-    assert "Sign in" in page.text  # back to the start
+    assert template_of(page) == "accounts/login.html"  # back to the start
+    assert "Sign in" in page.text
     fields = hidden_fields(client.get("/login").text)
     locked = client.post("/login", data={**fields, "email": user.email, "password": PASSWORD})
     assert locked.status_code == 422  # even the right password, until the lock ends

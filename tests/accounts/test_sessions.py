@@ -8,13 +8,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.core.types import utcnow
-from tests.accounts.conftest import hidden_fields, session_record, sign_in, use_session_cookie
-from tests.builders import make_user
+from tests.accounts.conftest import hidden_fields, session_record, use_session_cookie
+from tests.builders import make_user, sign_in
 
 
 def test_signing_out_ends_the_session_on_the_server(client: TestClient, db: Session) -> None:
     user = make_user(db)
-    sign_in(client, user.email)
+    sign_in(client, user)
     cookie = client.cookies.get("rhi_session")
     record = session_record(db, client)
 
@@ -52,7 +52,7 @@ def test_pages_send_a_visitor_without_a_session_to_sign_in(client: TestClient) -
 
 def test_a_tampered_cookie_signs_nobody_in(client: TestClient, db: Session) -> None:
     user = make_user(db)
-    sign_in(client, user.email)
+    sign_in(client, user)
     cookie = client.cookies.get("rhi_session") or ""
 
     use_session_cookie(client, cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB"))
@@ -63,7 +63,7 @@ def test_a_tampered_cookie_signs_nobody_in(client: TestClient, db: Session) -> N
 def test_a_session_idle_for_longer_than_the_limit_has_expired(client: TestClient,
                                                               db: Session) -> None:
     user = make_user(db)
-    sign_in(client, user.email)
+    sign_in(client, user)
     record = session_record(db, client)
     record.last_seen_at = utcnow() - timedelta(minutes=31)
     db.flush()
@@ -74,7 +74,7 @@ def test_a_session_idle_for_longer_than_the_limit_has_expired(client: TestClient
 def test_a_session_in_use_stays_alive_past_the_idle_limit(client: TestClient,
                                                           db: Session) -> None:
     user = make_user(db)
-    sign_in(client, user.email)
+    sign_in(client, user)
     record = session_record(db, client)
     record.created_at = utcnow() - timedelta(hours=2)
     record.last_seen_at = utcnow() - timedelta(minutes=29)
@@ -86,7 +86,7 @@ def test_a_session_in_use_stays_alive_past_the_idle_limit(client: TestClient,
 
 def test_last_seen_is_written_at_most_once_a_minute(client: TestClient, db: Session) -> None:
     user = make_user(db)
-    sign_in(client, user.email)
+    sign_in(client, user)
     record = session_record(db, client)
     seen = utcnow() - timedelta(seconds=30)
     record.last_seen_at = seen
@@ -100,7 +100,7 @@ def test_last_seen_is_written_at_most_once_a_minute(client: TestClient, db: Sess
 def test_a_session_older_than_the_absolute_limit_has_expired_however_active(
         client: TestClient, db: Session) -> None:
     user = make_user(db)
-    sign_in(client, user.email)
+    sign_in(client, user)
     record = session_record(db, client)
     record.created_at = utcnow() - timedelta(hours=12, minutes=1)
     record.last_seen_at = utcnow()
@@ -111,7 +111,7 @@ def test_a_session_older_than_the_absolute_limit_has_expired_however_active(
 
 def test_a_deactivated_user_is_signed_out_at_once(client: TestClient, db: Session) -> None:
     user = make_user(db)
-    sign_in(client, user.email)
+    sign_in(client, user)
     user.active = False
     db.flush()
 
@@ -121,7 +121,7 @@ def test_a_deactivated_user_is_signed_out_at_once(client: TestClient, db: Sessio
 def test_the_sign_out_form_in_the_layout_carries_the_session_token(client: TestClient,
                                                                    db: Session) -> None:
     user = make_user(db)
-    sign_in(client, user.email)
+    sign_in(client, user)
     record = session_record(db, client)
 
     # An error page is a page with the layout, rendered here for a signed-in user.

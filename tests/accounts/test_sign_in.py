@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import UserSession
 from app.accounts.service import SIGN_IN_FAILED
-from tests.accounts.conftest import hidden_fields, sign_in, use_session_cookie
-from tests.builders import PASSWORD, make_user, pass_second_factor
+from tests.accounts.conftest import hidden_fields, submit_sign_in_form, use_session_cookie
+from tests.builders import PASSWORD, make_user, pass_second_factor, template_of
 
 
 def _set_cookie(response_headers: list[str], name: str) -> str:
@@ -30,6 +30,7 @@ def test_the_sign_in_page_is_a_govuk_form_and_not_cached(client: TestClient) -> 
     response = client.get("/login")
 
     assert response.status_code == 200
+    assert template_of(response) == "accounts/login.html"
     assert '<h1 class="govuk-heading-l">Sign in</h1>' in response.text
     assert _title(response.text) == "Sign in – Return Interview Service"
     assert 'autocomplete="current-password"' in response.text
@@ -40,7 +41,7 @@ def test_signing_in_sets_an_httponly_samesite_lax_session_cookie_and_goes_home(
         client: TestClient, db: Session) -> None:
     user = make_user(db)
 
-    response = sign_in(client, user.email)
+    response = submit_sign_in_form(client, user.email)
 
     assert response.status_code == 303
     assert landing(response.headers["location"]) == "/"
@@ -57,7 +58,7 @@ def test_signing_in_lets_the_user_reach_pages_that_need_them(client: TestClient,
                                                              db: Session) -> None:
     user = make_user(db, role="manager", email="Pat.Manager@Example.org")
 
-    sign_in(client, "  PAT.MANAGER@example.org ")
+    submit_sign_in_form(client, "  PAT.MANAGER@example.org ")
     response = client.get("/probe/whoami")
 
     assert response.status_code == 200
@@ -69,9 +70,10 @@ def test_a_wrong_password_is_refused_with_the_govuk_error_pattern(client: TestCl
                                                                   db: Session) -> None:
     user = make_user(db)
 
-    response = sign_in(client, user.email, "not the password")
+    response = submit_sign_in_form(client, user.email, "not the password")
 
     assert response.status_code == 422
+    assert template_of(response) == "accounts/login.html"  # the form again, with the error
     assert _title(response.text) == "Error: Sign in – Return Interview Service"
     assert "govuk-error-summary" in response.text
     assert f'<a href="#email">{SIGN_IN_FAILED}</a>' in response.text
@@ -84,15 +86,15 @@ def test_an_unknown_email_gets_exactly_the_same_answer_as_a_wrong_password(
         client: TestClient, db: Session) -> None:
     user = make_user(db)
 
-    wrong_password = sign_in(client, user.email, "not the password")
-    unknown_email = sign_in(client, "nobody@example.org", "not the password")
+    wrong_password = submit_sign_in_form(client, user.email, "not the password")
+    unknown_email = submit_sign_in_form(client, "nobody@example.org", "not the password")
 
     assert unknown_email.status_code == wrong_password.status_code == 422
     assert unknown_email.text.replace("nobody@example.org", user.email) == wrong_password.text
 
 
 def test_empty_fields_say_what_to_enter(client: TestClient) -> None:
-    response = sign_in(client, "", "")
+    response = submit_sign_in_form(client, "", "")
 
     assert response.status_code == 422
     assert '<a href="#email">Enter your email address</a>' in response.text
@@ -104,7 +106,7 @@ def test_signing_in_returns_to_the_page_asked_for(client: TestClient, db: Sessio
                                                  next_path: str) -> None:
     user = make_user(db)
 
-    response = sign_in(client, user.email, next_path=next_path)
+    response = submit_sign_in_form(client, user.email, next_path=next_path)
 
     assert response.headers["location"] == next_path
 
@@ -130,7 +132,7 @@ def test_next_never_leads_off_the_site(client: TestClient, db: Session, next_pat
 def test_a_signed_in_user_asking_for_the_sign_in_page_goes_on(client: TestClient,
                                                              db: Session) -> None:
     user = make_user(db)
-    sign_in(client, user.email)
+    submit_sign_in_form(client, user.email)
 
     response = client.get("/login", params={"next": "/interviews/new"})
 
@@ -149,7 +151,7 @@ def test_signing_in_again_ends_the_previous_session(client: TestClient, db: Sess
     first = make_user(db)
     second = make_user(db)
     second_tab = hidden_fields(client.get("/login").text)
-    sign_in(client, first.email)
+    submit_sign_in_form(client, first.email)
     old_cookie = client.cookies.get("rhi_session")
 
     answer = client.post("/login", data={**second_tab, "email": second.email,

@@ -12,7 +12,7 @@ from app.accounts import service
 from app.accounts.service import SIGN_IN_FAILED, SIGN_IN_THROTTLED
 from app.audit import service as audit
 from app.core.types import utcnow
-from tests.accounts.conftest import sign_in
+from tests.accounts.conftest import submit_sign_in_form
 from tests.builders import PASSWORD, make_user
 
 
@@ -20,9 +20,9 @@ def test_five_wrong_passwords_lock_the_account_so_even_the_right_one_fails(
         client: TestClient, db: Session) -> None:
     user = make_user(db)
     for _ in range(5):
-        assert sign_in(client, user.email, "wrong password!").status_code == 422
+        assert submit_sign_in_form(client, user.email, "wrong password!").status_code == 422
 
-    response = sign_in(client, user.email, PASSWORD)
+    response = submit_sign_in_form(client, user.email, PASSWORD)
 
     assert response.status_code == 422
     assert SIGN_IN_FAILED in response.text
@@ -35,20 +35,20 @@ def test_four_wrong_passwords_then_the_right_one_signs_in_and_resets_the_count(
         client: TestClient, db: Session) -> None:
     user = make_user(db)
     for _ in range(4):
-        sign_in(client, user.email, "wrong password!")
+        submit_sign_in_form(client, user.email, "wrong password!")
 
-    assert sign_in(client, user.email, PASSWORD).status_code == 303
+    assert submit_sign_in_form(client, user.email, PASSWORD).status_code == 303
     assert user.failed_logins == 0
 
 
 def test_the_lock_lifts_after_fifteen_minutes(client: TestClient, db: Session) -> None:
     user = make_user(db)
     for _ in range(5):
-        sign_in(client, user.email, "wrong password!")
+        submit_sign_in_form(client, user.email, "wrong password!")
     user.locked_until = utcnow() - timedelta(seconds=1)
     db.flush()
 
-    assert sign_in(client, user.email, PASSWORD).status_code == 303
+    assert submit_sign_in_form(client, user.email, PASSWORD).status_code == 303
 
 
 def test_failures_while_locked_do_not_extend_the_lock(db: Session) -> None:
@@ -70,7 +70,7 @@ def test_too_many_failures_from_one_address_gets_429_and_the_generic_advice(
         audit.record(db, actor="anonymous", action="sign_in_failed", address="testclient",
                      details={"reason": "unknown_account"})
 
-    response = sign_in(client, user.email, PASSWORD)
+    response = submit_sign_in_form(client, user.email, PASSWORD)
 
     assert response.status_code == 429
     assert SIGN_IN_THROTTLED in response.text

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import get_engine, upgrade_database
 from app.core.settings import get_settings
-from tests.api.builders import bearer, make_key
+from tests.builders import bearer, make_key
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from app.accounts.deps import allow
 from app.accounts.models import ApiKey
 from app.core.errors import BadRequest, NotFound
 from app.core.types import utcnow
-from tests.api.builders import bearer, make_document, make_key, make_org
+from tests.builders import bearer, make_document, make_key, make_org
 
 URL = "/api/v1/interviews"
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.builders import make_document
+from tests.builders import make_document
 
 URL = "/api/v1/interviews"
 JSON = {"Content-Type": "application/json"}

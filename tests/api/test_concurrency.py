@@ -18,7 +18,7 @@ from app.audit.models import AuditEntry
 from app.core.db import get_engine
 from app.main import create_app
 from app.record.models import Child, Episode, Interview, InterviewVersion
-from tests.api.builders import bearer, make_document
+from tests.builders import bearer, make_document
 
 
 def _remove_rows(code: str, key_id: str, interview_id: UUID) -> None:

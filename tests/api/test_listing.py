@@ -16,7 +16,7 @@ from app.audit.models import AuditEntry
 from app.core.types import utcnow
 from app.record.formats import format_timestamp
 from app.record.models import Interview
-from tests.api.builders import bearer, make_document, make_key
+from tests.builders import bearer, make_document, make_key
 
 URL = "/api/v1/interviews"
 

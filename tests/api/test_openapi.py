@@ -13,7 +13,7 @@ from app.interviews.openapi import EXAMPLE_DOCUMENT
 from app.interviews.schemas import document_schema
 from app.record.fields import ERROR_CODES
 from app.record.validation import validate_document
-from tests.api.builders import make_document
+from tests.builders import make_document
 
 # The web pages' routes are in the document too until they are left out of it (pages.py makes
 # one function serve GET and POST, so FastAPI warns of duplicate operation ids).
@@ -106,3 +106,11 @@ def test_answers_fit_their_schemas(openapi: dict[str, Any], client: TestClient,
     for name, answer in (("InterviewRecord", created), ("InterviewPage", page),
                          ("VersionList", versions)):
         assert not list(validator(openapi, name).iter_errors(answer)), name
+
+
+@pytest.mark.parametrize("path", ["/api/v1/feed/interviews", "/api/v1/feed/summary"])
+def test_feed_answers_that_can_be_not_modified_document_the_304(openapi: dict[str, Any],
+                                                                 path: str) -> None:
+    responses = openapi["paths"][path]["get"]["responses"]
+    assert "304" in responses
+    assert "If-None-Match" in openapi["paths"][path]["get"]["description"]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.audit.models import AuditEntry
-from tests.api.builders import bearer, make_document, make_key, make_org
+from tests.builders import bearer, make_document, make_key, make_org
 
 URL = "/api/v1/interviews"
 
@@ -24,7 +24,7 @@ def submit(client: TestClient, headers: dict[str, str], **overrides: Any) -> dic
 
 
 def key_of(db: Session, org: str, kind: str = "local_authority") -> dict[str, str]:
-    make_org(db, org, kind)
+    make_org(db, org, kind=kind)
     return bearer(make_key(db, org=org)[1])
 
 

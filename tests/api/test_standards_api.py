@@ -5,14 +5,12 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.accounts.api_keys import create_api_key
-from tests.builders import make_org, make_person, sign_in
+from tests.builders import bearer, make_key, make_user, sign_in
 
 
 def test_any_key_reads_the_standard_set(client: TestClient, db: Session) -> None:
-    make_org(db, "803")
-    _, key = create_api_key(db, "803", "Analyst script", ["feed"])
-    answer = client.get("/api/v1/standards", headers={"Authorization": f"Bearer {key}"})
+    _, key = make_key(db, "803", ("feed",))
+    answer = client.get("/api/v1/standards", headers=bearer(key))
     assert answer.status_code == 200
     body = answer.json()
     assert body["version"] == "2026.1"
@@ -24,5 +22,5 @@ def test_any_key_reads_the_standard_set(client: TestClient, db: Session) -> None
 
 def test_a_signed_in_person_reads_it_and_nobody_else(client: TestClient, db: Session) -> None:
     assert client.get("/api/v1/standards").status_code == 401
-    sign_in(client, make_person(db, "interviewer"))
+    sign_in(client, make_user(db, "interviewer"))
     assert client.get("/api/v1/standards").status_code == 200

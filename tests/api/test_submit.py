@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from app.audit.models import AuditEntry
 from app.record.models import Interview, InterviewVersion
-from tests.api.builders import make_document
+from tests.builders import make_document
 
 URL = "/api/v1/interviews"
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from app.record import codes
 from app.record.fields import ERROR_CODES
-from tests.api.builders import DELETE, make_document
+from tests.builders import DELETE, make_document
 
 URL = "/api/v1/interviews"
 Change = Callable[[], dict[str, Any]]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.core.london import LONDON
 from app.main import create_app
-from tests.builders import make_user, sign_in
+from tests.builders import bearer, make_document, make_key, make_user, sign_in, template_of
 
 
 def cells(html: str, action: str) -> int:
@@ -38,6 +38,7 @@ def test_managers_and_admins_see_their_organisations_entries(
     page = client.get("/audit")
 
     assert page.status_code == 200
+    assert template_of(page) == "admin/audit.html"
     assert cells(page.text, "probe.ours") == 1
     assert cells(page.text, "probe.theirs") == 0
     assert "Rhiannon Reader" in page.text
@@ -59,8 +60,6 @@ def test_nobody_signed_in_is_sent_to_sign_in(client: TestClient) -> None:
 
 
 def test_the_log_names_records_by_id_never_by_child(client: TestClient, db: Session) -> None:
-    from tests.api.builders import bearer, make_document, make_key
-
     _, key = make_key(db, org="803")
     document = make_document(child__given_name="Wilhelmina", child__family_name="Nettlebed")
     client.post("/api/v1/interviews", json=document, headers=bearer(key))
@@ -115,6 +114,7 @@ def test_a_date_that_is_not_a_date_says_what_to_enter(client: TestClient, db: Se
                                         "to-day": "1", "to-month": "1", "to-year": "2020"})
 
     assert page.status_code == 422
+    assert template_of(page) == "admin/audit.html"  # the search again, not an error page
     assert "<title>Error: Audit log" in page.text
     assert "The first day must be a real date, like 27 3 2026" in page.text
     assert 'href="#from-day"' in page.text

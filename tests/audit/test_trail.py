@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.audit.models import AuditEntry
-from tests.api.builders import bearer, make_document, make_key
-from tests.builders import make_user, sign_in
+from tests.builders import bearer, make_document, make_key, make_user, sign_in
 
 
 def entries_after(db: Session, last_id: int) -> list[AuditEntry]:

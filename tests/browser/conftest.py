@@ -35,7 +35,7 @@ from tests.browser.support import (
     run_axe,
     run_rhi,
     serving,
-    sign_in,
+    sign_in_browser,
     start_rhi,
     whole_interview,
 )
@@ -147,7 +147,7 @@ def open_page(browser: Browser, server: Server,
         page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
         page.on("console", console)
         if as_ is not None and not reuse:
-            sign_in(page, server.people[as_])
+            sign_in_browser(page, server.people[as_])
             if not fresh:
                 signed_in_states[as_] = context.storage_state()
         return page

@@ -381,7 +381,7 @@ class Keyboard(Touch):
 LookAt = Callable[[str], None]  # takes a screenshot, runs axe: see test_journey.Look
 
 
-def sign_in(page: Page, person: Person, drive: Touch | None = None,
+def sign_in_browser(page: Page, person: Person, drive: Touch | None = None,
             look: LookAt | None = None) -> None:
     """The sign-in form, then the second factor when the role needs one (enrolling at the
     first sign-in). `look(label)` is called on each page on the way (screenshots, axe)."""

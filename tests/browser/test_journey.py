@@ -22,7 +22,7 @@ from tests.browser.support import (
     Touch,
     page_width,
     shot,
-    sign_in,
+    sign_in_browser,
 )
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,7 @@ def record_an_interview(page: Page, drive: Touch | Keyboard, look: Look,
                         server: Server) -> str:
     """The whole journey; returns the interview's id."""
     page.goto("/login")
-    sign_in(page, server.people["interviewer"], drive, look)  # and the second factor
+    sign_in_browser(page, server.people["interviewer"], drive, look)  # and the second factor
     expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
     look("home")
 

@@ -24,7 +24,7 @@ from app.accounts.api_keys import create_api_key
 from app.core.settings import PROJECT_ROOT
 from app.record.serialize import document_to_json
 from app.record.validation import validate_document
-from tests.api.builders import make_document
+from tests.builders import make_document
 from tests.durability.scratch import RHI, environment, rhi
 
 STARTUP_SECONDS = 60

@@ -1,4 +1,5 @@
-"""Feed fixtures: the organisations every feed test uses, and two quarters of records."""
+"""Feed fixtures: the organisations every feed test uses, feed keys, and two quarters of
+records."""
 
 from __future__ import annotations
 
@@ -7,12 +8,22 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.feed.builders import orgs, record
+from tests.builders import bearer, make_key, make_org, record
+
+ORGS = ("803", "801", "802")
 
 
 @pytest.fixture(autouse=True)
 def organisations(db: Session) -> None:
-    orgs(db)
+    for code in ORGS:
+        make_org(db, code)
+
+
+def feed_key(db: Session, org: str = "803", scopes: tuple[str, ...] = ("feed",)
+             ) -> dict[str, str]:
+    """The headers of a partner system of `org` holding a key of `scopes`."""
+    _, plaintext = make_key(db, org, scopes)
+    return bearer(plaintext)
 
 
 DECLINED: dict[str, Any] = {"offer": {"outcome": "declined", "offered_at": "2026-03-02T12:00:00Z",

@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.feed.builders import feed_key, record
+from tests.builders import record
+from tests.feed.conftest import feed_key
 
 FEED = "/api/v1/feed/interviews"
 

@@ -19,7 +19,8 @@ from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.record import CSV_COLUMNS
 from app.interviews.service import approve
 from app.record.models import Interview
-from tests.feed.builders import actor, feed_key, record
+from tests.builders import actor, record
+from tests.feed.conftest import feed_key
 
 FEED = "/api/v1/feed/interviews"
 CSE = {"interview__risk_indicators": ["sexual_exploitation"]}  # manager-oversight: pending

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.interviews import service
-from tests.feed.builders import actor, feed_key, record, signed_in
+from tests.builders import actor, make_user, record, sign_in
+from tests.feed.conftest import feed_key
 
 SECRETS = {
     "given_name": "Zephyrine",
@@ -157,7 +158,7 @@ def test_the_records_carry_their_pseudonymised_content(
 
 def test_the_quarterly_report_holds_nothing_identifying(
         client: TestClient, db: Session, identifying_records: None) -> None:
-    signed_in(client, db, "analyst")
+    sign_in(client, make_user(db, "analyst"))
     for url in ("/reports/quarterly?period=2026-Q1", "/reports/quarterly?period=2026-Q2",
                 "/reports/quarterly/headline.csv?period=2026-Q1",
                 "/reports/quarterly/standards.csv?period=2026-Q2"):

@@ -19,7 +19,8 @@ from app.feed.models import FeedRow
 from app.feed.service import Position, _after, _ordered, visible
 from app.interviews import submissions
 from app.record.models import Interview
-from tests.feed.builders import actor, feed_key, make_document, record
+from tests.builders import actor, make_document, record
+from tests.feed.conftest import feed_key
 
 FEED = "/api/v1/feed/interviews"
 

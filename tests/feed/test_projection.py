@@ -18,7 +18,7 @@ from app.feed.service import on_feed_rows
 from app.interviews import service
 from app.record.models import Episode, Interview, InterviewVersion
 from app.record.visibility import visible_to
-from tests.feed.builders import actor, record
+from tests.builders import actor, record
 from tests.feed.test_formats import CSE
 
 

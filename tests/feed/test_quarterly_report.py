@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.feed.builders import feed_key, signed_in
+from tests.builders import make_user, sign_in, template_of
+from tests.feed.conftest import feed_key
 
 REPORT = "/reports/quarterly"
 FIGURE = re.compile(r'data-figure="([^"]+)">([^<]*)<')
@@ -43,9 +44,10 @@ def as_shown(value: Any, name: str, group: dict[str, Any]) -> str:
 @pytest.mark.parametrize("role", ["analyst", "manager"])
 def test_the_report_shows_the_summary_apis_figures(
         client: TestClient, db: Session, quarters: None, role: str) -> None:
-    signed_in(client, db, role)
+    sign_in(client, make_user(db, role))
     page = client.get(REPORT, params={"period": "2026-Q1"})
     assert page.status_code == 200
+    assert template_of(page) == "reports/quarterly.html"
     assert "Return home interviews, January to March 2026</h1>" in page.text
     shown = figures(page.text)
     group = client.get("/api/v1/feed/summary", headers=feed_key(db), params={
@@ -67,7 +69,7 @@ def test_the_report_shows_the_summary_apis_figures(
 
 def test_the_report_compares_with_the_quarter_before(
         client: TestClient, db: Session, quarters: None) -> None:
-    signed_in(client, db, "analyst")
+    sign_in(client, make_user(db, "analyst"))
     page = client.get(REPORT, params={"period": "2026-Q2"}).text
     assert "April to June 2026" in page and "January to March 2026" in page
     shown = figures(page)
@@ -80,7 +82,7 @@ def test_the_report_compares_with_the_quarter_before(
 
 def test_the_report_is_accessible_and_has_no_inline_script_or_style(
         client: TestClient, db: Session, quarters: None) -> None:
-    signed_in(client, db, "analyst")
+    sign_in(client, make_user(db, "analyst"))
     page = client.get(REPORT, params={"period": "2026-Q1"})
     html = page.text
     assert "style=" not in html
@@ -106,7 +108,7 @@ def test_the_report_is_accessible_and_has_no_inline_script_or_style(
                                    "risk-indicators"])
 def test_each_chart_has_its_figures_as_csv(
         client: TestClient, db: Session, quarters: None, table: str) -> None:
-    signed_in(client, db, "manager")
+    sign_in(client, make_user(db, "manager"))
     page = client.get(REPORT, params={"period": "2026-Q1"}).text
     link = f"/reports/quarterly/{table}.csv?period=2026-Q1"
     assert f'href="{link}"' in page
@@ -126,14 +128,17 @@ def test_each_chart_has_its_figures_as_csv(
 
 def test_a_period_that_is_not_a_quarter_is_not_found(
         client: TestClient, db: Session) -> None:
-    signed_in(client, db, "analyst")
-    assert client.get(REPORT, params={"period": "2026-Q5"}).status_code == 404
+    sign_in(client, make_user(db, "analyst"))
+    not_a_quarter = client.get(REPORT, params={"period": "2026-Q5"})
+    assert not_a_quarter.status_code == 404
+    assert template_of(not_a_quarter) == "errors/404.html"
     assert client.get(f"{REPORT}/secrets.csv").status_code == 404
-    assert client.get(REPORT).status_code == 200  # the latest complete quarter
+    latest = client.get(REPORT)  # the latest complete quarter
+    assert (latest.status_code, template_of(latest)) == (200, "reports/quarterly.html")
 
 
 def test_an_empty_quarter_shows_zeros(client: TestClient, db: Session) -> None:
-    signed_in(client, db, "analyst")
+    sign_in(client, make_user(db, "analyst"))
     shown = figures(client.get(REPORT, params={"period": "2020-Q1"}).text)
     assert shown["episodes"] == "0" and shown["offered"] == "0"
     assert "None recorded in this quarter." in client.get(

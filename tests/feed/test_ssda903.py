@@ -16,7 +16,8 @@ from sqlmodel import col
 from app.audit.models import AuditEntry
 from app.feed.ssda903 import CollectionYear, MissingRow, problems
 from app.record.models import Episode
-from tests.feed.builders import feed_key, record, signed_in
+from tests.builders import make_user, record, sign_in
+from tests.feed.conftest import feed_key
 
 RETURN = "/api/v1/exports/ssda903-missing"
 
@@ -83,7 +84,7 @@ def test_the_previous_year_has_its_own_episodes(
 
 def test_a_manager_may_export_and_it_is_audited(
         client: TestClient, db: Session, year_of_records: None) -> None:
-    signed_in(client, db, "manager")
+    sign_in(client, make_user(db, "manager"))
     assert client.get(RETURN, params={"collection_year": "2025-26"}).status_code == 200
     entry = db.execute(select(AuditEntry).where(
         col(AuditEntry.action) == "export.ssda903_missing")).scalar_one()

@@ -16,8 +16,7 @@ from app.core.db import make_engine, upgrade_database
 from app.core.types import utcnow
 from app.feed import service
 from app.feed.service import FeedFilters
-from app.interviews.submissions import create_from_api
-from tests.feed.builders import actor, make_document, orgs
+from tests.builders import record
 
 
 @pytest.fixture
@@ -37,9 +36,8 @@ def test_a_stream_lets_writers_carry_on_while_it_is_read(
         committed_sqlite: tuple[Engine, Path]) -> None:
     engine, path = committed_sqlite
     with Session(engine) as session:
-        orgs(session)
         for _ in range(5):
-            create_from_api(session, actor(), make_document())
+            record(session)
         session.commit()
     with Session(engine) as session:
         chunks = service.stream(session, "803", FeedFilters(), "ndjson", utcnow(), batch_size=2)

@@ -17,7 +17,8 @@ from app.core.db import sqlite_reader
 from app.feed.models import SUMMARY_INDEX, FeedRow
 from app.feed.service import narrow, visible
 from app.feed.summary import COUNT_NAMES, RATES
-from tests.feed.builders import feed_key, record
+from tests.builders import record
+from tests.feed.conftest import feed_key
 from tests.feed.test_formats import CSE, _let_deadline_pass
 
 SUMMARY = "/api/v1/feed/summary"

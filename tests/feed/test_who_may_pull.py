@@ -7,7 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.feed.builders import feed_key, make_document, record, signed_in
+from tests.builders import actor, make_document, make_user, record, sign_in
+from tests.feed.conftest import feed_key
 
 FEED = "/api/v1/feed/interviews"
 SUMMARY = "/api/v1/feed/summary"
@@ -52,7 +53,7 @@ def test_a_key_reaches_only_what_its_scopes_allow(
 ])
 def test_a_session_reaches_only_what_its_role_allows(
         client: TestClient, db: Session, role: str, allowed: set[str]) -> None:
-    signed_in(client, db, role)
+    sign_in(client, make_user(db, role))
     for url in (FEED, SUMMARY, REPORT, RETURN):
         answer = client.get(url)
         assert answer.status_code == (200 if url in allowed else 403), (role, url)
@@ -61,12 +62,10 @@ def test_a_session_reaches_only_what_its_role_allows(
 def test_an_analyst_is_refused_every_identifying_page(client: TestClient, db: Session) -> None:
     interview = record(db)
     db.commit()
-    signed_in(client, db, "analyst")
+    token = sign_in(client, make_user(db, "analyst"))
     for url in (f"/interviews/{interview.id}", "/interviews/new",
                 f"/interviews/{interview.id}/check", f"/interviews/{interview.id}/child"):
         assert client.get(url).status_code == 403, url
-    csrf = client.get("/reports/quarterly").text.split('name="csrf-token" content="')[1]
-    token = csrf.split('"')[0]
     assert client.post("/interviews/new", data={"csrf_token": token}).status_code == 403
     assert client.get("/", follow_redirects=False).headers["location"] == "/reports/quarterly"
 
@@ -90,7 +89,7 @@ def test_an_analyst_session_is_refused_the_identifying_api(
         client: TestClient, db: Session) -> None:
     interview = record(db)
     db.commit()
-    signed_in(client, db, "analyst")
+    sign_in(client, make_user(db, "analyst"))
     assert client.get(f"/api/v1/interviews/{interview.id}").status_code in (401, 403)
 
 
@@ -113,7 +112,6 @@ def test_the_feed_holds_only_records_visible_to_the_caller(
 
 def test_drafts_are_never_in_the_feed(client: TestClient, db: Session) -> None:
     from app.interviews.service import start_draft
-    from tests.feed.builders import actor
 
     start_draft(db, actor())
     db.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 import pytest
@@ -10,14 +11,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.record.models import Interview, InterviewVersion
-from tests.builders import make_org, make_person, sign_in
+from tests.builders import make_org, make_user, sign_in, template_of
 from tests.interviews.helpers import error_summary, post, start, title, when
 
 
 @pytest.fixture
 def csrf(client: TestClient, db: Session) -> str:
-    make_org(db, "801", "Test Council B")
-    return sign_in(client, make_person(db, "interviewer", org="803"))
+    make_org(db, "801")
+    return sign_in(client, make_user(db, "interviewer", org="803"))
 
 
 def stored(db: Session, base: str) -> dict[str, Any]:
@@ -78,6 +79,7 @@ def test_a_whole_interview_is_recorded_and_submitted_without_javascript(
 
     check = client.get(f"{base}/check")
     assert check.status_code == 200
+    assert template_of(check) == "interviews/check.html"
     assert "Check your answers before submitting" in check.text
     assert f'href="{base}/child#child-given_name"' in check.text  # change links
     assert "Practice standards not yet met" in check.text  # e.g. nothing shared yet
@@ -85,6 +87,7 @@ def test_a_whole_interview_is_recorded_and_submitted_without_javascript(
     submitted = post(client, f"{base}/submit", csrf)
     assert submitted.status_code == 303
     record = client.get(submitted.headers["location"])
+    assert template_of(record) == "interviews/record.html"
     assert "Interview submitted" in record.text
     assert "Practice standards" in record.text
     db.expire_all()
@@ -142,6 +145,7 @@ def test_each_section_shows_a_specific_error_for_bad_input(
     base = start(client, csrf)
     answer = post(client, f"{base}/{section}", csrf, **fields)
     assert answer.status_code == 422
+    assert template_of(answer) == f"interviews/sections/{section}.html"  # the whole page again
     assert title(answer.text).startswith("Error: ")
     summary = error_summary(answer.text)
     assert any(message.lower() in item.lower() for item in summary), summary
@@ -176,6 +180,7 @@ def test_htmx_autosave_answers_with_the_save_status_only(
     answer = post(client, f"{base}/voice", csrf, htmx=True,
                   **{"interview-child_account": "Typed so far"})
     assert answer.status_code == 200
+    assert template_of(answer) == "interviews/_autosave_result.html"
     assert 'id="save-status"' in answer.text and "Saved at" in answer.text
     assert "<html" not in answer.text
     assert answer.headers["vary"] == "HX-Request"
@@ -184,8 +189,26 @@ def test_htmx_autosave_answers_with_the_save_status_only(
     bad = post(client, f"{base}/child", csrf, htmx=True, **{
         "child-given_name": "Alex", "child-gender": "robot"})
     assert bad.status_code == 422
+    assert template_of(bad) == "interviews/_autosave_result.html"
     assert 'hx-swap-oob="true"' in bad.text and "is not an allowed gender" in bad.text
     assert stored(db, base)["child"] == {"given_name": "Alex"}
+
+
+def test_the_same_bad_answer_gets_the_whole_page_without_htmx_and_the_autosave_result_with_it(
+        client: TestClient, db: Session, csrf: str) -> None:
+    base = start(client, csrf)
+    fields = {"child-given_name": "Alex", "child-gender": "robot"}
+
+    plain = post(client, f"{base}/child", csrf, **fields)
+    autosave = post(client, f"{base}/child", csrf, htmx=True, **fields)
+
+    assert plain.status_code == autosave.status_code == 422
+    assert template_of(plain) == "interviews/sections/child.html"
+    assert "<html" in plain.text and 'value="Alex"' in plain.text
+    assert template_of(autosave) == "interviews/_autosave_result.html"
+    assert "<html" not in autosave.text and 'id="save-status"' in autosave.text
+    for answer in (plain, autosave):  # a cache must keep the two apart
+        assert "HX-Request" in answer.headers["vary"].split(", ")
 
 
 def test_episodes_can_be_added_and_removed(client: TestClient, db: Session, csrf: str) -> None:
@@ -208,8 +231,8 @@ def test_episodes_can_be_added_and_removed(client: TestClient, db: Session, csrf
 
 
 def test_a_draft_survives_signing_out_and_in_again(client: TestClient, db: Session) -> None:
-    make_org(db, "801", "Test Council B")
-    person = make_person(db, "interviewer", org="803")
+    make_org(db, "801")
+    person = make_user(db, "interviewer", org="803")
     csrf = sign_in(client, person)
     base = start(client, csrf)
     post(client, f"{base}/child", csrf, **{"child-given_name": "Resumable"})
@@ -225,10 +248,12 @@ def test_submit_is_refused_until_required_answers_are_given(
         client: TestClient, db: Session, csrf: str) -> None:
     base = start(client, csrf)
     check = client.get(f"{base}/check")
+    assert template_of(check) == "interviews/check.html"
     assert "Needed before you can submit" in check.text
     assert "Submit interview" not in check.text
     refused = post(client, f"{base}/submit", csrf)
     assert refused.status_code == 422
+    assert template_of(refused) == "interviews/check.html"  # the check page, with the errors
     assert title(refused.text).startswith("Error: ")
     assert "Enter the child&#39;s case identifier" in refused.text
 
@@ -238,23 +263,24 @@ def test_another_organisations_user_gets_404(client: TestClient, db: Session,
     base = start(client, csrf)
     post(client, f"{base}/child", csrf, **{"child-given_name": "Private"})
     post(client, "/logout", csrf)
-    outsider = make_person(db, "manager", org="999")
+    outsider = make_user(db, "manager", org="999")
     sign_in(client, outsider)
     for path in ("", "/child", "/check"):
         answer = client.get(f"{base}{path}")
         assert answer.status_code == 404
+        assert template_of(answer) == "errors/404.html"
         assert "Private" not in answer.text
 
 
 def test_the_childs_responsible_authority_can_read_the_record(
         client: TestClient, db: Session) -> None:
-    make_org(db, "801", "Test Council B")
-    csrf = sign_in(client, make_person(db, "interviewer", org="avon-rhi"))
+    make_org(db, "801")
+    csrf = sign_in(client, make_user(db, "interviewer", org="avon-rhi"))
     base = start(client, csrf)
     post(client, f"{base}/child", csrf, **{"child-given_name": "Placed",
                                            "child-responsible_authority": "801"})
     post(client, "/logout", csrf)
-    sign_in(client, make_person(db, "manager", org="801"))
+    sign_in(client, make_user(db, "manager", org="801"))
     assert "Placed" in client.get(base).text
 
 
@@ -269,6 +295,7 @@ def test_a_save_without_the_csrf_token_is_refused(client: TestClient, db: Sessio
 def test_pages_are_never_cached(client: TestClient, csrf: str) -> None:
     base = start(client, csrf)
     answer = client.get(f"{base}/child")
+    assert template_of(answer) == "interviews/sections/child.html"
     assert answer.headers["cache-control"] == "no-store"
     assert "default-src 'self'" in answer.headers["content-security-policy"]
 
@@ -278,10 +305,13 @@ def test_a_submitted_record_is_not_changed_by_its_form(
     base = start(client, csrf)
     fill_whole_interview(client, base, csrf)
     assert post(client, f"{base}/submit", csrf).status_code == 303
-    assert client.get(f"{base}/voice", follow_redirects=False).headers["location"] == base
+    plain = client.get(f"{base}/voice", follow_redirects=False)
+    assert (plain.status_code, plain.headers["location"]) == (303, base)
+    assert template_of(plain) is None
     late = post(client, f"{base}/voice", csrf, htmx=True,
                 **{"interview-child_account": "Typed in a tab left open"})
     assert late.status_code == 200
+    assert template_of(late) == "_save_status.html"  # the status line only, not the record page
     assert "Not saved: this interview has been submitted" in late.text
     assert stored(db, base)["interview"]["child_account"] == "Synthetic account."
 
@@ -290,3 +320,21 @@ def test_the_date_of_birth_reads_as_a_date(client: TestClient, db: Session, csrf
     base = start(client, csrf)
     fill_whole_interview(client, base, csrf)
     assert "4 May 2011" in client.get(f"{base}/check").text
+
+
+def test_an_autosave_after_signing_out_sends_htmx_to_sign_in_instead_of_swapping_a_page_in(
+        client: TestClient, db: Session, csrf: str) -> None:
+    base = start(client, csrf)
+    assert post(client, "/logout", csrf).status_code == 303
+    sign_in_again = "/login?next=" + quote(f"{base}/voice", safe="")
+
+    autosave = post(client, f"{base}/voice", csrf, htmx=True,
+                    **{"interview-child_account": "Typed after signing out"})
+    plain = post(client, f"{base}/voice", csrf,
+                 **{"interview-child_account": "Typed after signing out"})
+
+    assert (autosave.status_code, autosave.headers["hx-redirect"]) == (401, sign_in_again)
+    assert template_of(autosave) is None and autosave.text == ""  # nothing to swap in
+    assert (plain.status_code, plain.headers["location"]) == (303, sign_in_again)
+    assert template_of(client.get(sign_in_again)) == "accounts/login.html"
+    assert "child_account" not in stored(db, base).get("interview", {})

@@ -1,20 +1,19 @@
-"""Managers oversee: the queue on `/`, approval, and returning a record with a comment."""
+"""Managers oversee: the queue on `/` (each role's home), approval, and returning a record with a
+comment."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.accounts.caller import Caller
-from app.interviews import service, storage, submissions
+from app.interviews import service, storage
 from app.record.models import Interview
-from tests.builders import make_document, make_org, make_person, sign_in
+from tests.builders import make_user, record, sign_in, template_of
 from tests.interviews.helpers import post
-
-PARTNER = Caller.system("803", label="key:test")
 
 
 def recent(hours_ago: float) -> str:
@@ -22,10 +21,10 @@ def recent(hours_ago: float) -> str:
 
 
 def cse_case(db: Session, **overrides: object) -> Interview:
-    """A record submitted now about a return yesterday, with a sexual exploitation indicator."""
-    make_org(db, "803", "Test Council A")
-    make_org(db, "801", "Test Council B")
-    doc = make_document(**{
+    """A record submitted now about a return yesterday, with a sexual exploitation indicator,
+    of a child of 803 placed by 801."""
+    return record(db, "803", **{
+        "child__placement_authority": "801",
         "episodes__0__started_at": recent(40), "episodes__0__returned_at": recent(30),
         "offer__offered_at": recent(20), "interview__conducted_at": recent(10),
         "interview__risk_indicators": ["sexual_exploitation"],
@@ -33,9 +32,6 @@ def cse_case(db: Session, **overrides: object) -> Interview:
         "sharing": [{"with": w, "at": recent(4)}
                     for w in ("social_worker", "iro", "responsible_authority")],
         **overrides})
-    interview, created = submissions.create_from_api(db, PARTNER, doc)
-    assert created
-    return interview
 
 
 def finding(interview: Interview, code: str) -> dict[str, object]:
@@ -46,7 +42,7 @@ def test_a_cse_case_waits_in_the_managers_queue_until_approved(
         client: TestClient, db: Session) -> None:
     interview = cse_case(db)
     assert finding(interview, "manager-oversight")["result"] == "pending"
-    csrf = sign_in(client, make_person(db, "manager", org="803"))
+    csrf = sign_in(client, make_user(db, "manager", org="803"))
     home = client.get("/")
     assert "Oversight queue" in home.text
     assert f"/interviews/{interview.id}" in home.text
@@ -64,9 +60,10 @@ def test_a_cse_case_waits_in_the_managers_queue_until_approved(
 def test_a_manager_returns_a_record_with_a_comment_and_resubmitting_makes_a_new_version(
         client: TestClient, db: Session) -> None:
     interview = cse_case(db)
-    manager_csrf = sign_in(client, make_person(db, "manager", org="803"))
+    manager_csrf = sign_in(client, make_user(db, "manager", org="803"))
     empty = post(client, f"/interviews/{interview.id}/return", manager_csrf, comment="  ")
     assert empty.status_code == 422
+    assert template_of(empty) == "interviews/record.html"  # the record again, with the error
     assert "Enter a comment" in empty.text
     returned = post(client, f"/interviews/{interview.id}/return", manager_csrf,
                     comment="Please record who the child was with.")
@@ -75,7 +72,7 @@ def test_a_manager_returns_a_record_with_a_comment_and_resubmitting_makes_a_new_
     assert "Please record who the child was with." in record
     post(client, "/logout", manager_csrf)
 
-    csrf = sign_in(client, make_person(db, "interviewer", org="803"))
+    csrf = sign_in(client, make_user(db, "interviewer", org="803"))
     assert "Please record who the child was with." in client.get("/").text
     saved = post(client, f"/interviews/{interview.id}/voice", csrf,
                  **{"interview-child_account": "Added after the manager's comment."})
@@ -90,7 +87,7 @@ def test_a_manager_returns_a_record_with_a_comment_and_resubmitting_makes_a_new_
 
 def test_only_managers_may_approve(client: TestClient, db: Session) -> None:
     interview = cse_case(db)
-    csrf = sign_in(client, make_person(db, "interviewer", org="803"))
+    csrf = sign_in(client, make_user(db, "interviewer", org="803"))
     assert post(client, f"/interviews/{interview.id}/approve", csrf).status_code == 403
     db.expire_all()
     stored = db.get(Interview, UUID(str(interview.id)))
@@ -114,8 +111,23 @@ def test_a_pending_finding_past_its_deadline_is_never_shown_as_pending(db: Sessi
 def test_the_record_page_lists_every_finding_with_detail_and_deadline(
         client: TestClient, db: Session) -> None:
     interview = cse_case(db)
-    sign_in(client, make_person(db, "manager", org="803"))
+    sign_in(client, make_user(db, "manager", org="803"))
     page = client.get(f"/interviews/{interview.id}").text
     for f in interview.findings:
         assert str(f["detail"]).replace("'", "&#39;") in page
     assert "Due " in page
+
+
+@pytest.mark.parametrize(("role", "home"), [
+    ("interviewer", "home.html"), ("placement_team", "home.html"), ("manager", "home.html"),
+    ("admin", "home_admin.html"),  # no records: admins see no interview content
+    ("analyst", "reports/quarterly.html"),  # pseudonymised and aggregate data only
+])
+def test_each_role_lands_on_its_own_home_page(client: TestClient, db: Session, role: str,
+                                              home: str) -> None:
+    sign_in(client, make_user(db, role))
+
+    answer = client.get("/")
+
+    assert answer.status_code == 200
+    assert template_of(answer) == home

@@ -17,7 +17,7 @@ from app.audit.service import verify_all
 from app.core.db import make_engine
 from app.interviews import submissions
 from app.record.models import Child, Episode, Interview
-from tests.api.builders import make_document
+from tests.builders import make_document
 from tests.durability.scratch import rhi, scratch_database
 
 pytestmark = pytest.mark.slow

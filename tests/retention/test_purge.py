@@ -20,7 +20,7 @@ from app.interviews import submissions
 from app.record.models import Child, Episode, Interview, InterviewVersion
 from app.retention import service as retention
 from app.retention.cli import purge
-from tests.api.builders import make_document, make_org
+from tests.builders import make_document, make_org
 
 # The standard test child: born 4 May 2011, last episode ended 2 March 2026 (London).
 BIRTHDAY_25 = date(2036, 5, 4)

@@ -18,8 +18,7 @@ from app.cli import main
 from app.core.settings import PROJECT_ROOT, ConfigurationError, Settings, get_settings
 from app.core.templating import TEMPLATES_DIR
 from app.main import create_app
-from tests.api.builders import bearer, make_document, make_key
-from tests.builders import make_user, sign_in
+from tests.builders import bearer, make_document, make_key, make_user, sign_in
 
 STRONG_SECRET = "s" * 48
 

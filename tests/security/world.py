@@ -4,12 +4,11 @@ each scope in one of them, and records of every kind of relation to it.
 Built once per test module in a database of its own (`scratch_database`) and committed there;
 every case then runs in a transaction that is rolled back, so a case that approves a record or
 signs out leaves the world as it was for the next. People sign in once, through the real login
-form, and each case reuses their session cookie.
+form (`tests.builders.sign_in`), and each case reuses their session cookie.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,11 +24,11 @@ from app.accounts import caller as accounts_caller
 from app.accounts import deps
 from app.accounts import service as accounts
 from app.accounts.api_keys import create_api_key
-from app.accounts.models import UserSession
+from app.accounts.models import User
 from app.core.db import get_session, make_engine
 from app.interviews import service, storage, submissions
 from app.record.models import Interview
-from tests.builders import PASSWORD, make_document, pass_second_factor
+from tests.builders import PASSWORD, make_document, sign_in
 from tests.durability.scratch import scratch_database
 
 OWN, OTHER, FAR = "mx-own", "mx-other", "mx-far"  # the callers' organisation, and two more
@@ -51,9 +50,6 @@ DETAILS = {
     "responsible": ("Resa", "Respchild", "BS1 4DJ"),
     "unrelated": ("Farah", "Farchild", "GL1 2EH"),
 }
-
-_HIDDEN = re.compile(r'<input type="hidden" name="(?P<name>[^"]+)" value="(?P<value>[^"]*)">')
-
 
 @dataclass(frozen=True)
 class Caller:
@@ -133,24 +129,14 @@ def _committing_session(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def _sign_in(app: FastAPI, engine: Engine, email: str) -> Caller:
-    """Sign in through the real login form; the session cookie and its CSRF token."""
+def _signed_in(app: FastAPI, engine: Engine, user: User) -> Caller:
+    """`user` signed in through the real login form: the session cookie and its CSRF token."""
     app.dependency_overrides[get_session] = lambda: (yield from _committing_session(engine))
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
-        page = client.get("/login")
-        fields = {m["name"]: m["value"] for m in _HIDDEN.finditer(page.text)}
-        answer = client.post("/login", data={**fields, "email": email, "password": PASSWORD})
-        assert answer.status_code == 303, answer.text
-        if answer.headers["location"].startswith("/login/two-factor"):
-            pass_second_factor(client, email, answer.headers["location"])
+        csrf_token = sign_in(client, user)
         cookie = client.cookies.get(deps.SESSION_COOKIE)
     assert cookie
-    session_id = deps.unsign(cookie, salt="session", max_age_seconds=3600)
-    with Session(engine) as session:
-        record = session.get(UserSession, session_id)
-        assert record is not None
-        return Caller(name=email, cookies={deps.SESSION_COOKIE: cookie},
-                      csrf_token=record.csrf_token)
+    return Caller(name=user.email, cookies={deps.SESSION_COOKIE: cookie}, csrf_token=csrf_token)
 
 
 def _document(kind: str, responsible: str) -> dict[str, Any]:
@@ -191,11 +177,9 @@ def build_world(app: FastAPI) -> Iterator[World]:
                 for code in (OWN, OTHER, FAR):
                     accounts.create_organisation(session, code, f"Matrix {code}",
                                                  "local_authority")
-                emails = {}
-                for role in ROLES:
-                    emails[role] = f"{role}@matrix.example.test"
-                    accounts.create_user(session, emails[role], f"Matrix {role}", OWN, role,
-                                         PASSWORD)
+                people = {role: accounts.create_user(session, f"{role}@matrix.example.test",
+                                                     f"Matrix {role}", OWN, role, PASSWORD)
+                          for role in ROLES}
                 login_email = "login-probe@matrix.example.test"
                 accounts.create_user(session, login_email, "Login probe", OWN, "interviewer",
                                      PASSWORD)
@@ -206,8 +190,8 @@ def build_world(app: FastAPI) -> Iterator[World]:
                         name=f"key:{scope}", headers={"Authorization": f"Bearer {plaintext}"})
                 records = _make_records(session)
                 session.commit()
-            for role in ROLES:
-                callers[role] = _sign_in(app, engine, emails[role])
+            for role, person in people.items():
+                callers[role] = _signed_in(app, engine, person)
             with TestClient(app, base_url="http://testserver",
                             follow_redirects=False) as client:
                 world = World(app=app, engine=engine, client=client, callers=callers,

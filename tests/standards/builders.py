@@ -1,8 +1,10 @@
-"""Test data for the practice standards: small builders with `**overrides`.
+"""Test data for the pure practice standards: typed documents (dataclasses), with `**overrides`.
 
-`make_document` routes a keyword to the part of the document that owns the field, so a test says
-only what matters to it: `make_document(outcome="declined", legal_status="none")`. The defaults are
-a completed interview of a looked-after child that meets every standard that applies to it.
+Not the JSON documents of `tests.builders.make_document`: the standards read `InterviewDocument`
+dataclasses. `typed_document` routes a keyword to the part of the document that owns the field,
+so a test says only what matters to it: `typed_document(outcome="declined", legal_status="none")`.
+The defaults are a completed interview of a looked-after child that meets every standard that
+applies to it.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ _PARTS: dict[str, set[str]] = {
 }
 
 
-def make_document(**overrides: Any) -> InterviewDocument:
+def typed_document(**overrides: Any) -> InterviewDocument:
     """A complete, all-met completed interview, changed by `overrides`.
 
     Document fields (`child`, `episodes`, `offer`, `interview`, `actions`, `sharing`) replace the
@@ -133,7 +135,7 @@ def make_document(**overrides: Any) -> InterviewDocument:
     for key, value in overrides.items():
         owner = next((name for name, names in _PARTS.items() if key in names), None)
         if owner is None:
-            raise TypeError(f"make_document() got an unknown field {key!r}")
+            raise TypeError(f"typed_document() got an unknown field {key!r}")
         parts[owner][key] = value
     document = InterviewDocument(
         id=DOCUMENT_ID,
@@ -156,9 +158,9 @@ def make_document(**overrides: Any) -> InterviewDocument:
 
 
 def make_facts(document: InterviewDocument | None = None, **overrides: Any) -> RecordFacts:
-    """A submitted record of `document` (default: `make_document()`)."""
+    """A submitted record of `document` (default: `typed_document()`)."""
     defaults: dict[str, Any] = {
-        "document": document if document is not None else make_document(),
+        "document": document if document is not None else typed_document(),
         "status": "submitted",
         "submitted_at": SUBMITTED_AT,
         "approved_at": None,

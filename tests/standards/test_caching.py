@@ -27,9 +27,9 @@ from .builders import (
     london,
     make_action,
     make_attempt,
-    make_document,
     make_facts,
     make_sharing,
+    typed_document,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -68,7 +68,7 @@ def records_across_a_clock_change_and_bank_holidays():
     christmas = london(2026, 12, 23, 10)  # the spec's example: due Wednesday 30 December
     for conducted in (autumn, christmas):
         returned = conducted - timedelta(hours=30)
-        document = make_document(
+        document = typed_document(
             returned_at=returned, started_at=returned - timedelta(hours=20),
             offered_at=returned + timedelta(hours=2), conducted_at=conducted,
             harm_disclosed="yes", risk_indicators=("sexual_exploitation",), seraf_score=9,
@@ -77,7 +77,7 @@ def records_across_a_clock_change_and_bank_holidays():
         )
         yield make_facts(document, submitted_at=conducted + timedelta(days=6))
         yield make_facts(document, submitted_at=None)
-        declined = make_document(
+        declined = typed_document(
             outcome="declined", interview=None, decline_reason="Did not want to",
             returned_at=returned, started_at=returned - timedelta(hours=20),
             offered_at=returned + timedelta(hours=80), sharing=(),

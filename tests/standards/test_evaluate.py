@@ -12,7 +12,7 @@ from app.standards import CURRENT, Finding, RecordFacts, Result, describe, evalu
 from app.standards.checks import CHECKS
 from app.standards.params import STANDARDS
 
-from .builders import RETURNED_AT, make_document, make_facts
+from .builders import RETURNED_AT, make_facts, typed_document
 
 CODES = [
     "offer-within-72h", "interview-within-72h", "independent-interviewer", "attempts-recorded",
@@ -53,7 +53,7 @@ def test_as_of_must_be_aware():
 
 def test_findings_record_the_version_and_parameters_they_were_made_under():
     stricter = dataclasses.replace(CURRENT, version="2027.1", offer_hours=48)
-    facts = make_facts(make_document(offered_at=RETURNED_AT + timedelta(hours=60)))
+    facts = make_facts(typed_document(offered_at=RETURNED_AT + timedelta(hours=60)))
     old, new = (next(f for f in evaluate(facts, params, as_of=AS_OF)
                      if f.code == "offer-within-72h") for params in (CURRENT, stricter))
     assert (old.result, old.set_version, old.due_at) == (
@@ -96,7 +96,7 @@ def test_every_finding_of_a_record_serialises_to_json():
 
 
 def test_summer_timestamps_are_converted_to_utc_in_json():
-    facts = make_facts(make_document(conducted_at=datetime(2026, 6, 3, 10, tzinfo=UTC)),
+    facts = make_facts(typed_document(conducted_at=datetime(2026, 6, 3, 10, tzinfo=UTC)),
                        submitted_at=None)
     report = next(f for f in evaluate(facts, as_of=datetime(2026, 6, 4, tzinfo=UTC))
                   if f.code == "report-within-3wd")
@@ -112,7 +112,7 @@ def test_findings_and_facts_are_immutable():
 
 
 def test_record_facts_default_to_a_fresh_draft():
-    facts = RecordFacts(make_document())
+    facts = RecordFacts(typed_document())
     assert (facts.status, facts.submitted_at, facts.approved_at, facts.other_episodes) == (
         "draft", None, None, ())
 

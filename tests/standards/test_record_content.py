@@ -13,8 +13,8 @@ from .builders import (
     finding_for,
     london,
     make_attempt,
-    make_document,
     make_facts,
+    typed_document,
 )
 
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
@@ -27,20 +27,20 @@ CODES = ["independent-interviewer", "attempts-recorded", "core-content", "child-
 @pytest.mark.parametrize(
     ("document", "result", "fragments"),
     [
-        pytest.param(make_document(), "met", ("independent of the child's care and trained",),
+        pytest.param(typed_document(), "met", ("independent of the child's care and trained",),
                      id="independent-and-trained-met"),
-        pytest.param(make_document(interviewer_independent=False, interviewer_trained=False,
+        pytest.param(typed_document(interviewer_independent=False, interviewer_trained=False,
                                    child_chose_interviewer=True),
                      "met", ("The child chose the interviewer",), id="child-chose-met"),
-        pytest.param(make_document(interviewer_independent=False),
+        pytest.param(typed_document(interviewer_independent=False),
                      "not_met", ("is not independent of the child's care",
                                  "unless the child chose them"), id="not-independent-not-met"),
-        pytest.param(make_document(interviewer_trained=None),
+        pytest.param(typed_document(interviewer_trained=None),
                      "not_met", ("is not recorded as trained",), id="training-unknown-not-met"),
-        pytest.param(make_document(interview=None), "not_met",
+        pytest.param(typed_document(interview=None), "not_met",
                      ("is not recorded as independent and is not recorded as trained",),
                      id="no-content-yet-not-met"),
-        pytest.param(make_document(outcome="declined", interview=None), "not_applicable",
+        pytest.param(typed_document(outcome="declined", interview=None), "not_applicable",
                      ("Applies to completed interviews only; the outcome is declined",),
                      id="declined-not-applicable"),
     ],
@@ -53,7 +53,7 @@ def test_independent_interviewer(document, result, fragments):
 def _declined(**overrides):
     fields = {"outcome": "declined", "interview": None, "decline_reason": "I'm fine, leave me be",
               "attempts": (make_attempt(OFFERED_AT),), "carer_information": "Foster carer knew"}
-    return make_document(**{**fields, **overrides})
+    return typed_document(**{**fields, **overrides})
 
 
 def _not_achieved(**overrides):
@@ -61,7 +61,7 @@ def _not_achieved(**overrides):
               "attempts": (make_attempt(london(2026, 3, 3, 10)),
                            make_attempt(london(2026, 3, 4, 16))),
               "carer_information": "Mother says he is staying with friends"}
-    return make_document(**{**fields, **overrides})
+    return typed_document(**{**fields, **overrides})
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def _not_achieved(**overrides):
                      "not_met", ("2 attempts with no date",), id="not-achieved-undated-not-met"),
         pytest.param(_not_achieved(carer_information=""), "not_met",
                      ("what carers know is not recorded",), id="not-achieved-no-carers-not-met"),
-        pytest.param(make_document(), "not_applicable",
+        pytest.param(typed_document(), "not_applicable",
                      ("declined or not achieved interviews only; the outcome is completed",),
                      id="completed-not-applicable"),
     ],
@@ -109,26 +109,26 @@ def test_the_london_days_case_really_shares_one_utc_date():
 @pytest.mark.parametrize(
     ("document", "result", "fragments"),
     [
-        pytest.param(make_document(), "met", ("all recorded",), id="everything-recorded-met"),
-        pytest.param(make_document(harm_disclosed="not_known"), "met", ("all recorded",),
+        pytest.param(typed_document(), "met", ("all recorded",), id="everything-recorded-met"),
+        pytest.param(typed_document(harm_disclosed="not_known"), "met", ("all recorded",),
                      id="harm-not-known-is-an-answer-met"),
-        pytest.param(make_document(push_factors=("none_identified",)), "met", (),
+        pytest.param(typed_document(push_factors=("none_identified",)), "met", (),
                      id="none-identified-is-an-answer-met"),
-        pytest.param(make_document(push_factors=()), "not_met", ("Not recorded: push factors",),
+        pytest.param(typed_document(push_factors=()), "not_met", ("Not recorded: push factors",),
                      id="no-push-factors-not-met"),
-        pytest.param(make_document(pull_factors=()), "not_met", ("Not recorded: pull factors",),
+        pytest.param(typed_document(pull_factors=()), "not_met", ("Not recorded: pull factors",),
                      id="no-pull-factors-not-met"),
-        pytest.param(make_document(where_stayed="  "), "not_met",
+        pytest.param(typed_document(where_stayed="  "), "not_met",
                      ("Not recorded: where the child stayed",), id="blank-where-stayed-not-met"),
-        pytest.param(make_document(with_whom=None), "not_met", ("Not recorded: with whom",),
+        pytest.param(typed_document(with_whom=None), "not_met", ("Not recorded: with whom",),
                      id="no-with-whom-not-met"),
-        pytest.param(make_document(harm_disclosed=None, with_whom=None), "not_met",
+        pytest.param(typed_document(harm_disclosed=None, with_whom=None), "not_met",
                      ("Not recorded: with whom and whether they were harmed",),
                      id="two-missing-not-met"),
-        pytest.param(make_document(interview=None), "not_met",
+        pytest.param(typed_document(interview=None), "not_met",
                      ("push factors, pull factors, where the child stayed, with whom and "
                       "whether they were harmed",), id="no-content-not-met"),
-        pytest.param(make_document(outcome="not_achieved", interview=None), "not_applicable",
+        pytest.param(typed_document(outcome="not_achieved", interview=None), "not_applicable",
                      ("the outcome is not achieved",), id="not-achieved-not-applicable"),
     ],
 )
@@ -140,16 +140,16 @@ def test_core_content(document, result, fragments):
 @pytest.mark.parametrize(
     ("document", "result", "fragments"),
     [
-        pytest.param(make_document(), "met", ("recorded and was read back to them",),
+        pytest.param(typed_document(), "met", ("recorded and was read back to them",),
                      id="account-read-back-met"),
-        pytest.param(make_document(child_account=None), "not_met",
+        pytest.param(typed_document(child_account=None), "not_met",
                      ("The child's account is not recorded", "read back to them"),
                      id="no-account-not-met"),
-        pytest.param(make_document(read_back_to_child=False), "not_met",
+        pytest.param(typed_document(read_back_to_child=False), "not_met",
                      ("it was not read back to them",), id="not-read-back-not-met"),
-        pytest.param(make_document(read_back_to_child=None), "not_met",
+        pytest.param(typed_document(read_back_to_child=None), "not_met",
                      ("reading back is not recorded",), id="read-back-unknown-not-met"),
-        pytest.param(make_document(outcome="not_offered", interview=None), "not_applicable",
+        pytest.param(typed_document(outcome="not_offered", interview=None), "not_applicable",
                      ("the outcome is not offered",), id="not-offered-not-applicable"),
     ],
 )
@@ -161,13 +161,13 @@ def test_child_voice(document, result, fragments):
 @pytest.mark.parametrize(
     ("document", "result", "fragments"),
     [
-        pytest.param(make_document(), "met", ("told what will be shared, with whom and why",),
+        pytest.param(typed_document(), "met", ("told what will be shared, with whom and why",),
                      id="explained-met"),
-        pytest.param(make_document(information_sharing_explained=False), "not_met",
+        pytest.param(typed_document(information_sharing_explained=False), "not_met",
                      ("was not explained",), id="not-explained-not-met"),
-        pytest.param(make_document(information_sharing_explained=None), "not_met",
+        pytest.param(typed_document(information_sharing_explained=None), "not_met",
                      ("Not recorded whether",), id="unknown-not-met"),
-        pytest.param(make_document(outcome="declined"), "not_applicable",
+        pytest.param(typed_document(outcome="declined"), "not_applicable",
                      ("the outcome is declined",), id="declined-not-applicable"),
     ],
 )
@@ -178,7 +178,7 @@ def test_sharing_explained(document, result, fragments):
 
 @pytest.mark.parametrize("code", CODES)
 def test_a_bare_draft_is_not_met_rather_than_pending(code):
-    draft = make_facts(make_document(interview=None, outcome="completed"), status="draft",
+    draft = make_facts(typed_document(interview=None, outcome="completed"), status="draft",
                        submitted_at=None)
     finding = finding_for(code, draft, EARLY)
     expected = "not_applicable" if code == "attempts-recorded" else "not_met"

@@ -11,9 +11,9 @@ from .builders import (
     assert_finding,
     finding_for,
     london,
-    make_document,
     make_episode,
     make_facts,
+    typed_document,
 )
 
 DUE = RETURNED_AT + timedelta(hours=72)  # Thursday 5 March 2026 18:00 (GMT, so UTC too)
@@ -25,37 +25,37 @@ LONG_AFTER = datetime(2026, 6, 1, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("document", "as_of", "result", "due_at", "fragments"),
     [
-        pytest.param(make_document(), LONG_AFTER, "met", DUE,
+        pytest.param(typed_document(), LONG_AFTER, "met", DUE,
                      ("Offered 16 hours after return", "within 72 hours"), id="offered-16h-met"),
-        pytest.param(make_document(offered_at=DUE), LONG_AFTER, "met", DUE,
+        pytest.param(typed_document(offered_at=DUE), LONG_AFTER, "met", DUE,
                      ("Offered 72 hours after return",), id="offered-exactly-at-72h-met"),
-        pytest.param(make_document(offered_at=RETURNED_AT - timedelta(hours=2)), LONG_AFTER,
+        pytest.param(typed_document(offered_at=RETURNED_AT - timedelta(hours=2)), LONG_AFTER,
                      "met", DUE, ("2 hours before the latest return",),
                      id="offered-before-return-met"),
-        pytest.param(make_document(offered_at=RETURNED_AT + timedelta(hours=80)), LONG_AFTER,
+        pytest.param(typed_document(offered_at=RETURNED_AT + timedelta(hours=80)), LONG_AFTER,
                      "not_met", DUE,
                      ("Offered 80 hours after return; the standard is within 72 hours of return.",),
                      id="offered-80h-not-met"),
-        pytest.param(make_document(offered_at=DUE + timedelta(seconds=1)), LONG_AFTER,
+        pytest.param(typed_document(offered_at=DUE + timedelta(seconds=1)), LONG_AFTER,
                      "not_met", DUE, ("72 hours 1 minute",), id="one-second-late-not-met"),
-        pytest.param(make_document(outcome="not_offered", offered_at=None, interview=None,
+        pytest.param(typed_document(outcome="not_offered", offered_at=None, interview=None,
                                    not_offered_reason="Moved out of the country"),
                      BEFORE_DUE, "not_met", DUE, ("not offered", "72 hours"),
                      id="not-offered-not-met-even-before-deadline"),
-        pytest.param(make_document(outcome=None, offered_at=None, interview=None), BEFORE_DUE,
+        pytest.param(typed_document(outcome=None, offered_at=None, interview=None), BEFORE_DUE,
                      "pending", DUE, ("No offer recorded yet", "18:00 UK time on Thursday 5 March"),
                      id="no-offer-before-deadline-pending"),
-        pytest.param(make_document(outcome=None, offered_at=None, interview=None), DUE,
+        pytest.param(typed_document(outcome=None, offered_at=None, interview=None), DUE,
                      "pending", DUE, ("No offer recorded yet",), id="no-offer-at-deadline-pending"),
-        pytest.param(make_document(outcome=None, offered_at=None, interview=None),
+        pytest.param(typed_document(outcome=None, offered_at=None, interview=None),
                      DUE + timedelta(microseconds=1), "not_met", DUE,
                      ("No offer recorded by 18:00 UK time on Thursday 5 March 2026", "72 hours"),
                      id="no-offer-just-after-deadline-not-met"),
-        pytest.param(make_document(returned_at=None), LONG_AFTER, "not_applicable", None,
+        pytest.param(typed_document(returned_at=None), LONG_AFTER, "not_applicable", None,
                      ("still missing", "72-hour"), id="still-missing-not-applicable"),
-        pytest.param(make_document(episodes=()), LONG_AFTER, "not_applicable", None,
+        pytest.param(typed_document(episodes=()), LONG_AFTER, "not_applicable", None,
                      ("No missing episode",), id="no-episode-yet-not-applicable"),
-        pytest.param(make_document(episodes=(make_episode(), make_episode(returned_at=None))),
+        pytest.param(typed_document(episodes=(make_episode(), make_episode(returned_at=None))),
                      LONG_AFTER, "not_applicable", None, ("still missing",),
                      id="one-of-two-episodes-open-not-applicable"),
     ],
@@ -67,7 +67,7 @@ def test_offer_within_72h(document, as_of, result, due_at, fragments):
 
 def test_offer_is_counted_from_the_latest_return_of_several_episodes():
     later_return = RETURNED_AT + timedelta(days=1)
-    document = make_document(episodes=(
+    document = typed_document(episodes=(
         make_episode(started_at=RETURNED_AT - timedelta(days=3),
                      returned_at=RETURNED_AT - timedelta(days=2)),
         make_episode(started_at=RETURNED_AT - timedelta(hours=5), returned_at=later_return),
@@ -79,27 +79,27 @@ def test_offer_is_counted_from_the_latest_return_of_several_episodes():
 @pytest.mark.parametrize(
     ("document", "as_of", "result", "due_at", "fragments"),
     [
-        pytest.param(make_document(), LONG_AFTER, "met", DUE,
+        pytest.param(typed_document(), LONG_AFTER, "met", DUE,
                      ("Interview held 45 hours after return", "within 72 hours"),
                      id="held-45h-met"),
-        pytest.param(make_document(conducted_at=RETURNED_AT + timedelta(hours=72, minutes=30)),
+        pytest.param(typed_document(conducted_at=RETURNED_AT + timedelta(hours=72, minutes=30)),
                      LONG_AFTER, "not_met", DUE, ("72 hours 30 minutes after return",),
                      id="held-72h30-not-met"),
-        pytest.param(make_document(outcome="not_offered", offered_at=None, interview=None),
+        pytest.param(typed_document(outcome="not_offered", offered_at=None, interview=None),
                      BEFORE_DUE, "not_met", DUE, ("Not offered, so no interview took place",),
                      id="not-offered-not-met"),
-        pytest.param(make_document(conducted_at=None), BEFORE_DUE, "pending", DUE,
+        pytest.param(typed_document(conducted_at=None), BEFORE_DUE, "pending", DUE,
                      ("No interview time recorded yet", "18:00 UK time on Thursday 5 March 2026"),
                      id="completed-draft-without-time-pending"),
-        pytest.param(make_document(interview=None), AFTER_DUE, "not_met", DUE,
+        pytest.param(typed_document(interview=None), AFTER_DUE, "not_met", DUE,
                      ("No interview time recorded by 18:00 UK time",),
                      id="completed-without-content-after-deadline-not-met"),
-        pytest.param(make_document(outcome="declined", interview=None), LONG_AFTER,
+        pytest.param(typed_document(outcome="declined", interview=None), LONG_AFTER,
                      "not_applicable", None, ("the outcome is declined",),
                      id="declined-not-applicable"),
-        pytest.param(make_document(outcome=None), LONG_AFTER, "not_applicable", None,
+        pytest.param(typed_document(outcome=None), LONG_AFTER, "not_applicable", None,
                      ("no outcome is recorded yet",), id="no-outcome-yet-not-applicable"),
-        pytest.param(make_document(returned_at=None), LONG_AFTER, "not_applicable", None,
+        pytest.param(typed_document(returned_at=None), LONG_AFTER, "not_applicable", None,
                      ("still missing",), id="still-missing-not-applicable"),
     ],
 )
@@ -116,7 +116,7 @@ class TestClockChangeInsideTheWindow:
     due = london(2026, 10, 27, 11, 0)  # Tuesday 27 October 2026, 11:00 GMT
 
     def facts(self, offered_at: datetime):
-        return make_facts(make_document(
+        return make_facts(typed_document(
             started_at=self.returned - timedelta(hours=10), returned_at=self.returned,
             offered_at=offered_at, conducted_at=offered_at,
         ))
@@ -153,7 +153,7 @@ class TestChildStillMissing:
     from the return; the others keep their own starting points (see `checks.py`)."""
 
     facts = make_facts(
-        make_document(returned_at=None, outcome="completed", offered_at=None, conducted_at=None,
+        typed_document(returned_at=None, outcome="completed", offered_at=None, conducted_at=None,
                       sharing=()),
         status="draft", submitted_at=None,
     )

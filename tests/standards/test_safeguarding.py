@@ -14,8 +14,8 @@ from .builders import (
     finding_for,
     london,
     make_action,
-    make_document,
     make_facts,
+    typed_document,
 )
 
 LONG_AFTER = datetime(2026, 6, 1, tzinfo=UTC)
@@ -25,7 +25,7 @@ OVERSIGHT_DUE = end_of_london_day(2026, 3, 12)  # 5 working days after Thursday 
 
 
 def _harmed(**overrides):
-    return make_document(**{"harm_disclosed": "yes", **overrides})
+    return typed_document(**{"harm_disclosed": "yes", **overrides})
 
 
 MASH_NEXT_DAY = make_action("mash_referral", london(2026, 3, 5, 11))
@@ -38,7 +38,7 @@ MASH_NEXT_DAY = make_action("mash_referral", london(2026, 3, 5, 11))
                      ("Harm was disclosed", "MASH referral on Thursday 5 March 2026",
                       "within 1 working day of the interview on Wednesday 4 March 2026"),
                      id="harm-and-referral-next-day-met"),
-        pytest.param(make_document(risk_indicators=("county_lines", "weapons"),
+        pytest.param(typed_document(risk_indicators=("county_lines", "weapons"),
                                    actions=(make_action("police_intelligence", CONDUCTED_AT),)),
                      LONG_AFTER, "met", HARM_DUE, ("2 risk indicators recorded",),
                      id="risk-indicators-without-harm-met"),
@@ -65,10 +65,10 @@ MASH_NEXT_DAY = make_action("mash_referral", london(2026, 3, 5, 11))
                      ("deadline has passed",), id="no-action-next-day-not-met"),
         pytest.param(_harmed(conducted_at=None), LONG_AFTER, "pending", None,
                      ("whose time is not recorded yet",), id="draft-without-time-pending"),
-        pytest.param(make_document(), LONG_AFTER, "not_applicable", None,
+        pytest.param(typed_document(), LONG_AFTER, "not_applicable", None,
                      ("No harm disclosed and no risk indicator recorded",),
                      id="no-harm-no-risk-not-applicable"),
-        pytest.param(make_document(outcome="declined", interview=None), LONG_AFTER,
+        pytest.param(typed_document(outcome="declined", interview=None), LONG_AFTER,
                      "not_applicable", None, ("completed interviews only",),
                      id="declined-not-applicable"),
     ],
@@ -79,7 +79,7 @@ def test_harm_followed_up(document, as_of, result, due_at, fragments):
 
 
 def _cse(**overrides):
-    return make_document(**{"risk_indicators": ("sexual_exploitation",), **overrides})
+    return typed_document(**{"risk_indicators": ("sexual_exploitation",), **overrides})
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def _cse(**overrides):
                      id="nothing-after-5wd-not-met"),
         pytest.param(_cse(conducted_at=None), LONG_AFTER, "pending", None, None,
                      ("whose time is not recorded yet",), id="draft-without-interview-time"),
-        pytest.param(make_document(risk_indicators=("criminal_exploitation",)), LONG_AFTER,
+        pytest.param(typed_document(risk_indicators=("criminal_exploitation",)), LONG_AFTER,
                      "not_applicable", None, None, ("No CSE indicator",),
                      id="criminal-exploitation-alone-not-applicable"),
     ],
@@ -124,7 +124,7 @@ def test_cse_risk_assessed(document, as_of, result, due_at, evidence_at, fragmen
                      ("A CSE indicator is recorded", "approved by a manager on Tuesday 10 March",
                       "within 5 working days of submission on Thursday 5 March 2026"),
                      id="approved-in-time-met"),
-        pytest.param(make_facts(make_document(seraf_score=6)), london(2026, 3, 6), "pending",
+        pytest.param(make_facts(typed_document(seraf_score=6)), london(2026, 3, 6), "pending",
                      OVERSIGHT_DUE, ("The SERAF category is 2", "not approved by a manager yet"),
                      id="seraf-category-2-without-cse-pending"),
         pytest.param(make_facts(_cse(), approved_at=london(2026, 3, 16, 9)), LONG_AFTER,
@@ -136,10 +136,10 @@ def test_cse_risk_assessed(document, as_of, result, due_at, evidence_at, fragmen
         pytest.param(make_facts(_cse(), status="draft", submitted_at=None), LONG_AFTER,
                      "pending", None, ("not submitted yet", "within 5 working days of submission"),
                      id="draft-pending-without-deadline"),
-        pytest.param(make_facts(make_document(seraf_score=5)), LONG_AFTER, "not_applicable",
+        pytest.param(make_facts(typed_document(seraf_score=5)), LONG_AFTER, "not_applicable",
                      None, ("No CSE indicator and no SERAF category of 2 or more",),
                      id="seraf-category-1-not-applicable"),
-        pytest.param(make_facts(make_document(risk_indicators=("county_lines",))), LONG_AFTER,
+        pytest.param(make_facts(typed_document(risk_indicators=("county_lines",))), LONG_AFTER,
                      "not_applicable", None, ("No CSE indicator",),
                      id="other-exploitation-not-applicable"),
     ],
