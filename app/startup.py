@@ -12,4 +12,4 @@ from app.record import events
 
 def wire() -> None:
     """Register the handlers of "record changed": the analyst feed's projection."""
-    events.subscribe(projection.on_record_changed)
+    events.subscribe(projection.refresh)

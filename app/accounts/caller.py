@@ -32,14 +32,6 @@ class Caller:
     api_key_id: str | None = None
     scopes: frozenset[str] = frozenset()
 
-    @property
-    def is_person(self) -> bool:
-        return self.user_id is not None
-
-    @property
-    def is_key(self) -> bool:
-        return self.api_key_id is not None
-
     @classmethod
     def system(cls, organisation_code: str, label: str = "system") -> Caller:
         """The service acting on its own account (demo data, commands), for one organisation."""

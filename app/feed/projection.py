@@ -1,7 +1,7 @@
 """Keeping the feed projection in step with the records, as they are written.
 
-`on_record_changed` hears every change capture announces (`app.record.events`), in the same
-transaction, so the feed can never disagree with a committed record. It flushes; it never
+`refresh` hears every change capture announces (`app.record.events`, subscribed at start-up), in
+the same transaction, so the feed can never disagree with a committed record. It flushes; it never
 commits. `fed` is the one place that decides what of a record reaches the feed: submitted
 versions only.
 
@@ -31,8 +31,9 @@ from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.record import REPEAT_WINDOW, Projection, project
 from app.record.document import InterviewDocument
 from app.record.formats import parse_timestamp
-from app.record.models import Episode, Interview, InterviewVersion
+from app.record.models import Episode, Interview
 from app.record.validation import validate_document
+from app.record.versions import latest_version
 
 TICK = timedelta(microseconds=1)
 REBUILD_BATCH = 500
@@ -59,24 +60,16 @@ def fed(session: Session, interview: Interview, now: datetime) -> Fed | None:
     if interview.status == "draft":
         return None
     if interview.status == "returned":
-        submitted = session.execute(
-            select(col(InterviewVersion.document), col(InterviewVersion.findings))
-            .where(col(InterviewVersion.interview_id) == interview.id)
-            .order_by(col(InterviewVersion.version).desc()).limit(1)
-        ).one_or_none()
+        submitted = latest_version(session, interview.id)
         if submitted is not None:
             document, findings = submitted
             return Fed(interview, _typed(document, now), list(findings))
     return Fed(interview, _typed(interview.document, now), list(interview.findings))
 
 
-def on_record_changed(session: Session, interview: Interview, *, new: bool) -> None:
-    """The handler of "record changed" (`app.record.events`): bring the feed up to date."""
-    refresh(session, interview, new=new)
-
-
 def refresh(session: Session, interview: Interview, *, new: bool = False) -> None:
-    """Write the record's feed row (what `fed` shows of it), or remove it (a draft).
+    """The handler of "record changed": write the record's feed row (what `fed` shows of it), or
+    remove it (a draft).
 
     Other records of the same child are brought up to date too, when this one's episodes fall
     in their 90-day window (`episodes_in_last_90_days`).

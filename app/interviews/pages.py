@@ -169,7 +169,7 @@ def record_page(request: Request, interview_id: UUID, db: SessionDep,
     versions = storage.versions(db, interview)  # read with the record, from the same snapshot
     audit.record(db, actor=user.label, organisation=user.organisation_code,
                  action="interview.view", target=str(interview.id),
-                 address=request.client.host if request.client else None)
+                 address=user.address)
     titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
     return _render(request, "interviews/record.html", user, interview=interview,
                    doc=interview.document, findings=storage.current_findings(interview),

@@ -24,6 +24,7 @@ from app.record.events import record_changed
 from app.record.models import Interview
 from app.record.serialize import document_hash, document_to_json
 from app.record.validation import prune, validate_document
+from app.record.versions import latest_version
 
 EMPTY_DOCUMENT: dict[str, Any] = {"child": {}, "episodes": [], "offer": {}}
 
@@ -95,7 +96,8 @@ def submit(session: Session, interview: Interview, actor: Caller) -> list[FieldE
     result = storage.validate(session, interview.document, complete=True, others=others)
     if not result.ok:
         return result.errors
-    previous = storage.latest_version_document(session, interview.id)
+    latest = latest_version(session, interview.id)
+    previous = latest[0] if latest is not None else None
     interview.status = "submitted"
     interview.version += 1
     interview.submitted_at = utcnow()

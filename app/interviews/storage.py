@@ -230,15 +230,6 @@ def changed_pointers(before: Any, after: Any, path: str = "") -> list[str]:
     return [] if before == after else [path or "/"]
 
 
-def latest_version_document(session: Session, interview_id: UUID) -> dict[str, Any] | None:
-    return session.execute(
-        select(col(InterviewVersion.document))
-        .where(col(InterviewVersion.interview_id) == interview_id)
-        .order_by(col(InterviewVersion.version).desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
 def typed(interview: Interview) -> d.InterviewDocument:
     """The stored document, typed (it was valid when stored)."""
     return validate_document(interview.document, complete=False, now=utcnow()).document

@@ -30,10 +30,6 @@ def subscribe(handler: RecordChangedHandler) -> None:
         _handlers.append(handler)
 
 
-def subscribers() -> tuple[RecordChangedHandler, ...]:
-    return tuple(_handlers)
-
-
 def record_changed(session: Session, interview: Interview, *, new: bool = False) -> None:
     """Tell every handler, in order, that `interview` changed; a handler's error is the
     change's error (the transaction rolls back)."""
