@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from app.accounts.session_clock import SessionClock
 from app.core.db import get_engine
 from app.core.errors import DomainError
 from app.core.http import (
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.env != "dev")
+    app.add_middleware(SessionClock)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
 

@@ -21,6 +21,8 @@ from app.accounts import service as accounts
 from app.accounts.api_keys import create_api_key
 from app.accounts.caller import Caller
 from app.accounts.models import ApiKey, Organisation, User
+from app.core.errors import FieldError
+from app.interviews import forms, rejected, service
 from app.interviews.submissions import create_from_api
 from app.record.models import Interview
 from tests.totp import fresh_code
@@ -143,6 +145,17 @@ def record(db: Session, org: str = "803", **overrides: Any) -> Interview:
 
 
 # --- signing in ----------------------------------------------------------------------------
+
+def save_draft(db: Session, draft: Interview, caller: Caller,
+               document: dict[str, Any]) -> list[FieldError]:
+    """Type a document into a draft's sections, as the form would post them; the errors."""
+    values = forms.values_from_document(document)
+    errors: list[FieldError] = []
+    for section in forms.SECTIONS:
+        errors += service.save_section(db, draft, caller, section,
+                                       rejected.as_form(values)).errors
+    return errors
+
 
 def sign_in(client: TestClient, user: User) -> str:
     """Sign in through the real login form, and the second factor when the role needs one;

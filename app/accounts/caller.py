@@ -8,6 +8,7 @@ whose code decides what it may see.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ class Caller:
     session_id: str | None = None
     csrf_token: str = ""
     second_factor_pending: bool = False
+    # When the browser session ends if nothing more is sent (the page's timeout warning).
+    session_ends_at: datetime | None = None
     # An API key: its id and scopes.
     api_key_id: str | None = None
     scopes: frozenset[str] = frozenset()

@@ -91,6 +91,8 @@ def _signed_in(request: Request, session: SessionDep) -> Caller | None:
         return None
     active = service.load_session(session, session_id)
     if active is None:
+        # The cookie names a session that has ended: the sign-in page says so.
+        request.state.session_expired = True
         return None
     user, organisation = active.user, active.organisation
     assert user.id is not None and organisation.id is not None  # noqa: S101 - stored rows  # nosec B101
@@ -98,7 +100,7 @@ def _signed_in(request: Request, session: SessionDep) -> Caller | None:
         label=f"user:{user.id}", organisation_code=organisation.code, name=user.name,
         address=client_address(request), user_id=user.id, email=user.email, role=user.role,
         organisation_id=organisation.id, session_id=active.record.id,
-        csrf_token=active.record.csrf_token,
+        csrf_token=active.record.csrf_token, session_ends_at=active.ends_at,
         second_factor_pending=(needs_second_factor(user.role)
                                and not active.record.second_factor_done),
     )
@@ -145,6 +147,7 @@ async def optional_user(
         return None
     request.state.user = principal
     request.state.csrf_token = principal.csrf_token
+    request.state.session_ends_at = principal.session_ends_at
     await check_csrf(request, principal.csrf_token)
     return principal
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -51,15 +52,41 @@ def _login_csrf_token(request: Request) -> str:
     return current or secrets.token_urlsafe(32)
 
 
+# Why the sign-in page is shown: `?reason=` after the service signed someone out.
+REASONS = ("timeout", "expired")
+# What the page that timed out had saved: everything, or the time of its last save ("14:02").
+SAVED = re.compile(r"^(all|[0-2]\d:[0-5]\d)$")
+
+
+def _signed_out_because(reason: str | None, saved: str | None) -> dict[str, Any] | None:
+    """The sign-in page's explanation of a sign-out the person did not ask for, or None."""
+    if reason not in REASONS:
+        return None
+    idle = get_settings().session_idle_minutes
+    span = (f"{idle:g} minute{'' if idle == 1 else 's'}" if idle >= 1
+            else f"{round(idle * 60)} seconds")
+    heading = (f"You were signed out because you had not done anything for {span}"
+               if reason == "timeout" else "Your session had ended, so you have been signed out")
+    saved_text = None
+    if saved and SAVED.match(saved):
+        saved_text = ("Everything you typed was saved, including any answers that need "
+                      "correcting." if saved == "all" else
+                      f"Your answers were saved at {saved}. Anything typed after that was not "
+                      "saved.")
+    return {"heading": heading, "saved": saved_text, "idle": span}
+
+
 def _login_page(request: Request, *, status_code: int = 200, email: str = "",
                 next_path: str = "/", errors: dict[str, str] | None = None,
-                signed_out: bool = False) -> Response:
+                signed_out: bool = False, reason: str | None = None,
+                saved: str | None = None) -> Response:
     errors = errors or {}
     token = _login_csrf_token(request)
     context: dict[str, Any] = page_context(
         request, errors=errors,
         error_list=[{"text": text, "href": f"#{field}"} for field, text in errors.items()],
         email=email, next=next_path, login_csrf=token, signed_out=signed_out,
+        signed_out_because=_signed_out_because(reason, saved),
     )
     response = templates.TemplateResponse(request, "accounts/login.html", context,
                                           status_code=status_code)
@@ -72,11 +99,14 @@ def _login_page(request: Request, *, status_code: int = 200, email: str = "",
 
 @router.get("/login")
 def login_form(request: Request, user: OptionalUser,
-               next_path: Annotated[str, Query(alias="next")] = "/",
-               signed_out: bool = False) -> Response:
+               next_path: Annotated[str, Query(alias="next", max_length=2000)] = "/",
+               signed_out: bool = False,
+               reason: Annotated[str | None, Query(max_length=20)] = None,
+               saved: Annotated[str | None, Query(max_length=10)] = None) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next_path), status_code=303)
-    return _login_page(request, next_path=safe_next(next_path), signed_out=signed_out)
+    return _login_page(request, next_path=safe_next(next_path), signed_out=signed_out,
+                       reason=reason, saved=saved)
 
 
 @router.post("/login")
@@ -126,12 +156,22 @@ def login(  # the form fields' empty defaults are not passwords  # nosec B107
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep, user: OptionalUser) -> Response:
+def logout(request: Request, session: SessionDep, user: OptionalUser,
+           reason: Annotated[str, Form(max_length=20)] = "",
+           next_path: Annotated[str, Form(alias="next", max_length=2000)] = "/",
+           saved: Annotated[str, Form(max_length=10)] = "") -> Response:
+    """Sign out: the Sign out button, or the page itself when the session is about to time out
+    (`reason=timeout`, with the page to come back to and what it had saved)."""
     # OptionalUser has already refused a signed-in browser's request without the CSRF token.
     # Without a live session there is nothing to end: just clear the browser.
     if user is not None and user.session_id is not None:
         service.end_session(session, user.session_id, client_address(request))
-    response = RedirectResponse("/login?signed_out=true", status_code=303)
+    target = "/login?signed_out=true"
+    if reason in REASONS:
+        target = f"/login?reason={reason}&next={quote(safe_next(next_path), safe='')}"
+        if SAVED.match(saved):
+            target += f"&saved={quote(saved)}"
+    response = RedirectResponse(target, status_code=303)
     delete_session_cookie(response)
     # A shared tablet keeps nothing of the last person's work.
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
@@ -220,3 +260,16 @@ def two_factor(  # the form fields' empty defaults are not secrets  # nosec B107
         return response
     return _two_factor_page(request, row, next_path, status_code=422, error=CODE_WRONG,
                             enrol_token=enrol_token or None)
+
+
+@router.post("/session/keep-alive")
+def keep_alive(request: Request, session: SessionDep, user: OptionalUser) -> Response:
+    """"Stay signed in": restart the session's idle clock. 204 with `X-Session-Ends-In`, or 401
+    (with no redirect: the page's script decides what to say) when the session has ended."""
+    if user is None or user.session_id is None:
+        return Response(status_code=401)
+    ends_at = service.keep_alive(session, user.session_id)
+    if ends_at is None:
+        return Response(status_code=401)
+    request.state.session_ends_at = ends_at  # the answer's X-Session-Ends-In (SessionClock)
+    return Response(status_code=204)

@@ -34,7 +34,8 @@ ACCOUNT_LOCK_FOR = timedelta(minutes=15)
 ADDRESS_FAILURE_LIMIT = 20
 ADDRESS_WINDOW = timedelta(minutes=15)
 
-# Writing last_seen_at on every request would make every page view a write.
+# Writing last_seen_at on every request would make every page view a write: it is written at
+# most once a minute (or a quarter of the idle limit, when that is shorter).
 TOUCH_INTERVAL = timedelta(minutes=1)
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
@@ -254,6 +255,21 @@ class ActiveSession:
     user: User
     organisation: Organisation
 
+    @property
+    def ends_at(self) -> datetime:
+        """When the session ends if the browser sends nothing more: idle or absolute limit."""
+        return session_ends_at(self.record)
+
+
+def session_ends_at(record: UserSession) -> datetime:
+    settings = get_settings()
+    idle = record.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    return min(idle, record.created_at + timedelta(hours=settings.session_absolute_hours))
+
+
+def _touch_interval() -> timedelta:
+    return min(TOUCH_INTERVAL, timedelta(minutes=get_settings().session_idle_minutes) / 4)
+
 
 def start_session(session: Session, user: User) -> tuple[str, str]:
     """A new server-side session for `user`: returns (session id, CSRF token)."""
@@ -282,10 +298,20 @@ def load_session(session: Session, session_id: str) -> ActiveSession | None:
     organisation = session.get(Organisation, user.organisation_id)
     if organisation is None:
         return None
-    if now - record.last_seen_at >= TOUCH_INTERVAL:
+    if now - record.last_seen_at >= _touch_interval():
         record.last_seen_at = now
         session.flush()
     return ActiveSession(record=record, user=user, organisation=organisation)
+
+
+def keep_alive(session: Session, session_id: str) -> datetime | None:
+    """Restart a live session's idle clock ("Stay signed in"); when it now ends, or None."""
+    active = load_session(session, session_id)
+    if active is None:
+        return None
+    active.record.last_seen_at = utcnow()
+    session.flush()
+    return active.ends_at
 
 
 def end_session(session: Session, session_id: str, address: str | None = None) -> None:

@@ -154,8 +154,12 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         path = getattr(exc, "sign_in_path", "/login")
         login = f"{path}?next={quote(target, safe='')}"
-        if is_htmx(request):  # htmx would swap the login page into the status line
-            return Response(status_code=401, headers={"HX-Redirect": login})
+        if getattr(request.state, "session_expired", False):
+            login += "&reason=expired"
+        if is_htmx(request):
+            # No redirect: it would replace the form, and the words being typed, with the
+            # sign-in page. The page's script keeps the form and says what was not saved.
+            return Response(status_code=401, headers={"X-Sign-In": login})
         return RedirectResponse(login, status_code=303)
     return _error_page(request, exc.status, exc.title, exc.detail)
 

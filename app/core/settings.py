@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,10 @@ class Settings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     secret_key: str = ""
     pseudonym_key: str = ""
-    session_idle_minutes: int = 30
+    # A browser session ends after this long without a request (minutes; a fraction is allowed,
+    # for tests). The page warns `session_warning_seconds` before, with a way to stay signed in.
+    session_idle_minutes: float = Field(default=30, gt=0)
+    session_warning_seconds: int = Field(default=120, ge=10)
     session_absolute_hours: int = 12
     max_body_bytes: int = 1024 * 1024
 

@@ -17,7 +17,8 @@ Globals available in every template:
 Filters:
 
 * ``london``: a UTC instant as "2 March 2026 at 2:05pm" in Europe/London;
-* ``london_time``: a UTC instant as "14:02" in Europe/London.
+* ``london_time``: a UTC instant as "14:02" in Europe/London;
+* ``seconds_from_now``: whole seconds until a UTC instant (the session's timeout warning).
 
 When ``scripts/vendor-assets.sh`` vendors new versions, update the version
 constants below (and the govuk-frontend import path in ``static/app/rhi.js``).
@@ -36,6 +37,7 @@ from jinja2.filters import do_indent
 from markupsafe import Markup
 
 from app.core.london import LONDON
+from app.core.settings import get_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -129,6 +131,11 @@ def format_london_time(value: datetime | str | None) -> str:
     return _to_london(value).strftime("%H:%M")
 
 
+def seconds_from_now(value: datetime) -> int:
+    """Whole seconds from now until a UTC instant (0 when it has passed)."""
+    return max(0, int((value - datetime.now(UTC)).total_seconds()))
+
+
 def indent(value: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
     """Jinja's `indent` filter, the same output, without a Markup object per line.
 
@@ -161,6 +168,8 @@ def _build_environment() -> Environment:
     env.filters["indent"] = indent
     env.filters["london"] = format_london
     env.filters["london_time"] = format_london_time
+    env.filters["seconds_from_now"] = seconds_from_now
+    env.globals["session_warning_seconds"] = lambda: get_settings().session_warning_seconds
     return env
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from app.core.errors import FieldError
 from app.core.london import LONDON
 from app.record.formats import parse_timestamp
 
@@ -33,6 +34,51 @@ INTERVIEW_KEYS = ("conducted_at", "mode", "location_type", "interviewer_name", "
                   "locations", "seraf_score")
 VOICE_KEYS = ("child_account", "child_wishes", "read_back_to_child",
               "information_sharing_explained", "consent_to_share")
+
+
+# The API's examples of a good value are ISO 8601; the form's are what a person types there.
+FORM_EXAMPLES = {
+    "invalid_timestamp": "for example 27 3 2026 and 14:30",
+    "invalid_date": "for example 27 3 2012",
+}
+
+
+# Each page's fields from the top (a key of a row counts within its row): the order of the
+# error summary, as GOV.UK asks.
+PAGE_ORDER = (
+    "local_id", "given_name", "family_name", "date_of_birth", "gender", "ethnicity",
+    "legal_status", "responsible_authority", "placement_authority",
+    "type", "started_at", "returned_at", "reported_to_police", "police_reference",
+    "police_risk_grade", "found_location", "found_postcode",
+    "outcome", "offered_at", "not_offered_reason", "decline_reason", "carer_information",
+    "attempts", "at", "method", "result",
+    "conducted_at", "mode", "location_type", "interviewer_name", "interviewer_role",
+    "interviewer_independent", "interviewer_trained", "child_chose_interviewer",
+    "push_factors", "push_factors_other", "pull_factors", "pull_factors_other", "where_stayed",
+    "with_whom", "travel", "locations", "description", "postcode", "harm_disclosed",
+    "risk_indicators", "seraf_score",
+    "child_account", "child_wishes", "read_back_to_child", "information_sharing_explained",
+    "consent_to_share", "notes", "with",
+)
+_RANK = {key: i for i, key in enumerate(PAGE_ORDER)}
+
+
+def page_order(errors: list[FieldError]) -> list[FieldError]:
+    """Errors in the order their fields come on the page (rows in their order)."""
+    def rank(error: FieldError) -> tuple[tuple[int, int], ...]:
+        parts = error.pointer.strip("/").split("/")
+        return tuple((int(p), 0) if p.isdigit() else (-1, _RANK.get(p, len(_RANK)))
+                     for p in parts)
+    return sorted(errors, key=rank)
+
+
+def for_people(error: FieldError) -> FieldError:
+    """An error as the form says it: examples in the form's own terms, not the API's."""
+    example = FORM_EXAMPLES.get(error.code)
+    if example is None or ", like " not in error.message:
+        return error
+    return FieldError(error.pointer, error.code,
+                      f"{error.message.split(', like ', 1)[0]}, {example}")
 
 
 def field_id(pointer: str) -> str:

@@ -23,7 +23,7 @@ from app.core.db import SessionDep
 from app.core.errors import FieldError, NotFound
 from app.core.http import is_htmx
 from app.core.templating import templates
-from app.interviews import forms, service, storage
+from app.interviews import forms, rejected, service, storage
 from app.interviews.oversight import oversight_queue
 from app.interviews.summary import summarise
 from app.record import codes
@@ -87,7 +87,11 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
         .order_by(desc(col(Interview.updated_at))).limit(20)
     ).scalars().all()
     queue = oversight_queue(db, user.organisation_code) if user.role == "manager" else []
-    return _render(request, "home.html", user, drafts=drafts, recent=recent, queue=queue)
+    # "Save and come back later" lands here: say which record was saved (one of the drafts).
+    saved_id = request.query_params.get("saved")
+    saved = next((d for d in drafts if str(d.id) == saved_id), None)
+    return _render(request, "home.html", user, drafts=drafts, recent=recent, queue=queue,
+                   saved=saved)
 
 
 @router.get("/interviews/new", response_class=HTMLResponse)
@@ -125,21 +129,26 @@ def check_answers(request: Request, interview_id: UUID, db: SessionDep,
     interview = _load(db, interview_id, user)
     missing = storage.validate(db, interview.document, complete=True,
                                interview_id=interview.id).errors
-    return _check_page(request, user, interview, missing, [])
+    return _check_page(request, user, interview, missing, [],
+                       unsaved=service.unsaved_answers(db, interview))
+
+
+def _field_link(interview: Interview, error: FieldError) -> dict[str, str]:
+    section = forms.section_for(error.pointer)
+    return {"text": error.message,
+            "href": f"/interviews/{interview.id}/{section.slug}#{forms.field_id(error.pointer)}"}
 
 
 def _check_page(request: Request, user: Caller, interview: Interview,
                 missing: list[FieldError], errors: list[FieldError],
-                status: int = 200) -> HTMLResponse:
+                status: int = 200, unsaved: list[FieldError] | None = None) -> HTMLResponse:
     findings = storage.current_findings(interview)
     unmet = [f for f in findings if f["result"] in ("not_met", "pending")]
     titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
     missing_by_section: dict[str, list[dict[str, str]]] = {}
     for error in missing:
-        section = forms.section_for(error.pointer)
-        missing_by_section.setdefault(section.slug, []).append(
-            {"text": error.message,
-             "href": f"/interviews/{interview.id}/{section.slug}#{forms.field_id(error.pointer)}"})
+        missing_by_section.setdefault(forms.section_for(error.pointer).slug, []).append(
+            _field_link(interview, error))
     error_list = [{"text": e.message, "href": f"/interviews/{interview.id}/"
                    f"{forms.section_for(e.pointer).slug}"} for e in errors]
     return _render(request, "interviews/check.html", user, status=status, interview=interview,
@@ -147,7 +156,9 @@ def _check_page(request: Request, user: Caller, interview: Interview,
                    blocks=summarise(interview.document, f"/interviews/{interview.id}"),
                    unmet=unmet, titles=titles,
                    missing_by_section=missing_by_section, error_list=error_list,
-                   can_submit=not missing and interview.status in ("draft", "returned"))
+                   unsaved=[_field_link(interview, e) for e in unsaved or []],
+                   can_submit=(not missing and not unsaved
+                               and interview.status in ("draft", "returned")))
 
 
 @router.post("/interviews/{interview_id}/submit")
@@ -158,7 +169,9 @@ def submit_interview(request: Request, interview_id: UUID, db: SessionDep,
         return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
     errors = service.submit(db, interview, user)
     if errors:
-        return _check_page(request, user, interview, errors, errors, status=422)
+        unsaved = service.unsaved_answers(db, interview)
+        return _check_page(request, user, interview, [e for e in errors if e not in unsaved],
+                           errors, status=422, unsaved=unsaved)
     return RedirectResponse(f"/interviews/{interview.id}?submitted=1", status_code=303)
 
 
@@ -219,20 +232,29 @@ async def section(request: Request, interview_id: UUID, slug: str, db: SessionDe
                                       "anything you typed before you leave this page.")
         return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
     if request.method == "GET":
+        # What was typed but could not be saved comes back as typed, with its errors.
+        typed = rejected.held(interview, section.slug)
+        if typed is not None:
+            return _section_page(request, user, db, interview, section, typed,
+                                 service.held_errors(db, interview, section))
         return _section_page(request, user, db, interview, section,
                              forms.values_from_document(interview.document), [])
     form = await request.form()
-    changes = section.from_form(form, interview.document)
-    result = service.save_section(db, interview, user, changes)
-    errors = [e for e in result.errors if forms.belongs(e.pointer, section)] or result.errors
+    result = service.save_section(db, interview, user, section, form)
+    errors = result.errors
     if is_htmx(request):
         return _render(request, "interviews/_autosave_result.html", user,
                        status=422 if errors else 200, saved_at=result.saved_at,
                        error_list=_error_list(errors))
-    action = form.get("action")
+    action, goto = form.get("action"), form.get("goto")
+    # Leaving the page: everything typed is kept (the errors wait on the page until fixed).
+    if action == "later":
+        return RedirectResponse(f"/?saved={interview.id}", status_code=303)
+    if isinstance(goto, str) and (goto in forms.BY_SLUG or goto == "check"):
+        return RedirectResponse(f"/interviews/{interview.id}/{goto}", status_code=303)
     if errors:
         return _section_page(request, user, db, interview, section,
-                             forms.values_from_form(form), errors, status=422)
+                             rejected.typed_values(form), errors, status=422)
     if isinstance(action, str) and (action.startswith("add-") or action.startswith("remove-")):
         return RedirectResponse(f"/interviews/{interview.id}/{section.slug}#{action}",
                                 status_code=303)

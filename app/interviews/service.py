@@ -14,12 +14,13 @@ from uuid import uuid4
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from app.accounts.caller import Caller
 from app.audit import service as audit
 from app.core.errors import Conflict, FieldError, Forbidden
 from app.core.types import utcnow
-from app.interviews import storage
+from app.interviews import forms, rejected, storage
 from app.record.events import record_changed
 from app.record.models import Interview
 from app.record.serialize import document_hash, document_to_json
@@ -57,41 +58,89 @@ def _editable(interview: Interview) -> None:
         raise Forbidden("This interview has been submitted; it can no longer be changed here")
 
 
-def save_section(session: Session, interview: Interview, actor: Caller,
-                 changes: dict[str, Any]) -> SaveResult:
-    """Merge one section's values into the draft and keep everything that is valid.
+def _section_errors(errors: list[FieldError], section: forms.Section) -> list[FieldError]:
+    """The errors to show on a section's page: its own, else (a change here made another part
+    wrong, such as a new case id overlapping the child's other episodes) all of them."""
+    mine = [e for e in errors if forms.belongs(e.pointer, section)] or errors
+    return [forms.for_people(e) for e in forms.page_order(mine)]
 
-    Values with structural errors are not stored (the errors come back to be shown beside the
-    fields); everything else in the section is saved, so a bad date never costs the words typed
-    next to it.
+
+def save_section(session: Session, interview: Interview, actor: Caller,
+                 section: forms.Section, form: FormData) -> SaveResult:
+    """Save one section of a draft as posted: every valid value into the document, and, when
+    something is wrong, the whole section as typed beside it (`rejected`), so nothing typed is
+    lost. The errors come back to be shown beside the fields.
     """
     _editable(interview)
-    raw = {**interview.document, **changes, "id": str(interview.id)}
+    changes = section.from_form(form, interview.document)
+    raw: Any = {**interview.document, **changes, "id": str(interview.id)}
     others = storage.other_episodes(session, raw, interview.id)
     result = storage.validate(session, raw, complete=False, others=others)
-    errors = result.errors
-    # Keep what is valid: take out each value an error names and check again, because taking
-    # one out can leave another wrong (a return taken out leaves two episodes open). Each round
-    # takes something out, so this ends.
+    errors = _section_errors(result.errors, section)
+    # Keep what is valid: take out each of this section's values an error names and check
+    # again, because taking one out can leave another wrong (a return taken out leaves two
+    # episodes open). Each round takes something out, so this ends. Values in other sections
+    # are never taken out: when only they are wrong, this section's change waits (kept as
+    # typed) and the document stays as it was.
     while not result.ok:
-        kept = prune(raw, [e.pointer for e in result.errors])
-        if kept == raw:  # nothing left to take out: keep the record as it was
-            return SaveResult(errors, interview.updated_at)
+        mine = [e.pointer for e in result.errors if forms.belongs(e.pointer, section)]
+        kept = prune(raw, mine) if mine else raw
+        if kept == raw:
+            raw = None
+            break
         raw = kept
         others = storage.other_episodes(session, raw, interview.id)  # the child may have gone
         result = storage.validate(session, raw, complete=False, others=others)
+    typed = rejected.typed_values(form)
+    held_changed = rejected.hold(interview, section.slug, typed if errors else None)
     before = interview.document
-    if document_hash(document_to_json(result.document)) != interview.document_hash:
+    changed: list[str] = []
+    if raw is not None and document_hash(document_to_json(result.document)) != \
+            interview.document_hash:
         storage.store(session, interview, result.document, others)
+        changed = storage.changed_pointers(before, interview.document)
+    elif held_changed:
+        interview.updated_at = utcnow()
+    if changed or held_changed:
+        details: dict[str, Any] = {"changed": changed}
+        if errors:  # which answers wait, not what they say
+            details["not_saved"] = sorted({e.pointer for e in errors})
         audit.record(session, actor=actor.label, organisation=actor.organisation_code,
-                     action="interview.save", target=str(interview.id),
-                     details={"changed": storage.changed_pointers(before, interview.document)})
+                     action="interview.save", target=str(interview.id), details=details)
     return SaveResult(errors, interview.updated_at)
+
+
+def held_errors(session: Session, interview: Interview,
+                section: forms.Section) -> list[FieldError]:
+    """The errors of what is kept for a section, worked out again now (a date in the future
+    may have become today)."""
+    typed = rejected.held(interview, section.slug)
+    if not typed:
+        return []
+    changes = section.from_form(rejected.as_form(typed), interview.document)
+    raw = {**interview.document, **changes, "id": str(interview.id)}
+    result = storage.validate(session, raw, complete=False, interview_id=interview.id)
+    return _section_errors(result.errors, section)
+
+
+def unsaved_answers(session: Session, interview: Interview) -> list[FieldError]:
+    """An error for each answer typed but not saved, in every section: what blocks submitting.
+    A section whose kept answers have become valid still needs saving once."""
+    found: list[FieldError] = []
+    for section in rejected.sections_held(interview):
+        errors = held_errors(session, interview, section)
+        found += errors or [FieldError(section.pointers[0], "not_saved",
+                                       f"{section.title}: some answers have not been saved; "
+                                       "open the page and save it")]
+    return found
 
 
 def submit(session: Session, interview: Interview, actor: Caller) -> list[FieldError]:
     """Submit a draft or a returned record: a new version, findings refreshed."""
     _editable(interview)
+    unsaved = unsaved_answers(session, interview)
+    if unsaved:
+        return unsaved
     others = storage.other_episodes(session, interview.document, interview.id)
     result = storage.validate(session, interview.document, complete=True, others=others)
     if not result.ok:
@@ -102,6 +151,7 @@ def submit(session: Session, interview: Interview, actor: Caller) -> list[FieldE
     interview.version += 1
     interview.submitted_at = utcnow()
     interview.returned_comment = None
+    interview.rejected_input = None
     interview.approved_at = None
     interview.approved_by = None
     storage.store(session, interview, result.document, others)

@@ -103,6 +103,7 @@ def update_from_api(session: Session, actor: Caller, interview_id: UUID, raw: An
     if interview.status in ("draft", "returned"):
         interview.status = "submitted"
         interview.submitted_at = utcnow()
+        interview.rejected_input = None  # the web draft's unsaved answers: replaced wholesale
     storage.store(session, interview, result.document, others)
     storage.snapshot(session, interview, actor, previous)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,

@@ -51,6 +51,10 @@ class Interview(SQLModel, table=True):
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     approved_by: int | None = Field(default=None, foreign_key="users.id")
     returned_comment: str | None = Field(default=None, max_length=10_000)
+    # What a person typed into a draft's sections that could not be saved into the document,
+    # as typed, by section slug: {"interview": {"interview-seraf_score": "lots", ...}}. The
+    # form shows it again with its error; submitting needs it gone (app/interviews/rejected.py).
+    rejected_input: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     # Kept past the retention period while set (litigation, an inquiry): `rhi retention purge`.
     legal_hold: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 

@@ -40,6 +40,23 @@
  * the page asks the browser to confirm (except when the form itself is
  * submitted normally). A normal submit waits for an autosave in flight, and
  * stops further autosaves, so an old autosave never overwrites it.
+ *
+ * A value the server cannot save is kept as typed (app/interviews/rejected.py);
+ * the autosave's answer lists the errors in the error summary, and this file
+ * shows each beside its field (GOV.UK error message markup, in the
+ * <div data-field="NAME"> that templates/interviews/_fields.html puts round
+ * every field), and takes it away once the field is put right.
+ *
+ * SESSION TIMEOUT
+ * ---------------
+ * A signed-in page carries <meta name="rhi-session-ends-in"> (seconds left) and
+ * <meta name="rhi-session-warning">; every answer to a signed-in browser
+ * carries X-Session-Ends-In. Before the session ends the warning dialog in
+ * layout.html opens ("Stay signed in" restarts the clock through
+ * POST /session/keep-alive). If nobody answers, the page saves anything unsaved,
+ * then signs out through the hidden form, which brings the person back to this
+ * page after they sign in again, and tells them what had been saved. A session
+ * that ended anyway (a tablet asleep) is noticed when the page is shown again.
  */
 import { initAll } from '/static/govuk-frontend-6.3.0/govuk-frontend.min.js'
 
@@ -57,6 +74,8 @@ const RETRYABLE_STATUSES = new Set([0, 408, 429])
 const TEXT_RETRYING = 'Not saved, retrying'
 const TEXT_OFFLINE = 'Not saved, retrying when you are back online'
 const TEXT_NOT_SAVED = 'Not saved. There is a problem with the service. Do not close this page.'
+const TEXT_SIGNED_OUT = 'Not saved: you have been signed out. Copy anything you typed since the ' +
+  'last save before you leave this page, then sign in again.'
 
 /**
  * Per-form autosave state, kept in memory only.
@@ -148,6 +167,9 @@ function saveFailed (form) {
 
 function saveSettled (form, seq) {
   const state = stateFor(form)
+  const status = statusElement(form)
+  const time = status ? /\b(\d\d:\d\d)\b/.exec(status.textContent || '') : null
+  if (time) state.savedAt = time[1]
   clearRetry(state)
   state.attempts = 0
   state.failing = false
@@ -298,6 +320,13 @@ if (htmx) {
     const status = event.detail.xhr ? event.detail.xhr.status : 0
     if (status >= 500 || RETRYABLE_STATUSES.has(status)) {
       saveFailed(form)
+    } else if (status === 401) {
+      // Signed out (elsewhere, or asleep past the timeout): keep the form and the words in it.
+      const state = stateFor(form)
+      clearRetry(state)
+      state.failing = true
+      updateLeaveWarning()
+      showError(form, TEXT_SIGNED_OUT)
     } else {
       // Not retried (e.g. 403: signed out or CSRF token expired). Keep the leave warning.
       const state = stateFor(form)
@@ -327,4 +356,263 @@ if (htmx) {
       }
     }
   })
+}
+
+
+/* ---------------------------------------------------------------------------
+ * Errors beside their fields, after an autosave
+ * ------------------------------------------------------------------------- */
+
+const CONTROLS = '.govuk-date-input, .govuk-radios, .govuk-checkboxes, .govuk-select, ' +
+  '.govuk-textarea, .govuk-input'
+const ERROR_MODIFIERS = [
+  ['govuk-input', 'govuk-input--error'],
+  ['govuk-select', 'govuk-select--error'],
+  ['govuk-textarea', 'govuk-textarea--error']
+]
+
+function describedBy (element, id, add) {
+  const tokens = (element.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)
+  const kept = tokens.filter((token) => token !== id)
+  if (add) kept.push(id)
+  if (kept.length) element.setAttribute('aria-describedby', kept.join(' '))
+  else element.removeAttribute('aria-describedby')
+}
+
+/* The elements a field's error message describes: its fieldset, else its controls. */
+function describedElements (root) {
+  const fieldset = root.querySelector('fieldset')
+  const controls = Array.from(root.querySelectorAll('input:not([type="hidden"]), select, textarea'))
+  const withHint = controls.filter((control) => control.hasAttribute('aria-describedby') &&
+    /-hint\b/.test(control.getAttribute('aria-describedby')))
+  if (fieldset) return [fieldset, ...withHint]
+  return controls
+}
+
+function showFieldError (root, message) {
+  const name = root.getAttribute('data-field')
+  const group = root.querySelector('.govuk-form-group')
+  if (!group || !name) return
+  const id = `${name}-error`
+  let paragraph = root.querySelector('.govuk-error-message')
+  if (!paragraph) {
+    paragraph = document.createElement('p')
+    paragraph.className = 'govuk-error-message'
+    paragraph.id = id
+    const control = group.querySelector(CONTROLS)
+    if (!control || !control.parentNode) return
+    control.parentNode.insertBefore(paragraph, control)
+  }
+  const prefix = document.createElement('span')
+  prefix.className = 'govuk-visually-hidden'
+  prefix.textContent = 'Error:'
+  paragraph.replaceChildren(prefix, document.createTextNode(` ${message}`))
+  group.classList.add('govuk-form-group--error')
+  for (const [block, modifier] of ERROR_MODIFIERS) {
+    for (const control of root.querySelectorAll(`.${block}`)) control.classList.add(modifier)
+  }
+  for (const element of describedElements(root)) describedBy(element, paragraph.id || id, true)
+}
+
+function clearFieldError (root) {
+  const paragraph = root.querySelector('.govuk-error-message')
+  if (!paragraph) return
+  const id = paragraph.id
+  paragraph.remove()
+  for (const group of root.querySelectorAll('.govuk-form-group--error')) {
+    group.classList.remove('govuk-form-group--error')
+  }
+  for (const [, modifier] of ERROR_MODIFIERS) {
+    for (const control of root.querySelectorAll(`.${modifier}`)) control.classList.remove(modifier)
+  }
+  for (const element of root.querySelectorAll('[aria-describedby]')) describedBy(element, id, false)
+}
+
+/* Show each error of the error summary beside its field; clear the fields now right. */
+function syncFieldErrors () {
+  const summary = document.getElementById('form-errors')
+  if (!summary) return
+  const wanted = new Map()
+  for (const link of summary.querySelectorAll('a[href^="#"]')) {
+    const target = document.getElementById(link.getAttribute('href').slice(1))
+    const root = target ? target.closest('[data-field]') : null
+    if (root && !wanted.has(root)) wanted.set(root, link.textContent.trim())
+  }
+  for (const root of document.querySelectorAll('[data-field]')) {
+    const message = wanted.get(root)
+    if (message) showFieldError(root, message)
+    else clearFieldError(root)
+  }
+}
+
+if (htmx) {
+  document.addEventListener('htmx:oobAfterSwap', (event) => {
+    const target = event.detail && event.detail.target
+    if (target && target.id === 'form-errors') syncFieldErrors()
+  })
+}
+
+/* ---------------------------------------------------------------------------
+ * Session timeout: warn, stay signed in, or save and sign out
+ * ------------------------------------------------------------------------- */
+
+const SIGN_OUT_BEFORE_END_MS = 10000 // sign out while the session can still save
+const FLUSH_WAIT_MS = 5000
+
+function metaNumber (name) {
+  const meta = document.querySelector(`meta[name="${name}"]`)
+  const value = meta ? Number(meta.getAttribute('content')) : NaN
+  return Number.isFinite(value) ? value : null
+}
+
+const sessionEndsIn = metaNumber('rhi-session-ends-in')
+const warningSeconds = metaNumber('rhi-session-warning')
+const dialog = document.getElementById('rhi-timeout')
+
+if (sessionEndsIn !== null && warningSeconds !== null && dialog instanceof HTMLDialogElement) {
+  let endsAt = Date.now() + sessionEndsIn * 1000
+  let warnTimer = null
+  let endTimer = null
+  let countdownTimer = null
+  let signingOut = false
+  let focusBefore = null
+  const countdown = dialog.querySelector('[data-countdown]')
+
+  const remainingText = () => {
+    const seconds = Math.max(0, Math.round((endsAt - SIGN_OUT_BEFORE_END_MS - Date.now()) / 1000))
+    if (seconds >= 60) {
+      const minutes = Math.round(seconds / 60)
+      return `${minutes} minute${minutes === 1 ? '' : 's'}`
+    }
+    return `${seconds} second${seconds === 1 ? '' : 's'}`
+  }
+
+  const openWarning = () => {
+    if (signingOut || dialog.open) return
+    focusBefore = document.activeElement
+    if (countdown) countdown.textContent = remainingText()
+    dialog.showModal()
+    countdownTimer = window.setInterval(() => {
+      if (countdown) countdown.textContent = remainingText()
+    }, 1000)
+  }
+
+  const closeWarning = () => {
+    if (countdownTimer !== null) window.clearInterval(countdownTimer)
+    countdownTimer = null
+    if (dialog.open) dialog.close()
+    if (focusBefore instanceof HTMLElement && focusBefore.isConnected) focusBefore.focus()
+  }
+
+  const schedule = (secondsLeft) => {
+    endsAt = Date.now() + secondsLeft * 1000
+    window.clearTimeout(warnTimer)
+    window.clearTimeout(endTimer)
+    const signOutIn = endsAt - SIGN_OUT_BEFORE_END_MS - Date.now()
+    warnTimer = window.setTimeout(openWarning, Math.max(0, signOutIn - warningSeconds * 1000))
+    endTimer = window.setTimeout(() => signOut('timeout'), Math.max(0, signOutIn))
+  }
+
+  /* Save every form with an unsaved edit, and wait (a while) for the answers. */
+  const flushSaves = async () => {
+    const pending = allAutosaveForms().filter((form) => {
+      const state = states.get(form)
+      return (state && (state.failing || state.editSeq > state.savedSeq)) ||
+        (inFlight.get(form) || 0) > 0
+    })
+    for (const form of pending) {
+      if ((inFlight.get(form) || 0) === 0) retryNow(form)
+    }
+    const deadline = Date.now() + FLUSH_WAIT_MS
+    while (Date.now() < deadline && pending.some((form) => {
+      const state = stateFor(form)
+      return (inFlight.get(form) || 0) > 0 || state.editSeq > state.savedSeq || state.failing
+    })) {
+      await new Promise((resolve) => window.setTimeout(resolve, 100))
+    }
+  }
+
+  /* What the page had saved: "all", or the time of its last save, or "" (nothing to save). */
+  const savedSummary = () => {
+    const forms = allAutosaveForms()
+    if (!forms.length) return ''
+    const unsaved = forms.filter((form) => {
+      const state = states.get(form)
+      return state && (state.failing || state.editSeq > state.savedSeq)
+    })
+    if (!unsaved.length) return 'all'
+    const times = unsaved.map((form) => stateFor(form).savedAt).filter(Boolean).sort()
+    return times.length ? times[0] : ''
+  }
+
+  async function signOut (reason) {
+    if (signingOut) return
+    signingOut = true
+    window.clearTimeout(warnTimer)
+    window.clearTimeout(endTimer)
+    await flushSaves()
+    const form = document.getElementById('rhi-timeout-sign-out')
+    if (!(form instanceof HTMLFormElement)) return
+    form.elements.namedItem('reason').value = reason
+    form.elements.namedItem('next').value = window.location.pathname + window.location.search
+    form.elements.namedItem('saved').value = savedSummary()
+    for (const autosave of allAutosaveForms()) stateFor(autosave).submitting = true
+    updateLeaveWarning()
+    window.removeEventListener('beforeunload', onBeforeUnload)
+    form.submit()
+  }
+
+  const staySignedIn = async () => {
+    try {
+      const answer = await window.fetch('/session/keep-alive', {
+        method: 'POST',
+        headers: { 'X-CSRF-Token': csrfToken() },
+        credentials: 'same-origin'
+      })
+      const left = Number(answer.headers.get('X-Session-Ends-In'))
+      if (answer.status === 204 && Number.isFinite(left)) {
+        closeWarning()
+        schedule(left)
+        return
+      }
+    } catch (error) {
+      // Offline: the session cannot be kept alive from here; sign out as planned.
+    }
+    signOut('timeout')
+  }
+
+  dialog.querySelector('[data-timeout-stay]').addEventListener('click', staySignedIn)
+  dialog.querySelector('[data-timeout-sign-out]').addEventListener('click', () => {
+    closeWarning()
+    signOut('timeout')
+  })
+  // Escape closes a modal dialog: take it as "stay signed in".
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault()
+    staySignedIn()
+  })
+
+  // Every answer from the server says how long the session now has.
+  if (htmx) {
+    document.addEventListener('htmx:afterRequest', (event) => {
+      const xhr = event.detail && event.detail.xhr
+      const left = xhr ? Number(xhr.getResponseHeader('X-Session-Ends-In')) : NaN
+      if (xhr && xhr.getResponseHeader('X-Session-Ends-In') !== null && Number.isFinite(left) &&
+          !signingOut) {
+        schedule(left)
+      }
+    })
+  }
+
+  // Timers sleep with the tablet: on waking, a session past its end signs out at once.
+  const checkClock = () => {
+    if (document.visibilityState === 'visible' && !signingOut &&
+        Date.now() >= endsAt - SIGN_OUT_BEFORE_END_MS) {
+      signOut('timeout')
+    }
+  }
+  document.addEventListener('visibilitychange', checkClock)
+  window.addEventListener('pageshow', checkClock)
+
+  schedule(sessionEndsIn)
 }

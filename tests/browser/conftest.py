@@ -12,7 +12,8 @@ import json
 import os
 import secrets
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,18 +58,19 @@ PEOPLE = (
 ROLE_OF = {"newcomer": "placement_team"}
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`rhi serve` on a free port, on a fresh database set up with the `rhi` command line."""
-    tmp = tmp_path_factory.mktemp("browser")
+@contextmanager
+def fresh_server(tmp: Path, domain: str, settings: dict[str, str] | None = None
+                 ) -> Iterator[Server]:
+    """`rhi serve` on a free port, on a fresh database set up with the `rhi` command line, with
+    `settings` (RHI_* variables) on top; the people's addresses end in `domain`."""
     database = tmp / "b.sqlite3"
     env = {**os.environ, "RHI_DATABASE_URL": f"sqlite:///{database}", "RHI_ENV": "test",
            "RHI_SECRET_KEY": secrets.token_urlsafe(48),
-           "RHI_PSEUDONYM_KEY": secrets.token_urlsafe(48)}
+           "RHI_PSEUDONYM_KEY": secrets.token_urlsafe(48), **(settings or {})}
     run_rhi([(["db", "upgrade"], None)], env)
     run_rhi([(["orgs", "create", "--code", code, "--name", name, "--kind", kind], None)
              for code, name, kind in ORGANISATIONS], env)
-    people = {key: Person(f"{key}@browser.example.org", name, ROLE_OF.get(key, key), org,
+    people = {key: Person(f"{key}@{domain}", name, ROLE_OF.get(key, key), org,
                           secrets.token_urlsafe(18)) for key, name, org in PEOPLE}
     users = start_rhi([(["users", "create", "--email", p.email, "--name", p.name,
                          "--org", p.org, "--role", p.role], p.password + "\n")
@@ -80,6 +82,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         finally:
             finish_rhi(users)
         yield Server(base_url=base_url, database=database, log=log, people=people)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with fresh_server(tmp_path_factory.mktemp("browser"), "browser.example.org") as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def quick_timeout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose sessions end after 40 seconds idle, warning 15 seconds before (the
+    page signs out 10 seconds before the end): the timeout journeys, in well under a minute."""
+    with fresh_server(tmp_path_factory.mktemp("timeout"), "timeout.example.org",
+                      {"RHI_SESSION_IDLE_MINUTES": str(40 / 60),
+                       "RHI_SESSION_WARNING_SECONDS": "15"}) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")
@@ -128,6 +146,21 @@ def open_page(browser: Browser, server: Server,
 
     Every page is watched: a JavaScript error or a Content-Security-Policy refusal fails the test.
     """
+    with page_opener(browser, server, signed_in_states) as open_:
+        yield open_
+
+
+@pytest.fixture
+def open_quick_timeout_page(browser: Browser,
+                            quick_timeout_server: Server) -> Iterator[OpenPage]:
+    """`open_page` on the server whose sessions end after 40 seconds idle."""
+    with page_opener(browser, quick_timeout_server, {}) as open_:
+        yield open_
+
+
+@contextmanager
+def page_opener(browser: Browser, server: Server,
+                signed_in_states: dict[str, Any]) -> Iterator[OpenPage]:
     contexts = []
     problems: list[str] = []
 

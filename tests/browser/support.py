@@ -386,7 +386,7 @@ def sign_in_browser(page: Page, person: Person, drive: Touch | None = None,
     """The sign-in form, then the second factor when the role needs one (enrolling at the
     first sign-in). `look(label)` is called on each page on the way (screenshots, axe)."""
     drive = drive or Touch(page)
-    if not page.url.endswith("/login"):
+    if not re.search(r"/login(\?.*)?$", page.url):  # (the sign-in page keeps its ?next=)
         page.goto("/login")
     if look:
         look("sign-in")

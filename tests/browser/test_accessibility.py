@@ -40,7 +40,7 @@ class Visit:
     role: str | None = None
     device: str = "tablet"
     status: int = 200
-    prepare: Callable[[Page, Server], None] | None = None  # to the state to check
+    prepare: Callable[[Page, Server], object] | None = None  # to the state to check
 
 
 def _sign_in_with_nothing(page: Page, server: Server) -> None:
@@ -100,6 +100,29 @@ def _security_code(page: Page, server: Server) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter your security code")
 
 
+def _a_word_in_a_number_field(page: Page, server: Server) -> str:
+    """A new draft whose interview page holds a value it could not save; its id."""
+    page.get_by_role("button", name="Start now").click()
+    expect(page).to_have_url(re.compile(r"/child$"))
+    interview_id = page.url.rsplit("/", 2)[1]
+    page.goto(f"/interviews/{interview_id}/interview")
+    page.locator("#interview-seraf_score").fill("lots")
+    expect(page.locator("#interview-seraf_score-error")).to_be_visible()  # put there by rhi.js
+    return interview_id
+
+
+def _unsaved_answers_on_the_check_page(page: Page, server: Server) -> None:
+    interview_id = _a_word_in_a_number_field(page, server)
+    page.goto(f"/interviews/{interview_id}/check")
+    expect(page.locator("#unsaved")).to_be_visible()
+
+
+def _timeout_warning(page: Page, server: Server) -> None:
+    # The dialog as rhi.js opens it before the session ends (30 minutes here: opened at once).
+    page.evaluate("document.getElementById('rhi-timeout').showModal()")
+    expect(page.get_by_role("dialog", name="You will be signed out soon")).to_be_visible()
+
+
 SECTIONS = ("child", "episodes", "offer", "interview", "voice", "actions")
 SECTION_ROUTE = "/interviews/{interview_id}/{slug}"
 RECORD_ROUTE = "/interviews/{interview_id}"
@@ -108,6 +131,7 @@ PAGES: dict[str, Visit] = {
     "sign-in": Visit("/login", "/login"),
     "sign-in-errors": Visit("/login", "/login", prepare=_sign_in_with_nothing),
     "sign-in-signed-out": Visit("/login", "/login?signed_out=true"),
+    "sign-in-timed-out": Visit("/login", "/login?reason=timeout&next=%2F&saved=14%3A02"),
     "sign-in-320px": Visit("/login", "/login", device="320px"),
     "two-factor-set-up": Visit("/login/two-factor", "/login", prepare=_set_up_second_factor),
     "two-factor-set-up-errors": Visit("/login/two-factor", "/login",
@@ -120,6 +144,8 @@ PAGES: dict[str, Visit] = {
     "home-manager-oversight-queue-320px": Visit("/", "/", "manager", device="320px",
                                                 prepare=_queue_is_shown),
     "home-admin": Visit("/", "/", "admin", device="desktop"),
+    "home-saved-for-later": Visit("/", "/?saved={draft}", "interviewer"),
+    "home-timeout-warning": Visit("/", "/", "interviewer", prepare=_timeout_warning),
     "start-interview": Visit("/interviews/new", "/interviews/new", "interviewer"),
     **{f"section-{slug}": Visit(SECTION_ROUTE, f"/interviews/{{submitted}}/{slug}",
                                 "interviewer") for slug in SECTIONS},
@@ -127,8 +153,12 @@ PAGES: dict[str, Visit] = {
                                   prepare=_impossible_date_of_birth),
     "section-interview-320px": Visit(SECTION_ROUTE, "/interviews/{submitted}/interview",
                                      "interviewer", device="320px"),
+    "section-interview-autosave-errors": Visit(SECTION_ROUTE, "/interviews/new", "interviewer",
+                                               prepare=_a_word_in_a_number_field),
     "check-answers-draft": Visit("/interviews/{interview_id}/check",
                                  "/interviews/{draft}/check", "interviewer"),
+    "check-answers-unsaved": Visit("/interviews/{interview_id}/check", "/interviews/new",
+                                   "interviewer", prepare=_unsaved_answers_on_the_check_page),
     "check-answers-submitted": Visit("/interviews/{interview_id}/check",
                                      "/interviews/{submitted}/check", "interviewer"),
     "record-interviewer": Visit(RECORD_ROUTE, "/interviews/{submitted}", "interviewer"),

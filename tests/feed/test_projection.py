@@ -18,7 +18,7 @@ from app.feed.service import on_feed_rows
 from app.interviews import service
 from app.record.models import Episode, Interview, InterviewVersion
 from app.record.visibility import visible_to
-from tests.builders import actor, record
+from tests.builders import actor, record, save_draft
 from tests.feed.test_formats import CSE
 
 
@@ -52,8 +52,9 @@ def test_approving_and_returning_a_record_move_it_forward_in_the_feed(db: Sessio
 
 def test_a_draft_is_not_fed(db: Session) -> None:
     draft = service.start_draft(db, actor())
-    service.save_section(db, draft, actor(), {"sharing": [
-        {"with": "police", "at": "2026-03-04T10:00:00Z"}]})
+    assert save_draft(db, draft, actor(), {"sharing": [
+        {"with": "police", "at": "2026-03-04T10:00:00Z"}]}) == []
+    assert draft.document["sharing"][0]["with"] == "police"
     assert fed(db, draft) is None
 
 
@@ -66,8 +67,8 @@ def test_a_returned_record_being_edited_keeps_its_submitted_version_in_the_feed(
     assert at_return["shared_with"] == ["social_worker"]
 
     # The interviewer's edits are a working copy until resubmitted: nothing of them is fed.
-    service.save_section(db, returned, actor(), {"sharing": [], "episodes": [
-        {**returned.document["episodes"][0], "type": "missing"}]})
+    assert save_draft(db, returned, actor(), {**returned.document, "sharing": [], "episodes": [
+        {**returned.document["episodes"][0], "type": "missing"}]}) == []
     assert "sharing" not in returned.document  # the working copy has lost its sharing
     assert fed(db, returned) == at_return
     counted = db.execute(select(col(Episode.type)).where(

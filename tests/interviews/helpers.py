@@ -5,9 +5,13 @@ from __future__ import annotations
 import html as html_lib
 import re
 from typing import Any
+from uuid import UUID
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy.orm import Session
+
+from app.record.models import Interview
 
 
 def start(client: TestClient, csrf: str) -> str:
@@ -43,3 +47,46 @@ def title(html: str) -> str:
 def when(prefix: str, day: int, month: int, year: int, time: str) -> dict[str, str]:
     return {f"{prefix}-day": str(day), f"{prefix}-month": str(month), f"{prefix}-year": str(year),
             f"{prefix}-time": time}
+
+
+def stored(db: Session, base: str) -> dict[str, Any]:
+    db.expire_all()
+    interview = db.get(Interview, UUID(base.rsplit("/", 1)[1]))
+    assert interview is not None
+    return interview.document
+
+
+def fill_whole_interview(client: TestClient, base: str, csrf: str) -> None:
+    answer = post(client, f"{base}/child", csrf, **{
+        "child-local_id": "TEST-001", "child-given_name": "Alex", "child-family_name": "Testchild",
+        "child-date_of_birth-day": "4", "child-date_of_birth-month": "5",
+        "child-date_of_birth-year": "2011", "child-gender": "female",
+        "child-legal_status": "looked_after", "child-responsible_authority": "803",
+        "child-placement_authority": "801"})
+    assert answer.status_code == 303 and answer.headers["location"] == f"{base}/episodes"
+    answer = post(client, f"{base}/episodes", csrf, **{
+        "episodes-count": "1", "episodes-0-type": "missing",
+        **when("episodes-0-started_at", 1, 3, 2026, "18:00"),
+        **when("episodes-0-returned_at", 2, 3, 2026, "9:00am"),
+        "episodes-0-reported_to_police": "yes", "episodes-0-found_postcode": "bs161qy"})
+    assert answer.status_code == 303, error_summary(answer.text)
+    answer = post(client, f"{base}/offer", csrf, **{
+        "offer-outcome": "completed", **when("offer-offered_at", 2, 3, 2026, "12:00")})
+    assert answer.status_code == 303, error_summary(answer.text)
+    answer = post(client, f"{base}/interview", csrf, **{
+        **when("interview-conducted_at", 3, 3, 2026, "10:00"), "interview-mode": "in_person",
+        "interview-interviewer_role": "independent_rhi_worker",
+        "interview-interviewer_independent": "yes", "interview-interviewer_trained": "yes",
+        "interview-push_factors": ["family_conflict", "bullying"],
+        "interview-pull_factors": "peer_pressure", "interview-where_stayed": "A friend's flat",
+        "interview-with_whom": "Friends", "interview-harm_disclosed": "no",
+        "interview-seraf_score": "4"})
+    assert answer.status_code == 303, error_summary(answer.text)
+    answer = post(client, f"{base}/voice", csrf, **{
+        "interview-child_account": "Synthetic account.", "interview-read_back_to_child": "yes",
+        "interview-information_sharing_explained": "yes", "interview-consent_to_share": "yes"})
+    assert answer.status_code == 303, error_summary(answer.text)
+    answer = post(client, f"{base}/actions", csrf, **{
+        "actions-count": "1", "actions-0-type": "safety_plan",
+        **when("actions-0-at", 3, 3, 2026, "15:00"), "sharing-count": "0"})
+    assert answer.status_code == 303 and answer.headers["location"] == f"{base}/check"

@@ -10,58 +10,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.record.models import Interview, InterviewVersion
+from app.record.models import InterviewVersion
 from tests.builders import make_org, make_user, sign_in, template_of
-from tests.interviews.helpers import error_summary, post, start, title, when
-
-
-@pytest.fixture
-def csrf(client: TestClient, db: Session) -> str:
-    make_org(db, "801")
-    return sign_in(client, make_user(db, "interviewer", org="803"))
-
-
-def stored(db: Session, base: str) -> dict[str, Any]:
-    db.expire_all()
-    interview = db.get(Interview, UUID(base.rsplit("/", 1)[1]))
-    assert interview is not None
-    return interview.document
-
-
-def fill_whole_interview(client: TestClient, base: str, csrf: str) -> None:
-    answer = post(client, f"{base}/child", csrf, **{
-        "child-local_id": "TEST-001", "child-given_name": "Alex", "child-family_name": "Testchild",
-        "child-date_of_birth-day": "4", "child-date_of_birth-month": "5",
-        "child-date_of_birth-year": "2011", "child-gender": "female",
-        "child-legal_status": "looked_after", "child-responsible_authority": "803",
-        "child-placement_authority": "801"})
-    assert answer.status_code == 303 and answer.headers["location"] == f"{base}/episodes"
-    answer = post(client, f"{base}/episodes", csrf, **{
-        "episodes-count": "1", "episodes-0-type": "missing",
-        **when("episodes-0-started_at", 1, 3, 2026, "18:00"),
-        **when("episodes-0-returned_at", 2, 3, 2026, "9:00am"),
-        "episodes-0-reported_to_police": "yes", "episodes-0-found_postcode": "bs161qy"})
-    assert answer.status_code == 303, error_summary(answer.text)
-    answer = post(client, f"{base}/offer", csrf, **{
-        "offer-outcome": "completed", **when("offer-offered_at", 2, 3, 2026, "12:00")})
-    assert answer.status_code == 303, error_summary(answer.text)
-    answer = post(client, f"{base}/interview", csrf, **{
-        **when("interview-conducted_at", 3, 3, 2026, "10:00"), "interview-mode": "in_person",
-        "interview-interviewer_role": "independent_rhi_worker",
-        "interview-interviewer_independent": "yes", "interview-interviewer_trained": "yes",
-        "interview-push_factors": ["family_conflict", "bullying"],
-        "interview-pull_factors": "peer_pressure", "interview-where_stayed": "A friend's flat",
-        "interview-with_whom": "Friends", "interview-harm_disclosed": "no",
-        "interview-seraf_score": "4"})
-    assert answer.status_code == 303, error_summary(answer.text)
-    answer = post(client, f"{base}/voice", csrf, **{
-        "interview-child_account": "Synthetic account.", "interview-read_back_to_child": "yes",
-        "interview-information_sharing_explained": "yes", "interview-consent_to_share": "yes"})
-    assert answer.status_code == 303, error_summary(answer.text)
-    answer = post(client, f"{base}/actions", csrf, **{
-        "actions-count": "1", "actions-0-type": "safety_plan",
-        **when("actions-0-at", 3, 3, 2026, "15:00"), "sharing-count": "0"})
-    assert answer.status_code == 303 and answer.headers["location"] == f"{base}/check"
+from tests.interviews.helpers import (
+    error_summary,
+    fill_whole_interview,
+    post,
+    start,
+    stored,
+    title,
+    when,
+)
 
 
 def test_a_whole_interview_is_recorded_and_submitted_without_javascript(
@@ -322,7 +281,7 @@ def test_the_date_of_birth_reads_as_a_date(client: TestClient, db: Session, csrf
     assert "4 May 2011" in client.get(f"{base}/check").text
 
 
-def test_an_autosave_after_signing_out_sends_htmx_to_sign_in_instead_of_swapping_a_page_in(
+def test_an_autosave_after_signing_out_leaves_the_form_in_place_and_names_the_sign_in_page(
         client: TestClient, db: Session, csrf: str) -> None:
     base = start(client, csrf)
     assert post(client, "/logout", csrf).status_code == 303
@@ -333,7 +292,9 @@ def test_an_autosave_after_signing_out_sends_htmx_to_sign_in_instead_of_swapping
     plain = post(client, f"{base}/voice", csrf,
                  **{"interview-child_account": "Typed after signing out"})
 
-    assert (autosave.status_code, autosave.headers["hx-redirect"]) == (401, sign_in_again)
+    # No HX-Redirect: htmx would leave the page, and the words typed with it.
+    assert (autosave.status_code, autosave.headers["x-sign-in"]) == (401, sign_in_again)
+    assert "hx-redirect" not in autosave.headers
     assert template_of(autosave) is None and autosave.text == ""  # nothing to swap in
     assert (plain.status_code, plain.headers["location"]) == (303, sign_in_again)
     assert template_of(client.get(sign_in_again)) == "accounts/login.html"

@@ -28,7 +28,7 @@ from app.accounts.models import User
 from app.core.db import get_session, make_engine
 from app.interviews import service, storage, submissions
 from app.record.models import Interview
-from tests.builders import PASSWORD, make_document, sign_in
+from tests.builders import PASSWORD, make_document, save_draft, sign_in
 from tests.durability.scratch import scratch_database
 
 OWN, OTHER, FAR = "mx-own", "mx-other", "mx-far"  # the callers' organisation, and two more
@@ -156,8 +156,8 @@ def _make_records(session: Session) -> dict[tuple[str, str], Record]:
         records[(kind, "submitted")] = Record(submitted.id, document, storage.etag(submitted))
         draft = service.start_draft(session, actor)
         changes = {k: v for k, v in _document(kind, responsible).items() if k != "id"}
-        result = service.save_section(session, draft, actor, changes)
-        assert not result.errors, result.errors
+        errors = save_draft(session, draft, actor, changes)
+        assert not errors, errors
         assert draft.status == "draft"
         records[(kind, "draft")] = Record(draft.id, {**changes, "id": str(draft.id)},
                                           storage.etag(draft))
