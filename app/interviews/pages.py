@@ -188,7 +188,7 @@ def record_page(request: Request, interview_id: UUID, db: SessionDep,
                    doc=interview.document, findings=storage.current_findings(interview),
                    blocks=summarise(interview.document, f"/interviews/{interview.id}"),
                    titles=titles, submitted=request.query_params.get("submitted") == "1",
-                   versions=versions)
+                   versions=versions, own_record=service.wrote(db, interview, user))
 
 
 @router.post("/interviews/{interview_id}/approve")
@@ -209,6 +209,7 @@ def return_record(request: Request, interview_id: UUID, db: SessionDep, user: Ma
                        blocks=summarise(interview.document, f"/interviews/{interview.id}"),
                        findings=storage.current_findings(interview), titles=titles,
                        submitted=False, versions=storage.versions(db, interview),
+                       own_record=service.wrote(db, interview, user),
                        comment_error="Enter a comment saying what the interviewer should change")
     service.return_to_interviewer(db, interview, user, comment.strip()[:10_000])
     return RedirectResponse(f"/interviews/{interview.id}", status_code=303)

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -22,7 +23,7 @@ from app.core.errors import Conflict, FieldError, Forbidden
 from app.core.types import utcnow
 from app.interviews import forms, rejected, storage
 from app.record.events import record_changed
-from app.record.models import Interview
+from app.record.models import Interview, InterviewVersion
 from app.record.serialize import document_hash, document_to_json
 from app.record.validation import prune, validate_document
 from app.record.versions import latest_version
@@ -162,9 +163,24 @@ def submit(session: Session, interview: Interview, actor: Caller) -> list[FieldE
     return []
 
 
+def wrote(session: Session, interview: Interview, actor: Caller) -> bool:
+    """Whether the person started the record or submitted a version of it (the service's own
+    `system` actor is nobody's four eyes)."""
+    if actor.user_id is None:
+        return False
+    if interview.created_by_user_id == actor.user_id:
+        return True
+    return session.execute(
+        select(InterviewVersion.id).where(col(InterviewVersion.interview_id) == interview.id,
+                                          col(InterviewVersion.changed_by) == actor.label)
+        .limit(1)).first() is not None
+
+
 def approve(session: Session, interview: Interview, actor: Caller) -> None:
     if interview.status != "submitted":
         raise Conflict("Only a submitted record can be approved")
+    if wrote(session, interview, actor):  # four eyes
+        raise Forbidden("You wrote or changed this record, so another manager must approve it")
     interview.status = "approved"
     interview.approved_at = utcnow()
     interview.approved_by = actor.user_id

@@ -100,13 +100,19 @@ def update_from_api(session: Session, actor: Caller, interview_id: UUID, raw: An
     if document_hash(document_to_json(result.document)) == interview.document_hash:
         return interview
     interview.version += 1
-    if interview.status in ("draft", "returned"):
+    withdrawn = interview.status == "approved"
+    if interview.status in ("draft", "returned", "approved"):
+        # A changed record is a new submission: an approval was of the version approved, so a
+        # manager looks again (and manager-oversight is judged afresh).
         interview.status = "submitted"
         interview.submitted_at = utcnow()
+        interview.approved_at = None
+        interview.approved_by = None
         interview.rejected_input = None  # the web draft's unsaved answers: replaced wholesale
     storage.store(session, interview, result.document, others)
     storage.snapshot(session, interview, actor, previous)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                  action="interview.change", target=str(interview.id),
-                 details={"version": interview.version, "via": "api"})
+                 details={"version": interview.version, "via": "api",
+                          **({"approval_withdrawn": True} if withdrawn else {})})
     return interview

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.audit.models import AuditEntry
-from tests.builders import bearer, make_document, make_key, make_org
+from tests.builders import bearer, make_document, make_key, make_org, make_user
 
 URL = "/api/v1/interviews"
 
@@ -200,3 +200,36 @@ def test_versions_list_who_changed_what(client: TestClient, auth: dict[str, str]
     assert all(v["changed_by"].startswith("key:rk_") for v in versions)
     assert all(v["updated_at"].endswith("Z") for v in versions)
     assert versions[1]["changed_pointers"] == ["/child/gender", "/interview/seraf_score"]
+
+
+def test_a_change_to_an_approved_record_sends_it_back_for_approval(
+        client: TestClient, auth: dict[str, str], db: Session) -> None:
+    from uuid import UUID
+
+    from app.accounts.caller import Caller
+    from app.interviews import service
+    from app.record.models import Interview
+
+    record = submit(client, auth, interview__risk_indicators=["sexual_exploitation"])
+    interview = db.get(Interview, UUID(record["id"]))
+    assert interview is not None
+    manager = make_user(db, role="manager", org="803")
+    service.approve(db, interview, Caller(label=f"user:{manager.id}", organisation_code="803",
+                                          user_id=manager.id))
+    db.flush()
+    approved = client.get(f"{URL}/{record['id']}", headers=auth)
+    assert approved.json()["status"] == "approved"
+    oversight = {f["code"]: f["result"] for f in approved.json()["standards"]}
+    assert oversight["manager-oversight"] == "met"
+    # The change takes away the exploitation that made oversight needed.
+    changed = make_document(id=record["id"], interview__risk_indicators=["substance_misuse"])
+
+    answer = client.put(f"{URL}/{record['id']}", json=changed,
+                        headers={**auth, "If-Match": approved.headers["etag"]})
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["status"], body["version"], body["approved_at"]) == ("submitted", 2, None)
+    entry = db.execute(select(AuditEntry).where(col(AuditEntry.action) == "interview.change")
+                       ).scalars().one()
+    assert entry.details == {"version": 2, "via": "api", "approval_withdrawn": True}

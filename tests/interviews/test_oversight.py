@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.accounts.caller import Caller
 from app.interviews import service, storage
 from app.record.models import Interview
 from tests.builders import make_user, record, sign_in, template_of
@@ -131,3 +132,29 @@ def test_each_role_lands_on_its_own_home_page(client: TestClient, db: Session, r
 
     assert answer.status_code == 200
     assert template_of(answer) == home
+
+
+def test_nobody_approves_a_record_they_wrote(client: TestClient, db: Session) -> None:
+    manager = make_user(db, "manager", org="803")
+    started = cse_case(db)
+    started.created_by_user_id = manager.id  # started by this manager
+    changed = cse_case(db)  # a second version of it submitted by this manager
+    changed.version = 2
+    storage.snapshot(db, changed, Caller(label=f"user:{manager.id}", organisation_code="803",
+                                         user_id=manager.id), None)
+    db.flush()
+    csrf = sign_in(client, manager)
+
+    page = client.get(f"/interviews/{started.id}")
+    refused = [post(client, f"/interviews/{i.id}/approve", csrf).status_code
+               for i in (started, changed)]
+
+    assert "another manager must approve it" in page.text
+    assert f'action="/interviews/{started.id}/approve"' not in page.text
+    assert refused == [403, 403]
+    db.expire_all()
+    assert {db.get(Interview, i.id).status for i in (started, changed)} == {  # type: ignore[union-attr]
+        "submitted"}
+    client.cookies.clear()
+    second = sign_in(client, make_user(db, "manager", org="803", email="second@example.org"))
+    assert post(client, f"/interviews/{started.id}/approve", second).status_code == 303
