@@ -12,6 +12,7 @@ import csv
 import hashlib
 import hmac
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -325,9 +326,23 @@ def csv_values(record: Mapping[str, Any]) -> list[str]:
     return cells
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER: Final = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet will show as text, never run: a formula start gets a leading `'`
+    (OWASP's advice); numbers, negative ones included, stay numbers."""
+    if cell.startswith(FORMULA_STARTS) and not _NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
 def csv_line(cells: Sequence[str]) -> str:
+    """One CSV line, every cell neutralised: every CSV the service writes goes through here."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    csv.writer(buffer, lineterminator="\r\n").writerow([neutralise(c) for c in cells])
     return buffer.getvalue()
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import select
-from sqlmodel import col
 from sqlalchemy.orm import Session
+from sqlmodel import col
 from starlette.datastructures import FormData
 
 from app.accounts.caller import Caller
@@ -170,10 +170,10 @@ def wrote(session: Session, interview: Interview, actor: Caller) -> bool:
         return False
     if interview.created_by_user_id == actor.user_id:
         return True
-    return session.execute(
-        select(InterviewVersion.id).where(col(InterviewVersion.interview_id) == interview.id,
-                                          col(InterviewVersion.changed_by) == actor.label)
-        .limit(1)).first() is not None
+    version_by_actor = select(col(InterviewVersion.id)).where(
+        col(InterviewVersion.interview_id) == interview.id,
+        col(InterviewVersion.changed_by) == actor.label).limit(1)
+    return session.execute(version_by_actor).first() is not None
 
 
 def approve(session: Session, interview: Interview, actor: Caller) -> None:

@@ -34,6 +34,8 @@ ERROR_CODES: Final = {
     "too_long": "The text is longer than the field allows",
     "too_many": "The list holds more items than allowed",
     "invalid_character": "The text holds a control character that cannot be stored",
+    "formula_start": "An identifier starts with =, +, - or @, which no real one does (a "
+                     "spreadsheet would run it as a formula)",
     "invalid_uuid": "The value is not a UUID",
     "invalid_date": "The value is not a real date in the form YYYY-MM-DD",
     "invalid_timestamp": "The value is not an ISO 8601 date and time",
@@ -119,6 +121,17 @@ def read_text(ctx: Context, obj: Mapping[str, Any], key: str, pointer: str, labe
     if len(text) > max_len:
         ctx.error(ptr, "too_long", f"{label} must be {max_len:,} characters or fewer "
                   f"(it is {len(text):,})")
+        return None
+    return text
+
+
+def read_identifier(ctx: Context, obj: Mapping[str, Any], key: str, pointer: str, label: str,
+                    *, max_len: int, required: bool = False) -> str | None:
+    """Text that names something elsewhere (a case id, a police reference): never a formula."""
+    text = read_text(ctx, obj, key, pointer, label, max_len=max_len, required=required)
+    if text is not None and text.startswith(("=", "+", "-", "@")):
+        ctx.error(f"{pointer}/{key}", "formula_start",
+                  f"{label} cannot start with =, +, - or @")
         return None
     return text
 

@@ -37,6 +37,7 @@ from app.record.fields import (
     read_code,
     read_codes,
     read_date,
+    read_identifier,
     read_list,
     read_object,
     read_org,
@@ -64,8 +65,8 @@ def _child(ctx: Context, raw: Any) -> Child:
         ctx.missing(p, "Enter the child's details")
         return Child()
     return Child(
-        local_id=read_text(ctx, obj, "local_id", p, "The child's case identifier", max_len=64,
-                           required=True),
+        local_id=read_identifier(ctx, obj, "local_id", p, "The child's case identifier",
+                                 max_len=64, required=True),
         given_name=read_text(ctx, obj, "given_name", p, "The child's first name", max_len=100,
                              required=True),
         family_name=read_text(ctx, obj, "family_name", p, "The child's last name", max_len=100,
@@ -102,8 +103,8 @@ def _episode(ctx: Context, raw: Any, i: int) -> Episode:
         returned_at=returned,
         reported_to_police=read_bool(ctx, obj, "reported_to_police", p,
                                      f"{n} reported to the police", required=True),
-        police_reference=read_text(ctx, obj, "police_reference", p, f"{n} police reference",
-                                   max_len=50),
+        police_reference=read_identifier(ctx, obj, "police_reference", p,
+                                         f"{n} police reference", max_len=50),
         police_risk_grade=read_code(ctx, obj, "police_risk_grade", p, f"{n} police risk grade",
                                     codes.POLICE_RISK_GRADE),
         found_location=read_text(ctx, obj, "found_location", p, f"{n} where the child was found",

@@ -42,6 +42,7 @@ CASES: list[tuple[str, Change, str]] = [
     ("too_many", lambda: make_document(
         interview__risk_indicators=[*codes.RISK_INDICATORS, "weapons"]),
      "/interview/risk_indicators"),
+    ("formula_start", lambda: make_document(child__local_id="=1+2"), "/child/local_id"),
     ("invalid_character", lambda: make_document(child__family_name="Child\x07"),
      "/child/family_name"),
     ("invalid_uuid", lambda: make_document(id="not-a-uuid"), "/id"),
