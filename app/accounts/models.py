@@ -49,6 +49,8 @@ class User(SQLModel, table=True):
     totp_last_step: int | None = None
     recovery_codes: list[str] | None = Field(default=None, sa_type=JSONType)
     failed_logins: int = 0
+    # Wrong second-factor codes since the last right one: a right password never resets it.
+    second_factor_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -12,7 +12,9 @@ import secrets
 import time
 
 import pyotp
+from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.accounts.models import IDENTIFYING_ROLES, User, UserSession
 from app.audit import service as audit
@@ -54,11 +56,19 @@ def _accepted_step(secret: str, code: str, after: int | None) -> int | None:
 
 
 def _fail(session: Session, user: User, address: str | None) -> None:
+    """Count a wrong code. Its own counter, which only a right code resets: sharing the
+    password's, a right password would reset it and let codes be guessed without end."""
     from app.accounts.service import ACCOUNT_LOCK_FOR
     from app.core.types import utcnow
 
-    user.failed_logins += 1
-    if user.failed_logins >= MAX_FAILURES:
+    # One UPDATE, so wrong codes sent at once, from several sessions, all count.
+    failures = session.execute(
+        update(User).where(col(User.id) == user.id)
+        .values(second_factor_failures=col(User.second_factor_failures) + 1)
+        .returning(col(User.second_factor_failures))
+    ).scalar_one()
+    if failures >= MAX_FAILURES:
+        user.second_factor_failures = 0
         user.locked_until = utcnow() + ACCOUNT_LOCK_FOR
     audit.record(session, actor=f"user:{user.id}", action="second_factor_failed",
                  target=f"user:{user.id}", address=address)
@@ -76,7 +86,7 @@ def enrol(session: Session, user: User, record: UserSession, secret: str, code: 
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     user.totp_secret = secret
     user.recovery_codes = [_hash(c) for c in codes]
-    user.failed_logins = 0
+    user.second_factor_failures = 0
     record.second_factor_done = True
     audit.record(session, actor=f"user:{user.id}", action="second_factor_enrolled",
                  target=f"user:{user.id}", address=address)
@@ -107,11 +117,14 @@ def verify(session: Session, user: User, record: UserSession, code: str,
     if not ok:
         _fail(session, user, address)
         return False
-    user.failed_logins = 0
+    user.second_factor_failures = 0
     record.second_factor_done = True
     session.flush()
     return True
 
 
 def too_many_failures(user: User) -> bool:
-    return user.failed_logins >= MAX_FAILURES
+    """Locked by wrong codes (or otherwise): the session in the middle of signing in ends."""
+    from app.core.types import utcnow
+
+    return user.locked_until is not None and user.locked_until > utcnow()

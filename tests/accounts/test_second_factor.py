@@ -117,3 +117,41 @@ def test_a_code_works_once(client: TestClient, db: Session) -> None:
     spent = pyotp.TOTP(secret).at(int(user.totp_last_step or 0) * 30)
     replay = client.post("/login/two-factor", data={**hidden_fields(page.text), "code": spent})
     assert replay.status_code == 422
+
+
+def test_a_right_password_does_not_buy_more_guesses_at_the_code(
+        client: TestClient, db: Session) -> None:
+    """Four wrong codes, sign in again with the password, one more wrong code: locked."""
+    user = make_user(db, role="interviewer")
+    secret, _ = enrol(client, user.email)
+    for wrong_codes in (4, 1):
+        client.cookies.clear()
+        page = client.get(password_step(client, user.email))
+        for _ in range(wrong_codes):
+            page = client.post("/login/two-factor", data={**hidden_fields(page.text),
+                                                          "code": "000000"})
+
+    assert template_of(page) == "accounts/login.html"  # the fifth wrong code ended it
+    client.cookies.clear()
+    fields = hidden_fields(client.get("/login").text)
+    locked = client.post("/login", data={**fields, "email": user.email, "password": PASSWORD})
+    assert locked.status_code == 422  # locked: even the right password, until the lock ends
+    db.refresh(user)
+    assert user.locked_until is not None
+
+
+def test_a_right_code_starts_the_count_of_wrong_ones_again(
+        client: TestClient, db: Session) -> None:
+    user = make_user(db, role="interviewer")
+    secret, _ = enrol(client, user.email)
+    client.cookies.clear()
+    page = client.get(password_step(client, user.email))
+    for _ in range(4):
+        page = client.post("/login/two-factor", data={**hidden_fields(page.text),
+                                                      "code": "000000"})
+    right = client.post("/login/two-factor", data={**hidden_fields(page.text),
+                                                   "code": fresh_code(secret)})
+
+    assert right.status_code == 303
+    db.refresh(user)
+    assert (user.second_factor_failures, user.locked_until) == (0, None)
