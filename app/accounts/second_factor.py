@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from app.accounts.models import IDENTIFYING_ROLES, User, UserSession
 from app.audit import service as audit
+from app.core.text import digits as only_digits
 
 ISSUER = "Return Interview Service"
 RECOVERY_CODES = 10
@@ -44,7 +45,7 @@ def _accepted_step(secret: str, code: str, after: int | None) -> int | None:
     """The time step `code` belongs to (one either side of now, for a phone's clock a little
     out), provided it is later than the last step accepted: each code works once."""
     digits = code.replace(" ", "")
-    if len(digits) != 6 or not digits.isdigit():
+    if len(digits) != 6 or not only_digits(digits):
         return None
     totp = pyotp.TOTP(secret)
     now = int(time.time()) // totp.interval

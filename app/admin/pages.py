@@ -26,6 +26,7 @@ from app.audit.models import AuditEntry
 from app.core.db import SessionDep
 from app.core.london import london_midnight
 from app.core.templating import templates
+from app.core.text import digits
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,7 +53,7 @@ def _day(values: dict[str, str], name: str, label: str, errors: dict[str, str]) 
         return None
     day, month, year = parts
     try:
-        if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+        if not (digits(day) and digits(month) and digits(year) and len(year) == 4):
             raise ValueError
         return date(int(year), int(month), int(day))
     except ValueError:
@@ -71,7 +72,7 @@ def read_filters(request: Request) -> Filters:
     if since and until and until < since:
         errors["to"] = "The last day must be the same as or after the first day"
     before_text = request.query_params.get("before", "")
-    before = int(before_text) if before_text.isdigit() and len(before_text) < 19 else None
+    before = int(before_text) if digits(before_text) and len(before_text) < 19 else None
     query = service.AuditQuery(
         actor=values["actor"] or None, action=values["action"] or None,
         target=values["target"] or None,
@@ -85,7 +86,7 @@ def _people(db: SessionDep, entries: list[AuditEntry], organisation_id: int | No
             ) -> dict[str, str]:
     """Names of the organisation's people acting in these entries, by actor label."""
     ids = {int(e.actor[5:]) for e in entries
-           if e.actor.startswith("user:") and e.actor[5:].isdigit()}
+           if e.actor.startswith("user:") and digits(e.actor[5:])}
     if not ids:
         return {}
     rows = db.execute(select(col(User.id), col(User.name)).where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 import orjson
@@ -19,6 +20,8 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.templating import templates
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -62,9 +65,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         is_static = scope["path"].startswith("/static/")
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [(k, v) for k, v in message.get("headers", [])]
                 present = {k.lower() for k, _ in headers}
                 for name, value in SECURITY_HEADERS.items():
@@ -81,7 +87,20 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # A fault nothing else answered: a plain 500 that still carries the headers (the
+            # server's own error answer, outside this layer, would carry none), and the log.
+            logger.exception("Unhandled error answering %s %s", scope.get("method"),
+                             scope.get("path"))
+            if started:
+                raise
+            body = b"Sorry, there is a problem with the service. Try again later."
+            await send_with_headers({"type": "http.response.start", "status": 500, "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode())]})
+            await send_with_headers({"type": "http.response.body", "body": body})
 
 
 class BodyLimit:

@@ -17,9 +17,10 @@ from starlette.datastructures import FormData
 
 from app.core.errors import FieldError
 from app.core.london import LONDON
+from app.core.text import digits
 from app.record.formats import parse_timestamp
 
-TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm)?$", re.IGNORECASE | re.ASCII)
 MAX_ROWS = 50
 
 CHILD_TEXT = ("local_id", "given_name", "family_name")
@@ -67,7 +68,7 @@ def page_order(errors: list[FieldError]) -> list[FieldError]:
     """Errors in the order their fields come on the page (rows in their order)."""
     def rank(error: FieldError) -> tuple[tuple[int, int], ...]:
         parts = error.pointer.strip("/").split("/")
-        return tuple((int(p), 0) if p.isdigit() else (-1, _RANK.get(p, len(_RANK)))
+        return tuple((int(p), 0) if digits(p) else (-1, _RANK.get(p, len(_RANK)))
                      for p in parts)
     return sorted(errors, key=rank)
 
@@ -100,7 +101,7 @@ def _date(form: FormData, name: str) -> str | None:
     if not any(parts):
         return None
     year, month, day = parts
-    if year.isdigit() and month.isdigit() and day.isdigit() and len(year) == 4:
+    if digits(year) and digits(month) and digits(day) and len(year) == 4:
         return f"{year}-{int(month):02d}-{int(day):02d}"
     return f"{year}-{month}-{day}"  # not a date: validation says so, naming the field
 
@@ -126,18 +127,18 @@ def _int(form: FormData, name: str) -> Any:
     value = _text(form, name)
     if value is None:
         return None
-    return int(value.strip()) if value.strip().isdigit() and len(value.strip()) < 4 else value
+    return int(value.strip()) if digits(value.strip()) and len(value.strip()) < 4 else value
 
 
 def _rows(form: FormData, prefix: str) -> list[int]:
     """Row indexes posted for a list (`prefix-count`), minus the one whose remove was pressed."""
     raw = _text(form, f"{prefix}-count") or "0"
-    count = min(int(raw), MAX_ROWS) if raw.isdigit() else 0
+    count = min(int(raw), MAX_ROWS) if digits(raw) and len(raw) < 6 else 0
     action = form.get("action")
     removed = None
     if isinstance(action, str) and action.startswith(f"remove-{prefix}-"):
         tail = action.rsplit("-", 1)[1]
-        removed = int(tail) if tail.isdigit() else None
+        removed = int(tail) if digits(tail) and len(tail) < 6 else None
     return [i for i in range(count) if i != removed]
 
 

@@ -170,3 +170,22 @@ def test_prod_refuses_a_short_secret(environment: pytest.MonkeyPatch) -> None:
 
     with pytest.raises(ConfigurationError):
         Settings()
+
+
+def test_a_fault_nothing_else_answers_is_a_plain_500_that_keeps_the_security_headers(
+        app: object) -> None:
+    from fastapi import FastAPI
+
+    assert isinstance(app, FastAPI)
+
+    @app.get("/probe/fault")
+    def fault() -> None:
+        raise RuntimeError("a fault for the test")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/probe/fault")
+
+    assert answer.status_code == 500
+    assert answer.text == "Sorry, there is a problem with the service. Try again later."
+    assert "a fault for the test" not in answer.text
+    assert_page_headers(answer.headers)
