@@ -23,6 +23,7 @@ from app.audit import service as audit
 from app.audit.models import AuditEntry
 from app.core.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized
 from app.core.settings import get_settings
+from app.core.text import ORG_CODE, UNSAFE_CHARACTERS
 from app.core.types import utcnow
 
 PASSWORD_MIN_LENGTH = 12
@@ -113,10 +114,12 @@ def get_user_by_email(session: Session, email: str) -> User | None:
 def create_organisation(session: Session, code: str, name: str, kind: str) -> Organisation:
     """Add an organisation; its code must be new and its kind one of `ORG_KIND`."""
     code, name = code.strip(), name.strip()
-    if not code or len(code) > 64:
-        raise BadRequest("Enter an organisation code of 1 to 64 characters")
-    if not name or len(name) > 200:
-        raise BadRequest("Enter an organisation name of 1 to 200 characters")
+    if not ORG_CODE.match(code):
+        raise BadRequest("Enter an organisation code of 1 to 64 letters, digits, - or _, "
+                         "starting with a letter or digit (like 803 or avon-rhi)")
+    if not name or len(name) > 200 or UNSAFE_CHARACTERS.search(name):
+        raise BadRequest("Enter an organisation name of 1 to 200 characters, without control "
+                         "or text-direction characters")
     if kind not in ORG_KIND:
         raise BadRequest(f"Unknown organisation kind {kind!r}; use one of: {', '.join(ORG_KIND)}")
     if get_organisation(session, code) is not None:
@@ -133,8 +136,9 @@ def create_user(session: Session, email: str, name: str, org_code: str, role: st
     email, name = normalise_email(email), name.strip()
     if len(email) > EMAIL_MAX_LENGTH or not _EMAIL.match(email):
         raise BadRequest(f"{email!r} is not an email address, like name@example.org")
-    if not name or len(name) > 200:
-        raise BadRequest("Enter a name of 1 to 200 characters")
+    if not name or len(name) > 200 or UNSAFE_CHARACTERS.search(name):
+        raise BadRequest("Enter a name of 1 to 200 characters, without control or "
+                         "text-direction characters")
     if role not in ROLES:
         raise BadRequest(f"Unknown role {role!r}; use one of: {', '.join(ROLES)}")
     check_password_rules(password)

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from app.core.errors import FieldError
+from app.core.text import UNSAFE_CHARACTERS
 from app.record.formats import ORG_CODE, normalise_postcode, parse_timestamp
 
 MAX_TEXT: Final = 10_000
@@ -33,7 +34,8 @@ ERROR_CODES: Final = {
     "other_text_required": "The list holds `other`, so the matching text field is needed",
     "too_long": "The text is longer than the field allows",
     "too_many": "The list holds more items than allowed",
-    "invalid_character": "The text holds a control character that cannot be stored",
+    "invalid_character": "The text holds a control character (C0, DEL or C1) or a bidirectional "
+                         "override, embedding or isolate, which cannot be stored",
     "formula_start": "An identifier starts with =, +, - or @, which no real one does (a "
                      "spreadsheet would run it as a formula)",
     "invalid_uuid": "The value is not a UUID",
@@ -114,9 +116,9 @@ def read_text(ctx: Context, obj: Mapping[str, Any], key: str, pointer: str, labe
         if required:
             ctx.missing(ptr, f"Enter {label.lower()}")
         return None
-    if "\x00" in text or any(ord(c) < 32 and c not in "\t\n\r" for c in text):
-        ctx.error(ptr, "invalid_character", f"{label} contains a character that cannot be "
-                  "stored; remove control characters")
+    if UNSAFE_CHARACTERS.search(text):
+        ctx.error(ptr, "invalid_character", f"{label} contains a control or text-direction "
+                  "character that cannot be stored; remove it")
         return None
     if len(text) > max_len:
         ctx.error(ptr, "too_long", f"{label} must be {max_len:,} characters or fewer "

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Final
 
 from app.core.london import LONDON
+from app.core.text import ORG_CODE as ORG_CODE  # the record's formats include it
 
-ORG_CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 POSTCODE: Final = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 
 

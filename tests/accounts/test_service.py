@@ -23,6 +23,18 @@ def test_an_organisation_kind_must_be_known(db: Session) -> None:
         service.create_organisation(db, "999", "Somewhere", "council")
 
 
+@pytest.mark.parametrize(("code", "name", "message"), [
+    ("=cmd", "Somewhere", "organisation code"), ("@SUM", "Somewhere", "organisation code"),
+    ("-803", "Somewhere", "organisation code"), ("8 03", "Somewhere", "organisation code"),
+    ("x" * 65, "Somewhere", "organisation code"),
+    ("804", "Council\u202e", "text-direction"), ("804", "Council\x9b", "control"),
+])
+def test_an_organisation_code_or_name_that_could_mislead_is_refused(
+        db: Session, code: str, name: str, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        service.create_organisation(db, code, name, "local_authority")
+
+
 def test_an_email_is_stored_lower_case_and_used_once(db: Session) -> None:
     user = make_user(db, email=" Sam.Smith@Example.ORG ")
 
@@ -36,6 +48,8 @@ def test_an_email_is_stored_lower_case_and_used_once(db: Session) -> None:
     ({"password": "short pass"}, BadRequest, "at least 12 characters"),
     ({"email": "not-an-email"}, BadRequest, "not an email address"),
     ({"org_code": "nowhere"}, NotFound, "No organisation has the code"),
+    ({"name": "Ali\u202eexe.gnp"}, BadRequest, "text-direction characters"),
+    ({"name": "Next\x85line"}, BadRequest, "control"),
 ])
 def test_a_user_with_bad_details_is_refused(db: Session, overrides: dict[str, str],
                                             error: type[Exception], message: str) -> None:

@@ -89,3 +89,27 @@ def test_other_methods_are_405_naming_every_allowed_method(
     assert answer.headers["allow"] == allowed
     if method != "HEAD":
         assert answer.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("child__given_name", "Ali\u202ecod.exe"), ("child__family_name", "Smith\u2066x\u2069"),
+    ("child__family_name", "Next\x85line"), ("interview__child_account", "Bell\x7f"),
+    ("child__given_name", "Esc\x1b[31m"),
+])
+def test_control_and_text_direction_characters_are_refused(
+        client: TestClient, auth: dict[str, str], field: str, value: str) -> None:
+    answer = client.post(URL, json=make_document(**{field: value}), headers=auth)
+
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("/" + field.replace("__", "/"),
+                                                 "invalid_character")
+
+
+@pytest.mark.parametrize("name", ["Zoë", "Siân", "محمد", "Nguyễn", "O'Brien-Smith", "李"])
+def test_names_in_any_script_are_kept(client: TestClient, auth: dict[str, str],
+                                      name: str) -> None:
+    answer = client.post(URL, json=make_document(child__given_name=name), headers=auth)
+
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["child"]["given_name"] == name
