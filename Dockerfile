@@ -13,6 +13,8 @@ RUN pip install --no-cache-dir --no-deps -e . \
  && useradd --system --uid 10001 --home-dir /srv/rhi rhi \
  && mkdir -p /srv/rhi/var && chown rhi /srv/rhi/var
 USER rhi
+# prod: refuses to start without RHI_SECRET_KEY, RHI_PSEUDONYM_KEY and RHI_PUBLIC_URL.
+ENV RHI_ENV=prod
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"

@@ -69,8 +69,12 @@ def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     upgrade_database()
+    proxies = get_settings().trusted_proxies.strip()
+    # X-Forwarded-For and -Proto only from the proxies named: by default from nobody (uvicorn
+    # would otherwise believe any client on 127.0.0.1).
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers)
+                workers=args.workers, proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies or None)
 
 
 def _db_upgrade(_args: argparse.Namespace) -> None:

@@ -45,6 +45,18 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def external_url(request: Request, **query: str) -> str:
+    """This request's URL with `query` changed, as a link to put in an answer: on the
+    configured `RHI_PUBLIC_URL` when set, never on a Host header a client chose."""
+    from app.core.settings import get_settings
+
+    url = request.url.include_query_params(**query)
+    base = get_settings().public_url.rstrip("/")
+    if not base:
+        return str(url)
+    return f"{base}{url.path}" + (f"?{url.query}" if url.query else "")
+
+
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     session_warning_seconds: int = Field(default=120, ge=10)
     session_absolute_hours: int = 12
     max_body_bytes: int = 1024 * 1024
+    # The addresses (or networks) of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed, comma-separated; none by default, so a client cannot
+    # choose the address the sign-in throttle and the audit log see.
+    trusted_proxies: str = ""
+    # The service's address as people and partner systems reach it (https://rhi.example.org):
+    # links in answers (the next page of a list) are built from it, never from the request's
+    # Host header. Needed in prod.
+    public_url: str = ""
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
@@ -50,6 +58,11 @@ class Settings(BaseSettings):
                 raise ConfigurationError(
                     "RHI_ENV=prod needs RHI_SECRET_KEY and RHI_PSEUDONYM_KEY, "
                     "each at least 32 characters and not a default"
+                )
+            if not self.public_url.startswith("https://"):
+                raise ConfigurationError(
+                    "RHI_ENV=prod needs RHI_PUBLIC_URL, the https:// address people and "
+                    "partner systems use (links in answers are built from it)"
                 )
         else:
             self.secret_key = self.secret_key or _dev_secret("secret_key")

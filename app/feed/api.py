@@ -18,7 +18,7 @@ from app.accounts.caller import Caller
 from app.audit import service as audit
 from app.core.db import SessionDep
 from app.core.errors import FieldError, ValidationFailed
-from app.core.http import problem_response
+from app.core.http import external_url, problem_response
 from app.core.london import london_midnight
 from app.core.types import utcnow
 from app.feed import service, ssda903, summary
@@ -186,7 +186,7 @@ def feed_interviews(
                         now=now)
     next_url = None
     if page.more and page.last is not None:
-        next_url = str(request.url.include_query_params(cursor=page.last.encode()))
+        next_url = external_url(request, cursor=page.last.encode())
     body = service.json_page_body(page.lines, next_url)
     etag = service.body_etag(body)
     headers = {"ETag": etag, "Vary": "Accept"}

@@ -31,6 +31,7 @@ from app.core.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from app.core.http import external_url
 from app.interviews import openapi, storage, submissions
 from app.record.formats import format_timestamp, parse_timestamp
 from app.record.models import Interview
@@ -288,8 +289,7 @@ def list_interviews(
     next_url = None
     if more:
         last = page[-1]
-        next_url = str(request.url.include_query_params(
-            cursor=encode_cursor(last.updated_at, last.id)))
+        next_url = external_url(request, cursor=encode_cursor(last.updated_at, last.id))
     if page:
         audit.record(session, actor=caller.label, organisation=caller.organisation_code,
                      action="interview.list", details={

@@ -125,6 +125,7 @@ def test_hsts_is_sent_outside_dev_for_two_years_and_secure_cookies_are_used(
     environment.setenv("RHI_ENV", "prod")
     environment.setenv("RHI_SECRET_KEY", STRONG_SECRET)
     environment.setenv("RHI_PSEUDONYM_KEY", STRONG_SECRET + "p")
+    environment.setenv("RHI_PUBLIC_URL", "https://rhi.example.org")
 
     with TestClient(create_app(), base_url="https://testserver") as client:
         answer = client.get("/login")
@@ -153,6 +154,7 @@ def test_prod_refuses_to_start_without_its_own_secrets(
     environment.setenv("RHI_ENV", "prod")
     environment.setenv("RHI_SECRET_KEY", STRONG_SECRET)
     environment.setenv("RHI_PSEUDONYM_KEY", STRONG_SECRET + "p")
+    environment.setenv("RHI_PUBLIC_URL", "https://rhi.example.org")
     environment.delenv(unset)
 
     with pytest.raises(ConfigurationError, match="RHI_ENV=prod needs"):
@@ -189,3 +191,44 @@ def test_a_fault_nothing_else_answers_is_a_plain_500_that_keeps_the_security_hea
     assert answer.text == "Sorry, there is a problem with the service. Try again later."
     assert "a fault for the test" not in answer.text
     assert_page_headers(answer.headers)
+
+
+@pytest.mark.parametrize("public_url", ["", "http://rhi.example.org", "rhi.example.org"])
+def test_prod_refuses_to_start_without_an_https_public_address(
+        environment: pytest.MonkeyPatch, public_url: str) -> None:
+    environment.setenv("RHI_ENV", "prod")
+    environment.setenv("RHI_SECRET_KEY", STRONG_SECRET)
+    environment.setenv("RHI_PSEUDONYM_KEY", STRONG_SECRET + "p")
+    environment.setenv("RHI_PUBLIC_URL", public_url)
+
+    with pytest.raises(ConfigurationError, match="RHI_PUBLIC_URL"):
+        Settings()
+
+
+def test_the_next_page_link_is_built_on_the_public_address_never_the_host_header(
+        environment: pytest.MonkeyPatch, db: Session) -> None:
+    from app.main import create_app as make
+
+    environment.setenv("RHI_PUBLIC_URL", "https://rhi.example.org/")
+    get_settings.cache_clear()
+    app = make()
+    from app.core.db import get_session
+
+    def session_override() -> Iterator[Session]:
+        yield db
+
+    app.dependency_overrides[get_session] = session_override
+    key = bearer(make_key(db, org="803", scopes=("submit", "feed"))[1])
+    with TestClient(app, base_url="http://evil.example") as client:
+        for _ in range(2):
+            assert client.post("/api/v1/interviews", json=make_document(),
+                               headers=key).status_code == 201
+        listing = client.get("/api/v1/interviews", params={"limit": 1},
+                             headers={**key, "Host": "evil.example"}).json()
+        feed = client.get("/api/v1/feed/interviews", params={"limit": 1},
+                          headers={**key, "Host": "evil.example"}).json()
+
+    for answer in (listing, feed):
+        assert "next" in answer, answer
+        assert answer["next"].startswith("https://rhi.example.org/api/v1/"), answer["next"]
+        assert "evil.example" not in answer["next"]
