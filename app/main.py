@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -23,6 +23,7 @@ from app.core.http import (
     request_validation_handler,
 )
 from app.core.settings import PROJECT_ROOT, get_settings
+from app.core.templating import SWAGGER_UI_DIR, templates
 from app.startup import wire
 
 
@@ -36,6 +37,12 @@ def healthz() -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def api_docs(request: Request) -> HTMLResponse:
+    """The API's interactive documentation, from the vendored Swagger UI."""
+    return templates.TemplateResponse(request, "api_docs.html", {
+        "swagger_dir": SWAGGER_UI_DIR, "openapi_url": "/api/v1/openapi.json"})
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     wire()
@@ -43,7 +50,7 @@ def create_app() -> FastAPI:
         title="Return Interview Service",
         version="0.1.0",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # our own page below: FastAPI's loads its script from a CDN
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
@@ -59,6 +66,8 @@ def create_app() -> FastAPI:
     app.add_middleware(SessionClock)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/api/docs", api_docs, methods=["GET"], include_in_schema=False,
+                      response_class=HTMLResponse)
 
     from app.accounts.pages import router as accounts_pages
     from app.admin.pages import router as admin_pages

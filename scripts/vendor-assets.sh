@@ -13,6 +13,9 @@
 #                                                     the only asset the rewritten CSS references
 #   static/htmx-<v>.min.js
 #   static/axe-core-<v>/axe.min.js                     browser (accessibility) tests only
+#   static/swagger-ui-<v>/swagger-ui-bundle.js, swagger-ui.css
+#                                                     the API docs page (/api/docs), served from
+#                                                     here so it works under the CSP
 #
 # CSS rewrites (equivalent to compiling GOV.UK Frontend's Sass with
 # $govuk-font-family: arial, sans-serif, which also turns off
@@ -35,13 +38,14 @@ pkg_version() {
 GOVUK_VERSION=$(pkg_version govuk-frontend)
 HTMX_VERSION=$(pkg_version htmx.org)
 AXE_VERSION=$(pkg_version axe-core)
+SWAGGER_VERSION=$(pkg_version swagger-ui-dist)
 
 GOVUK_SRC=node_modules/govuk-frontend/dist/govuk
 GOVUK_DEST=static/govuk-frontend-$GOVUK_VERSION
 AXE_DEST=static/axe-core-$AXE_VERSION
 
 # Remove earlier vendored copies (any version) so that only the current ones remain.
-rm -rf static/govuk-frontend-* static/axe-core-* static/htmx-*.min.js
+rm -rf static/govuk-frontend-* static/axe-core-* static/htmx-*.min.js static/swagger-ui-*
 
 mkdir -p "$GOVUK_DEST/assets/images" "$AXE_DEST"
 
@@ -58,6 +62,11 @@ sed -e 's|//# sourceMappingURL=.*$||' \
 
 cp node_modules/htmx.org/dist/htmx.min.js "static/htmx-$HTMX_VERSION.min.js"
 cp node_modules/axe-core/axe.min.js "$AXE_DEST/axe.min.js"
+mkdir -p "static/swagger-ui-$SWAGGER_VERSION"
+for file in swagger-ui-bundle.js swagger-ui.css; do
+  sed -e 's|//# sourceMappingURL=.*$||' -e 's|/\*# sourceMappingURL=[^*]*\*/||g' \
+    "node_modules/swagger-ui-dist/$file" > "static/swagger-ui-$SWAGGER_VERSION/$file"
+done
 
 # Copy exactly the assets the CSS references, and fail if any is missing.
 status=0
@@ -90,4 +99,5 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 
-echo "Vendored govuk-frontend $GOVUK_VERSION, htmx.org $HTMX_VERSION, axe-core $AXE_VERSION into static/"
+echo "Vendored govuk-frontend $GOVUK_VERSION, htmx.org $HTMX_VERSION, axe-core $AXE_VERSION," \
+  "swagger-ui-dist $SWAGGER_VERSION into static/"

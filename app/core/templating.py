@@ -46,6 +46,8 @@ STATIC_DIR = PROJECT_ROOT / "static"
 GOVUK_FRONTEND_VERSION = "6.3.0"
 HTMX_VERSION = "2.0.11"
 HTMX_FILE = f"htmx-{HTMX_VERSION}.min.js"
+SWAGGER_UI_VERSION = "5.35.0"
+SWAGGER_UI_DIR = f"swagger-ui-{SWAGGER_UI_VERSION}"  # under static/: the API docs page
 AXE_CORE_VERSION = "4.14.1"
 AXE_CORE_PATH = f"axe-core-{AXE_CORE_VERSION}/axe.min.js"  # relative to static/; tests only
 

@@ -63,3 +63,4 @@ def test_without_accept_encoding_the_file_comes_uncompressed(static_client: Test
     assert answer.status_code == 200
     assert "content-encoding" not in answer.headers
     assert answer.headers["cache-control"] == LONG_LIVED
+
