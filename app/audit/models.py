@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import false
 from sqlmodel import Field, SQLModel
 
 from app.core.types import JSONType, UTCDateTime, utcnow
@@ -23,3 +24,6 @@ class AuditEntry(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=64)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # HMAC-SHA256 with RHI_AUDIT_KEY (every entry written since migration 5f2a8c4d1e96);
+    # entries written before are plain SHA-256, and none may follow a keyed one.
+    keyed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})

@@ -1,4 +1,7 @@
-"""Writing, verifying and searching the audit log. Each entry carries the hash of the one before.
+"""Writing, verifying and searching the audit log. Each entry carries the hash of the one before,
+keyed (HMAC-SHA256) with RHI_AUDIT_KEY, which is not in the database: rewriting the chain after
+changing or removing entries needs the key. What no chain can show by itself, entries cut off its
+end, signed checkpoints outside the table show (`app/audit/checkpoints.py`).
 
 Entries are only ever added: no code path changes or removes one (on PostgreSQL a trigger refuses
 UPDATE and TRUNCATE too). Targets are ids (`user:12`, an interview's UUID), never names, so the
@@ -8,8 +11,9 @@ log itself holds no child's identifying data.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import hmac
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,18 +24,26 @@ from sqlmodel import col
 
 from app.audit.models import AuditEntry
 from app.core.db import start_writing
+from app.core.settings import get_settings
 from app.core.types import utcnow
 
 GENESIS = "0" * 64
 
 
 def _digest(prev_hash: str, at: datetime, actor: str, organisation: str | None, action: str,
-            target: str | None, details: dict[str, Any], address: str | None) -> str:
+            target: str | None, details: dict[str, Any], address: str | None, *,
+            keyed: bool = True) -> str:
     payload = orjson.dumps(
         [prev_hash, at.isoformat(), actor, organisation, action, target, details, address],
         option=orjson.OPT_SORT_KEYS,
     )
-    return hashlib.sha256(payload).hexdigest()
+    if keyed:
+        return hmac.new(audit_key(), payload, hashlib.sha256).hexdigest()
+    return hashlib.sha256(payload).hexdigest()  # entries written before the log was keyed
+
+
+def audit_key() -> bytes:
+    return get_settings().audit_key.encode()
 
 
 def record(session: Session, *, actor: str, action: str, organisation: str | None = None,
@@ -50,7 +62,7 @@ def record(session: Session, *, actor: str, action: str, organisation: str | Non
     details = details or {}
     entry = AuditEntry(
         at=at, actor=actor, organisation=organisation, action=action, target=target,
-        details=details, address=address, prev_hash=prev_hash,
+        details=details, address=address, prev_hash=prev_hash, keyed=True,
         hash=_digest(prev_hash, at, actor, organisation, action, target, details, address),
     )
     session.add(entry)
@@ -68,14 +80,20 @@ def verify(entries: Iterable[AuditEntry]) -> list[ChainProblem]:
     """Every place where the chain is broken: a changed entry, or one removed before it."""
     problems: list[ChainProblem] = []
     expected_prev = GENESIS
+    keyed_seen = False
     for entry in entries:
         assert entry.id is not None  # noqa: S101 - rows read have ids  # nosec B101
         if entry.prev_hash != expected_prev:
             problems.append(
                 ChainProblem(entry.id, "an entry before this one is missing or changed"))
+        if keyed_seen and not entry.keyed:
+            problems.append(ChainProblem(
+                entry.id, "this entry is not keyed but follows keyed ones: the log was rewritten"))
+        keyed_seen = keyed_seen or entry.keyed
         recomputed = _digest(entry.prev_hash, entry.at, entry.actor, entry.organisation,
-                             entry.action, entry.target, entry.details, entry.address)
-        if recomputed != entry.hash:
+                             entry.action, entry.target, entry.details, entry.address,
+                             keyed=entry.keyed)
+        if not hmac.compare_digest(recomputed, entry.hash):
             problems.append(ChainProblem(entry.id, "this entry was changed after it was written"))
         expected_prev = entry.hash
     return problems
@@ -89,16 +107,22 @@ class Verification:
     last_id: int | None
     last_hash: str
     problems: list[ChainProblem]
+    # For each id asked about (`anchors`): how many entries up to it, and its hash.
+    at_anchor: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_all(session: Session, batch_size: int = 1000) -> Verification:
-    """Check every entry in id order, reading in batches so memory stays flat."""
+def verify_all(session: Session, batch_size: int = 1000,
+               anchors: Collection[int] = ()) -> Verification:
+    """Check every entry in id order, reading in batches so memory stays flat; note the count
+    and hash at each id in `anchors` (the checkpoints')."""
     seen = 0
     last: AuditEntry | None = None
+    at_anchor: dict[int, tuple[int, str]] = {}
+    wanted = frozenset(anchors)
 
     def entries() -> Iterator[AuditEntry]:
         nonlocal seen, last
@@ -109,11 +133,14 @@ def verify_all(session: Session, batch_size: int = 1000) -> Verification:
         for entry in rows:
             seen += 1
             last = entry
+            if entry.id in wanted:
+                at_anchor[entry.id] = (seen, entry.hash)
             yield entry
 
     problems = verify(entries())
     return Verification(count=seen, last_id=last.id if last else None,
-                        last_hash=last.hash if last else GENESIS, problems=problems)
+                        last_hash=last.hash if last else GENESIS, problems=problems,
+                        at_anchor=at_anchor)
 
 
 # --- searching ------------------------------------------------------------------------------

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     secret_key: str = ""
     pseudonym_key: str = ""
+    # Keys the audit log's entries and signs its checkpoints (HMAC): kept out of the database,
+    # so someone who can only change the database cannot rewrite the log unnoticed.
+    audit_key: str = ""
+    # Where `rhi audit checkpoint` and `rhi audit verify` append signed checkpoints of the
+    # chain's length and head: put it on another store than the database's. By default a file
+    # in var/ named after the database.
+    audit_checkpoint_file: str = ""
     # A browser session ends after this long without a request (minutes; a fraction is allowed,
     # for tests). The page warns `session_warning_seconds` before, with a way to stay signed in.
     session_idle_minutes: float = Field(default=30, gt=0)
@@ -54,9 +61,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
         if self.env == "prod":
-            if len(self.secret_key) < 32 or len(self.pseudonym_key) < 32:
+            if min(len(self.secret_key), len(self.pseudonym_key), len(self.audit_key)) < 32:
                 raise ConfigurationError(
-                    "RHI_ENV=prod needs RHI_SECRET_KEY and RHI_PSEUDONYM_KEY, "
+                    "RHI_ENV=prod needs RHI_SECRET_KEY, RHI_PSEUDONYM_KEY and RHI_AUDIT_KEY, "
                     "each at least 32 characters and not a default"
                 )
             if not self.public_url.startswith("https://"):
@@ -67,6 +74,7 @@ class Settings(BaseSettings):
         else:
             self.secret_key = self.secret_key or _dev_secret("secret_key")
             self.pseudonym_key = self.pseudonym_key or _dev_secret("pseudonym_key")
+            self.audit_key = self.audit_key or _dev_secret("audit_key")
         return self
 
     @property

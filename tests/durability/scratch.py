@@ -21,6 +21,7 @@ from uuid import uuid4
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from app.audit.checkpoints import default_path
 from app.core.db import upgrade_database
 from app.core.settings import PROJECT_ROOT, get_settings
 
@@ -45,6 +46,7 @@ def scratch_database(prefix: str = "rhi_scratch", kind: str | None = None) -> It
                 upgrade_database(url)
                 yield url
             finally:
+                _forget_checkpoints(url)
                 with maintenance.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         finally:
@@ -56,7 +58,14 @@ def scratch_database(prefix: str = "rhi_scratch", kind: str | None = None) -> It
         upgrade_database(url)
         yield url
     finally:
+        _forget_checkpoints(f"sqlite:///{directory / 'scratch.sqlite3'}")
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _forget_checkpoints(url: str) -> None:
+    """The audit checkpoints `rhi audit verify` wrote for the scratch database, in var/."""
+    checkpoint_file = default_path(make_url(url).render_as_string(hide_password=True))
+    checkpoint_file.unlink(missing_ok=True)
 
 
 def environment(url: str) -> dict[str, str]:

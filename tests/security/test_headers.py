@@ -125,6 +125,7 @@ def test_hsts_is_sent_outside_dev_for_two_years_and_secure_cookies_are_used(
     environment.setenv("RHI_ENV", "prod")
     environment.setenv("RHI_SECRET_KEY", STRONG_SECRET)
     environment.setenv("RHI_PSEUDONYM_KEY", STRONG_SECRET + "p")
+    environment.setenv("RHI_AUDIT_KEY", STRONG_SECRET + "a")
     environment.setenv("RHI_PUBLIC_URL", "https://rhi.example.org")
 
     with TestClient(create_app(), base_url="https://testserver") as client:
@@ -147,13 +148,14 @@ def test_no_hsts_in_dev_where_the_service_runs_on_plain_http(
     assert "Secure" not in answer.headers["set-cookie"]
 
 
-@pytest.mark.parametrize("unset", ["RHI_SECRET_KEY", "RHI_PSEUDONYM_KEY"])
+@pytest.mark.parametrize("unset", ["RHI_SECRET_KEY", "RHI_PSEUDONYM_KEY", "RHI_AUDIT_KEY"])
 def test_prod_refuses_to_start_without_its_own_secrets(
         environment: pytest.MonkeyPatch, unset: str,
         capsys: pytest.CaptureFixture[str]) -> None:
     environment.setenv("RHI_ENV", "prod")
     environment.setenv("RHI_SECRET_KEY", STRONG_SECRET)
     environment.setenv("RHI_PSEUDONYM_KEY", STRONG_SECRET + "p")
+    environment.setenv("RHI_AUDIT_KEY", STRONG_SECRET + "a")
     environment.setenv("RHI_PUBLIC_URL", "https://rhi.example.org")
     environment.delenv(unset)
 
@@ -199,6 +201,7 @@ def test_prod_refuses_to_start_without_an_https_public_address(
     environment.setenv("RHI_ENV", "prod")
     environment.setenv("RHI_SECRET_KEY", STRONG_SECRET)
     environment.setenv("RHI_PSEUDONYM_KEY", STRONG_SECRET + "p")
+    environment.setenv("RHI_AUDIT_KEY", STRONG_SECRET + "a")
     environment.setenv("RHI_PUBLIC_URL", public_url)
 
     with pytest.raises(ConfigurationError, match="RHI_PUBLIC_URL"):
