@@ -128,9 +128,10 @@ def check_answers(request: Request, interview_id: UUID, db: SessionDep,
                   user: RecordUser) -> Response:
     interview = _load(db, interview_id, user)
     missing = storage.validate(db, interview.document, complete=True,
+                               viewer=user.organisation_code,
                                interview_id=interview.id).errors
     return _check_page(request, user, interview, missing, [],
-                       unsaved=service.unsaved_answers(db, interview))
+                       unsaved=service.unsaved_answers(db, interview, user.organisation_code))
 
 
 def _field_link(interview: Interview, error: FieldError) -> dict[str, str]:
@@ -169,7 +170,7 @@ def submit_interview(request: Request, interview_id: UUID, db: SessionDep,
         return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
     errors = service.submit(db, interview, user)
     if errors:
-        unsaved = service.unsaved_answers(db, interview)
+        unsaved = service.unsaved_answers(db, interview, user.organisation_code)
         return _check_page(request, user, interview, [e for e in errors if e not in unsaved],
                            errors, status=422, unsaved=unsaved)
     return RedirectResponse(f"/interviews/{interview.id}?submitted=1", status_code=303)
@@ -236,8 +237,8 @@ async def section(request: Request, interview_id: UUID, slug: str, db: SessionDe
         # What was typed but could not be saved comes back as typed, with its errors.
         typed = rejected.held(interview, section.slug)
         if typed is not None:
-            return _section_page(request, user, db, interview, section, typed,
-                                 service.held_errors(db, interview, section))
+            errors = service.held_errors(db, interview, section, user.organisation_code)
+            return _section_page(request, user, db, interview, section, typed, errors)
         return _section_page(request, user, db, interview, section,
                              forms.values_from_document(interview.document), [])
     form = await request.form()

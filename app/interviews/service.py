@@ -76,7 +76,8 @@ def save_section(session: Session, interview: Interview, actor: Caller,
     changes = section.from_form(form, interview.document)
     raw: Any = {**interview.document, **changes, "id": str(interview.id)}
     others = storage.other_episodes(session, raw, interview.id)
-    result = storage.validate(session, raw, complete=False, others=others)
+    result = storage.validate(session, raw, complete=False, others=others,
+                              viewer=actor.organisation_code)
     errors = _section_errors(result.errors, section)
     # Keep what is valid: take out each of this section's values an error names and check
     # again, because taking one out can leave another wrong (a return taken out leaves two
@@ -91,7 +92,8 @@ def save_section(session: Session, interview: Interview, actor: Caller,
             break
         raw = kept
         others = storage.other_episodes(session, raw, interview.id)  # the child may have gone
-        result = storage.validate(session, raw, complete=False, others=others)
+        result = storage.validate(session, raw, complete=False, others=others,
+                                  viewer=actor.organisation_code)
     typed = rejected.typed_values(form)
     held_changed = rejected.hold(interview, section.slug, typed if errors else None)
     before = interview.document
@@ -111,8 +113,8 @@ def save_section(session: Session, interview: Interview, actor: Caller,
     return SaveResult(errors, interview.updated_at)
 
 
-def held_errors(session: Session, interview: Interview,
-                section: forms.Section) -> list[FieldError]:
+def held_errors(session: Session, interview: Interview, section: forms.Section,
+                viewer: str) -> list[FieldError]:
     """The errors of what is kept for a section, worked out again now (a date in the future
     may have become today)."""
     typed = rejected.held(interview, section.slug)
@@ -120,16 +122,17 @@ def held_errors(session: Session, interview: Interview,
         return []
     changes = section.from_form(rejected.as_form(typed), interview.document)
     raw = {**interview.document, **changes, "id": str(interview.id)}
-    result = storage.validate(session, raw, complete=False, interview_id=interview.id)
+    result = storage.validate(session, raw, complete=False, interview_id=interview.id,
+                              viewer=viewer)
     return _section_errors(result.errors, section)
 
 
-def unsaved_answers(session: Session, interview: Interview) -> list[FieldError]:
+def unsaved_answers(session: Session, interview: Interview, viewer: str) -> list[FieldError]:
     """An error for each answer typed but not saved, in every section: what blocks submitting.
     A section whose kept answers have become valid still needs saving once."""
     found: list[FieldError] = []
     for section in rejected.sections_held(interview):
-        errors = held_errors(session, interview, section)
+        errors = held_errors(session, interview, section, viewer)
         found += errors or [FieldError(section.pointers[0], "not_saved",
                                        f"{section.title}: some answers have not been saved; "
                                        "open the page and save it")]
@@ -139,11 +142,12 @@ def unsaved_answers(session: Session, interview: Interview) -> list[FieldError]:
 def submit(session: Session, interview: Interview, actor: Caller) -> list[FieldError]:
     """Submit a draft or a returned record: a new version, findings refreshed."""
     _editable(interview)
-    unsaved = unsaved_answers(session, interview)
+    unsaved = unsaved_answers(session, interview, actor.organisation_code)
     if unsaved:
         return unsaved
     others = storage.other_episodes(session, interview.document, interview.id)
-    result = storage.validate(session, interview.document, complete=True, others=others)
+    result = storage.validate(session, interview.document, complete=True, others=others,
+                              viewer=actor.organisation_code)
     if not result.ok:
         return result.errors
     latest = latest_version(session, interview.id)

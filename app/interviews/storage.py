@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,8 +30,9 @@ from app.record.serialize import document_hash, document_to_json
 from app.record.validation import Validated, validate_document
 from app.standards import CURRENT, RecordFacts, evaluate
 
-# The same child's episodes in other records, each with the words that name its record.
-OtherEpisodes = list[tuple[d.Episode, str]]
+# The same child's episodes in other records, each with the words that name its record and the
+# organisations that recorded it (one episode may be on several organisations' records).
+OtherEpisodes = list[tuple[d.Episode, str, frozenset[str]]]
 
 
 def _organisation_exists(session: Session) -> Any:
@@ -53,7 +54,7 @@ def other_episodes(session: Session, raw: Any, interview_id: UUID | None) -> Oth
         return []
     query = (
         select(col(Episode.type), col(Episode.started_at), col(Episode.returned_at),
-               col(Interview.submitted_at))
+               col(Interview.submitted_at), col(Interview.recorded_by_org))
         .join(Child, col(Child.id) == col(Episode.child_id))
         .join(Interview, col(Interview.id) == col(Episode.interview_id))
         .where(col(Child.responsible_authority) == authority.strip(),
@@ -63,20 +64,36 @@ def other_episodes(session: Session, raw: Any, interview_id: UUID | None) -> Oth
     if interview_id is not None:
         query = query.where(col(Episode.interview_id) != interview_id)
     rows = session.execute(query).all()
-    seen: set[datetime] = set()
-    result: OtherEpisodes = []
-    for kind, started, returned, submitted in rows:
-        if started is None or started in seen:
+    found: dict[datetime, tuple[d.Episode, str, frozenset[str]]] = {}
+    for kind, started, returned, submitted, recorded_by in rows:
+        if started is None:
             continue
-        seen.add(started)
+        if started in found:
+            episode, label, recorders = found[started]
+            found[started] = (episode, label, recorders | {recorded_by})
+            continue
         label = "an episode in another record"
         if submitted is not None:
             label += f" submitted {submitted:%d %b %Y}"
-        result.append((d.Episode(type=kind, started_at=started, returned_at=returned), label))
-    return result
+        found[started] = (d.Episode(type=kind, started_at=started, returned_at=returned), label,
+                          frozenset({recorded_by}))
+    return list(found.values())
 
 
-def _same_start_removed(others: OtherEpisodes, raw: Any) -> OtherEpisodes:
+def _seen_by(others: OtherEpisodes, raw: Any, viewer: str | None) -> OtherEpisodes:
+    """The episodes the viewer's organisation may see: on its own records, or all of them for
+    the child's responsible authority. What validation says never names another
+    organisation's episode (nor, by its dates, that the case id exists elsewhere)."""
+    if viewer is None:
+        return others
+    child = raw.get("child") if isinstance(raw, dict) else None
+    authority = child.get("responsible_authority") if isinstance(child, dict) else None
+    if isinstance(authority, str) and authority.strip() == viewer:
+        return others
+    return [other for other in others if viewer in other[2]]
+
+
+def _same_start_removed(others: OtherEpisodes, raw: Any) -> list[tuple[d.Episode, str]]:
     starts: set[datetime] = set()
     episodes = raw.get("episodes") if isinstance(raw, dict) else None
     for episode in episodes if isinstance(episodes, list) else []:
@@ -84,13 +101,14 @@ def _same_start_removed(others: OtherEpisodes, raw: Any) -> OtherEpisodes:
             parsed = parse_timestamp(episode["started_at"])
             if parsed:
                 starts.add(parsed)
-    return [(e, label) for e, label in others if e.started_at not in starts]
+    return [(e, label) for e, label, _ in others if e.started_at not in starts]
 
 
-def validate(session: Session, raw: Any, *, complete: bool,
+def validate(session: Session, raw: Any, *, complete: bool, viewer: str | None,
              interview_id: UUID | None = None, others: OtherEpisodes | None = None
              ) -> Validated:
-    """Validate with what only the database knows: organisations and the child's other records.
+    """Validate with what only the database knows: organisations and the child's other records
+    that `viewer` (the caller's organisation; None for the service itself) may see.
 
     `others`: the child's episodes in other records (`other_episodes`), when the caller has
     already read them for this document.
@@ -98,7 +116,8 @@ def validate(session: Session, raw: Any, *, complete: bool,
     if others is None:
         others = other_episodes(session, raw, interview_id)
     return validate_document(raw, complete=complete, now=utcnow(),
-                             other_episodes=_same_start_removed(others, raw),
+                             other_episodes=_same_start_removed(_seen_by(others, raw, viewer),
+                                                                raw),
                              organisations=_organisation_exists(session))
 
 
@@ -113,7 +132,7 @@ def findings_for(session: Session, interview: Interview, doc: d.InterviewDocumen
         others = other_episodes(session, document_to_json(doc), interview.id)
     facts = RecordFacts(document=doc, status=interview.status,
                         submitted_at=interview.submitted_at, approved_at=interview.approved_at,
-                        other_episodes=tuple(e for e, _ in others))
+                        other_episodes=tuple(e for e, _, _ in others))
     return [f.to_json() for f in evaluate(facts, CURRENT, as_of=as_of or utcnow())]
 
 
@@ -142,12 +161,14 @@ def _insert_ignoring_duplicates(session: Session) -> Any:
     return sqlite_insert
 
 
-def child_id(session: Session, doc: d.InterviewDocument) -> int | None:
+def child_id(session: Session, doc: d.InterviewDocument, recorded_by: str) -> int | None:
     """The child row the document is about, made when it is the child's first record.
 
-    Plain statements on the `children` table (nothing else holds its rows as objects): one
-    SELECT, then one INSERT or UPDATE. A child made at the same moment by another request is
-    found by the unique constraint, not by a savepoint.
+    The responsible authority owns the child's identity: a record of another organisation sets
+    the date of birth only where the row has none, and never changes it (its own document keeps
+    what it says). Plain statements on the `children` table (nothing else holds its rows as
+    objects): one SELECT, then one INSERT or UPDATE. A child made at the same moment by another
+    request is found by the unique constraint, not by a savepoint.
     """
     authority, local_id = doc.child.responsible_authority, doc.child.local_id
     if not (authority and local_id):
@@ -170,7 +191,9 @@ def child_id(session: Session, doc: d.InterviewDocument) -> int | None:
         found = session.execute(select(col(Child.id)).where(*same_child)).scalar_one()
     changes: dict[str, Any] = {"updated_at": now}
     if doc.child.date_of_birth:
-        changes["date_of_birth"] = doc.child.date_of_birth
+        changes["date_of_birth"] = (
+            doc.child.date_of_birth if recorded_by == authority
+            else func.coalesce(col(Child.date_of_birth), doc.child.date_of_birth))
     session.execute(update(Child).where(col(Child.id) == found).values(**changes))
     return found  # a stored row's id, never None
 
@@ -193,7 +216,7 @@ def store(session: Session, interview: Interview, doc: d.InterviewDocument,
     interview.document = document
     interview.document_hash = document_hash(document)
     interview.updated_at = utcnow()
-    interview.child_id = child_id(session, doc)
+    interview.child_id = child_id(session, doc, interview.recorded_by_org)
     interview.responsible_authority = doc.child.responsible_authority
     interview.findings = findings_for(session, interview, doc, others=others)
     # A returned record's episode rows stay those of the version last submitted until it is

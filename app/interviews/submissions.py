@@ -29,7 +29,8 @@ def create_from_api(session: Session, actor: Caller, raw: Any) -> tuple[Intervie
     one INSERT per table; a retry or a clash is found by the primary key, not looked up first.
     """
     others = storage.other_episodes(session, raw, None)
-    result = storage.validate(session, raw, complete=True, others=others)
+    result = storage.validate(session, raw, complete=True, others=others,
+                              viewer=actor.organisation_code)
     if not result.ok:
         raise ValidationFailed(result.errors)
     doc = result.document
@@ -48,7 +49,7 @@ def create_from_api(session: Session, actor: Caller, raw: Any) -> tuple[Intervie
         # child row is made or updated inside the same savepoint, so a refused record leaves
         # nothing of itself behind.
         with session.begin_nested():
-            interview.child_id = storage.child_id(session, doc)
+            interview.child_id = storage.child_id(session, doc, actor.organisation_code)
             session.add(interview)
             session.flush()
     except IntegrityError:
@@ -93,7 +94,8 @@ def update_from_api(session: Session, actor: Caller, interview_id: UUID, raw: An
                                            "The id in the body must match the id in the URL")])
     raw = {**raw, "id": str(interview_id)} if isinstance(raw, dict) else raw
     others = storage.other_episodes(session, raw, interview_id)
-    result = storage.validate(session, raw, complete=True, others=others)
+    result = storage.validate(session, raw, complete=True, others=others,
+                              viewer=actor.organisation_code)
     if not result.ok:
         raise ValidationFailed(result.errors)
     previous = interview.document
