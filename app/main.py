@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from app.accounts.refusals import record_refusal
 from app.accounts.session_clock import SessionClock
 from app.core.db import get_engine
 from app.core.errors import DomainError
@@ -43,6 +47,20 @@ def api_docs(request: Request) -> HTMLResponse:
         "swagger_dir": SWAGGER_UI_DIR, "openapi_url": "/api/v1/openapi.json"})
 
 
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def audited(handler: Handler) -> Handler:
+    """The error handler, and an audit entry for the refusal it answers."""
+    async def answer(request: Request, exc: Exception) -> Response:
+        response = await handler(request, exc)
+        # A page's 401 is a redirect to sign in; it is still a refusal.
+        status = exc.status if isinstance(exc, DomainError) else response.status_code
+        await run_in_threadpool(record_refusal, request, status)
+        return response
+    return answer
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     wire()
@@ -54,9 +72,9 @@ def create_app() -> FastAPI:
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
-    app.add_exception_handler(DomainError, domain_error_handler)
-    app.add_exception_handler(RequestValidationError, request_validation_handler)
-    app.add_exception_handler(StarletteHTTPException, http_exception_handler)
+    app.add_exception_handler(DomainError, audited(domain_error_handler))
+    app.add_exception_handler(RequestValidationError, audited(request_validation_handler))
+    app.add_exception_handler(StarletteHTTPException, audited(http_exception_handler))
     app.add_exception_handler(OperationalError, database_busy_handler)
     # Level 5: most of level 9's saving at a fraction of the CPU, which matters when a feed
     # pull streams gigabytes through it.

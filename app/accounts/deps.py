@@ -86,6 +86,7 @@ def client_address(request: Request) -> str | None:
 
 def _signed_in(request: Request, session: SessionDep) -> Caller | None:
     # A sync dependency: FastAPI runs it in the thread pool, off the event loop.
+    request.state.db_session = session  # where a refusal is audited (app/accounts/refusals.py)
     session_id = session_id_from_cookie(request)
     if session_id is None:
         return None
@@ -167,14 +168,17 @@ CsrfProtected = Annotated[None, Depends(csrf_protect)]
 def _key(credentials: HTTPAuthorizationCredentials | None, request: Request,
          session: SessionDep, scopes: frozenset[str]) -> Caller | None:
     """The caller behind a live key holding one of `scopes`; None when no key was sent."""
+    request.state.db_session = session  # where a refusal is audited (app/accounts/refusals.py)
     if credentials is None or not credentials.credentials.strip():
         return None
     key, organisation_code = authenticate_key(session, credentials.credentials.strip())
+    caller = Caller(label=f"key:{key.id}", organisation_code=organisation_code, name=key.name,
+                    address=client_address(request), api_key_id=key.id,
+                    scopes=frozenset(key.scopes))
+    request.state.caller = caller
     if scopes.isdisjoint(key.scopes):
         raise Forbidden(f"This API key does not have the {_scopes_named(scopes)} scope")
-    return Caller(label=f"key:{key.id}", organisation_code=organisation_code, name=key.name,
-                  address=client_address(request), api_key_id=key.id,
-                  scopes=frozenset(key.scopes))
+    return caller
 
 
 def _scopes_named(scopes: frozenset[str]) -> str:

@@ -24,6 +24,7 @@ from app.accounts.deps import (
     unsign,
 )
 from app.accounts.models import User, UserSession
+from app.accounts.refusals import record_refusal
 from app.core.db import SessionDep
 from app.core.settings import get_settings
 from app.core.templating import templates
@@ -217,6 +218,7 @@ def two_factor_form(request: Request, session: SessionDep, user: OptionalUser,
                     next_path: Annotated[str, Query(alias="next")] = "/") -> Response:
     found = _pending(session, user)
     if user is None or found is None:
+        record_refusal(request, 401)  # nobody half signed in: a refusal
         return RedirectResponse("/login", status_code=303)
     if not user.second_factor_pending:
         return RedirectResponse(safe_next(next_path), status_code=303)
@@ -235,6 +237,7 @@ def two_factor(  # the form fields' empty defaults are not secrets  # nosec B107
     next_path = safe_next(next_path)
     found = _pending(session, user)
     if user is None or found is None:
+        record_refusal(request, 401)  # nobody half signed in: a refusal
         return RedirectResponse("/login", status_code=303)
     row, record = found
     if not user.second_factor_pending:
@@ -267,9 +270,11 @@ def keep_alive(request: Request, session: SessionDep, user: OptionalUser) -> Res
     """"Stay signed in": restart the session's idle clock. 204 with `X-Session-Ends-In`, or 401
     (with no redirect: the page's script decides what to say) when the session has ended."""
     if user is None or user.session_id is None:
+        record_refusal(request, 401)
         return Response(status_code=401)
     ends_at = service.keep_alive(session, user.session_id)
     if ends_at is None:
+        record_refusal(request, 401)
         return Response(status_code=401)
     request.state.session_ends_at = ends_at  # the answer's X-Session-Ends-In (SessionClock)
     return Response(status_code=204)

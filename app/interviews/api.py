@@ -239,6 +239,9 @@ def replace_interview(interview_id: UUID, caller: Submitter, session: SessionDep
 )
 def list_versions(interview_id: UUID, caller: Submitter, session: SessionDep) -> Response:
     interview = get_visible(session, interview_id, caller.organisation_code)
+    audit.record(session, actor=caller.label, organisation=caller.organisation_code,
+                 action="interview.versions", target=str(interview.id), address=caller.address,
+                 details={"via": "api"})
     return _json({"data": [
         {"version": v.version, "updated_at": format_timestamp(v.created_at),
          "status": v.status, "changed_by": v.changed_by, "changed_pointers": v.changed_pointers}

@@ -66,6 +66,13 @@ def _error_list(errors: list[FieldError]) -> list[dict[str, str]]:
     return items
 
 
+def _audit_view(db: SessionDep, user: Caller, interview: Interview, page: str) -> None:
+    """A page showing a record's content is a read of identifying data: audited."""
+    audit.record(db, actor=user.label, organisation=user.organisation_code,
+                 action="interview.view", target=str(interview.id), address=user.address,
+                 details={"page": page})
+
+
 def _organisations(db: SessionDep) -> list[Organisation]:
     return list(db.execute(select(Organisation).order_by(col(Organisation.name))).scalars())
 
@@ -87,6 +94,12 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
         .order_by(desc(col(Interview.updated_at))).limit(20)
     ).scalars().all()
     queue = oversight_queue(db, user.organisation_code) if user.role == "manager" else []
+    shown = [str(i.id) for i in (*drafts, *recent)] + [str(q.interview.id) for q in queue]
+    if shown:  # the lists name children: which records they showed is audited
+        audit.record(db, actor=user.label, organisation=user.organisation_code,
+                     action="interview.list", address=user.address,
+                     details={"via": "home", "count": len(set(shown)),
+                              "ids": sorted(set(shown))})
     # "Save and come back later" lands here: say which record was saved (one of the drafts).
     saved_id = request.query_params.get("saved")
     saved = next((d for d in drafts if str(d.id) == saved_id), None)
@@ -127,6 +140,7 @@ def _section_page(request: Request, user: RecordUser, db: SessionDep, interview:
 def check_answers(request: Request, interview_id: UUID, db: SessionDep,
                   user: RecordUser) -> Response:
     interview = _load(db, interview_id, user)
+    _audit_view(db, user, interview, "check")
     missing = storage.validate(db, interview.document, complete=True,
                                viewer=user.organisation_code,
                                interview_id=interview.id).errors
@@ -204,6 +218,7 @@ def return_record(request: Request, interview_id: UUID, db: SessionDep, user: Ma
                   comment: Annotated[str, Form()] = "") -> Response:
     interview = _load(db, interview_id, user)
     if not comment.strip():
+        _audit_view(db, user, interview, "record")  # the record again, with the message
         titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
         return _render(request, "interviews/record.html", user, status=422,
                        interview=interview, doc=interview.document,
@@ -234,6 +249,7 @@ async def section(request: Request, interview_id: UUID, slug: str, db: SessionDe
                                       "anything you typed before you leave this page.")
         return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
     if request.method == "GET":
+        _audit_view(db, user, interview, section.slug)
         # What was typed but could not be saved comes back as typed, with its errors.
         typed = rejected.held(interview, section.slug)
         if typed is not None:

@@ -50,8 +50,10 @@ def test_the_web_form_from_sign_in_to_approval_is_audited(client: TestClient,
              if not e.action.startswith("second_factor")]  # its own tests say what it writes
     assert trail == [
         ("sign_in", f"user:{interviewer.id}", f"user:{interviewer.id}", "803"),
+        ("interview.list", f"user:{interviewer.id}", None, "803"),  # home, after signing in
         ("interview.create", f"user:{interviewer.id}", draft_id, "803"),
         ("sign_in", f"user:{manager.id}", f"user:{manager.id}", "803"),
+        ("interview.list", f"user:{manager.id}", None, "803"),
         ("interview.view", f"user:{manager.id}", record, "803"),
         ("interview.approve", f"user:{manager.id}", record, "803"),
     ]

@@ -35,10 +35,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import func, select
+from sqlmodel import col
 from starlette.routing import Mount
 
 from app.accounts import deps
 from app.accounts.pages import LOGIN_CSRF_COOKIE, LOGIN_CSRF_SALT
+from app.audit.models import AuditEntry
 from app.interviews import forms
 from app.main import create_app
 from tests.builders import PASSWORD, make_document
@@ -266,6 +269,24 @@ def _url(case: Case, world: World) -> tuple[str, Any]:
     return path, record
 
 
+# Reads audited when they succeed: every page or answer showing a record's content, a list of
+# records, or the feed, summaries, reports and exports (not /audit: admins read the log itself).
+AUDITED_READS = frozenset({
+    "/", "/interviews/{interview_id}", "/interviews/{interview_id}/check",
+    "/interviews/{interview_id}/{slug}", "/api/v1/interviews", "/api/v1/interviews/{interview_id}",
+    "/api/v1/interviews/{interview_id}/versions", "/api/v1/feed/interviews",
+    "/api/v1/feed/summary", "/api/v1/exports/ssda903-missing", "/reports/quarterly",
+    "/reports/quarterly/{chart}.csv", "/audit",
+})
+REFUSALS = {"login": 401, "401": 401, "403": 403, "404": 404, "409": 409, "422": 422}
+
+
+def _audited(world: World, after: int) -> list[AuditEntry]:
+    return list(world.session().execute(
+        select(AuditEntry).where(col(AuditEntry.id) > after).order_by(col(AuditEntry.id))
+    ).scalars())
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_route_matrix(world: World, case: Case) -> None:
     path, record = _url(case, world)
@@ -273,10 +294,22 @@ def test_route_matrix(world: World, case: Case) -> None:
     cookies = request.pop("cookies", {})
 
     with world.case(case.caller) as client:
+        last = world.session().execute(select(func.max(AuditEntry.id))).scalar() or 0
         for name, value in cookies.items():
             client.cookies.set(name, value)
         answer = client.request(case.row.method, path, **request)
+        written = _audited(world, last)
 
+    # Each refusal, and each read of what the service holds, is in the audit log.
+    refused = [e.details.get("status") for e in written if e.action == "request.refused"]
+    if case.expected in REFUSALS:
+        assert refused == [REFUSALS[case.expected]], (case.expected, [
+            (e.action, e.details) for e in written])
+    elif case.row.method == "GET" and case.row.path in AUDITED_READS and _succeeds(
+            case.expected) and case.expected != "303" and not (
+            case.row.path == "/" and case.caller == "admin"):
+        reads = [e for e in written if e.action != "request.refused" and e.actor != "anonymous"]
+        assert reads, f"a read not audited: {[(e.action, e.details) for e in written]}"
     expected = case.expected
     where = answer.headers.get("location", "")
     if expected == "login":
