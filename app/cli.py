@@ -110,6 +110,40 @@ def _users_create(args: argparse.Namespace) -> None:
         _say(f"Created {user.role} {user.email} in {args.org}")
 
 
+def _users_change(args: argparse.Namespace) -> None:
+    """disable, enable, end-sessions, reset-password, reset-second-factor, set-role: what an
+    administrator does on /admin/people, for an operator (audited as `cli`)."""
+    from app.accounts import administration
+    from app.accounts.caller import Caller
+    from app.accounts.models import Organisation
+
+    with Session(get_engine()) as session:
+        user = accounts.get_user_by_email(session, args.email)
+        if user is None:
+            raise CommandError(f"no one has the email address {args.email!r}")
+        organisation = session.get(Organisation, user.organisation_id)
+        actor = Caller.system(organisation.code if organisation else "", label="cli")
+        said = {"disable": "disabled, and every session ended",
+                "enable": "enabled", "end-sessions": "signed out everywhere",
+                "reset-second-factor": "to set up an authenticator at the next sign-in"}
+        if args.action == "reset-password":
+            password = administration.reset_password(session, actor, user)
+            session.commit()
+            _say(f"Temporary password for {user.email} (shown once): {password}")
+            return
+        if args.action == "set-role":
+            administration.set_role(session, actor, user, args.role)
+            session.commit()
+            _say(f"{user.email} is now {args.role}; every session ended")
+            return
+        {"disable": administration.disable, "enable": administration.enable,
+         "end-sessions": administration.end_sessions,
+         "reset-second-factor": administration.reset_second_factor}[args.action](
+            session, actor, user)
+        session.commit()
+        _say(f"{user.email}: {said[args.action]}")
+
+
 def _demo_seed(args: argparse.Namespace) -> None:
     if get_settings().env == "prod":
         raise CommandError("demo data is never seeded when RHI_ENV=prod")
@@ -204,6 +238,17 @@ def build_parser() -> argparse.ArgumentParser:
     user_create.add_argument("--org", required=True, metavar="CODE")
     user_create.add_argument("--role", required=True, choices=ROLES)
     user_create.set_defaults(run=_users_create)
+    for action, text in (("disable", "a leaver: no more sign-ins, every session ended"),
+                         ("enable", "let a disabled person sign in again"),
+                         ("end-sessions", "sign a person out everywhere"),
+                         ("reset-password", "a temporary password, printed once"),
+                         ("reset-second-factor", "a lost phone: enrol again at next sign-in"),
+                         ("set-role", "a new role; every session ended")):
+        change = users.add_parser(action, help=text)
+        change.add_argument("--email", required=True)
+        if action == "set-role":
+            change.add_argument("--role", required=True, choices=ROLES)
+        change.set_defaults(run=_users_change)
 
     api_keys_cli.add_commands(commands)
 

@@ -89,6 +89,7 @@ def create_app() -> FastAPI:
 
     from app.accounts.pages import router as accounts_pages
     from app.admin.pages import router as admin_pages
+    from app.admin.people import router as admin_people
     from app.feed.api import router as feed_api
     from app.feed.pages import router as feed_pages
     from app.interviews.api import router as interviews_api
@@ -98,6 +99,7 @@ def create_app() -> FastAPI:
     # Pages are HTML for people: they stay out of the API's OpenAPI document.
     app.include_router(accounts_pages, include_in_schema=False)
     app.include_router(admin_pages, include_in_schema=False)
+    app.include_router(admin_people, include_in_schema=False)
     app.include_router(interviews_pages, include_in_schema=False)
     app.include_router(feed_pages, include_in_schema=False)
     app.include_router(feed_api)

@@ -187,3 +187,59 @@ def test_demo_seed_is_refused_in_prod(capsys: pytest.CaptureFixture[str],
     assert "prod" in _one_line_error(capsys.readouterr().err)
 
 
+
+
+def _person(email: str = "leaver@example.org", role: str = "analyst") -> None:
+    with Session(get_engine()) as session:
+        if accounts.get_organisation(session, "803") is None:
+            accounts.create_organisation(session, "803", "Test Council", "local_authority")
+        accounts.create_user(session, email, "A Person", "803", role, "correct horse battery")
+        session.commit()
+
+
+def _user(email: str) -> User:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        found = accounts.get_user_by_email(session, email)
+        assert found is not None
+        return found
+
+
+def test_users_disable_and_enable_from_the_command_line(
+        cli_db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    _person()
+
+    assert main(["users", "disable", "--email", "leaver@example.org"]) == 0
+    assert not _user("leaver@example.org").active
+    assert main(["users", "enable", "--email", "Leaver@Example.org"]) == 0
+    assert _user("leaver@example.org").active
+    assert "disabled, and every session ended" in capsys.readouterr().out
+
+
+def test_users_reset_password_prints_a_temporary_one_that_works(
+        cli_db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    _person()
+
+    assert main(["users", "reset-password", "--email", "leaver@example.org"]) == 0
+
+    printed = capsys.readouterr().out
+    found = re.search(r"\(shown once\): (\S+)", printed)
+    assert found
+    with Session(get_engine()) as session:
+        assert accounts.authenticate(session, "leaver@example.org", found.group(1), None)
+
+
+def test_users_set_role_and_reset_second_factor(cli_db: None,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    _person(role="interviewer")
+
+    assert main(["users", "set-role", "--email", "leaver@example.org", "--role",
+                 "manager"]) == 0
+    assert main(["users", "reset-second-factor", "--email", "leaver@example.org"]) == 0
+    assert main(["users", "end-sessions", "--email", "leaver@example.org"]) == 0
+    assert _user("leaver@example.org").role == "manager"
+
+
+def test_a_user_command_for_nobody_fails_in_one_line(
+        cli_db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["users", "disable", "--email", "nobody@example.org"]) == 1
+    assert "no one has the email address" in _one_line_error(capsys.readouterr().err)

@@ -2,9 +2,10 @@
 they asked for, and the answer (401, 403, 404, 409, 422 and the like). A run of refusals is how
 someone probing for records they may not see shows up in the log.
 
-Written in the request's own database session when it has one (the error has rolled its work
-back), else in a session of its own; a failure to write is logged and never turns a refusal
-into a 500.
+Written in the request's own database session (the error has rolled its work back), the one
+its route's dependencies opened; a request that reached no route (a path the service does not
+have) is left to the server's access log. A failure to write is logged and never turns a
+refusal into a 500.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from app.accounts.caller import Caller
 from app.audit import service as audit
-from app.core.db import get_engine
 
 logger = logging.getLogger(__name__)
 
@@ -30,19 +30,16 @@ def record_refusal(request: Request, status: int) -> None:
     caller = getattr(request.state, "caller", None) or getattr(request.state, "user", None)
     if not isinstance(caller, Caller):
         caller = None
-    shared = getattr(request.state, "db_session", None)
-    own = not isinstance(shared, Session)
-    writing: Session = shared if isinstance(shared, Session) else Session(get_engine())
+    session = getattr(request.state, "db_session", None)
+    if not isinstance(session, Session):
+        return
     try:
-        audit.record(writing, actor=caller.label if caller else "anonymous",
+        audit.record(session, actor=caller.label if caller else "anonymous",
                      organisation=caller.organisation_code if caller else None,
                      action="request.refused", target=request.url.path[:200],
                      details={"status": status, "method": request.method},
                      address=(request.client.host if request.client else None))
-        writing.commit()
+        session.commit()
     except SQLAlchemyError:
-        writing.rollback()
+        session.rollback()
         logger.exception("Could not audit a refused request to %s", request.url.path)
-    finally:
-        if own:
-            writing.close()

@@ -106,6 +106,8 @@ def get_organisation(session: Session, code: str) -> Organisation | None:
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:
+    if UNSAFE_CHARACTERS.search(email):  # no address holds one (and PostgreSQL refuses NUL)
+        return None
     return session.execute(
         select(User).where(col(User.email) == normalise_email(email))
     ).scalar_one_or_none()
@@ -134,7 +136,8 @@ def create_user(session: Session, email: str, name: str, org_code: str, role: st
                 password: str) -> User:
     """Add a person to an organisation, with an argon2 hash of their password."""
     email, name = normalise_email(email), name.strip()
-    if len(email) > EMAIL_MAX_LENGTH or not _EMAIL.match(email):
+    if len(email) > EMAIL_MAX_LENGTH or not _EMAIL.match(email) or \
+            UNSAFE_CHARACTERS.search(email):
         raise BadRequest(f"{email!r} is not an email address, like name@example.org")
     if not name or len(name) > 200 or UNSAFE_CHARACTERS.search(name):
         raise BadRequest("Enter a name of 1 to 200 characters, without control or "

@@ -26,7 +26,7 @@ from app.audit.models import AuditEntry
 from app.core.db import SessionDep
 from app.core.london import london_midnight
 from app.core.templating import templates
-from app.core.text import digits
+from app.core.text import UNSAFE_CHARACTERS, digits
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,7 +65,9 @@ def read_filters(request: Request) -> Filters:
     """The filters from the query string; bad ones come back as messages, not errors."""
     names = [*TEXT_FILTERS, *(f"{n}-{p}" for n, _ in DATE_FILTERS
                              for p in ("day", "month", "year"))]
-    values = {n: request.query_params.get(n, "").strip()[:MAX_FILTER_LENGTH] for n in names}
+    # Control characters match nothing in the log (and PostgreSQL refuses NUL): left out.
+    values = {n: UNSAFE_CHARACTERS.sub("", request.query_params.get(n, "")).strip()
+              [:MAX_FILTER_LENGTH] for n in names}
     errors: dict[str, str] = {}
     since = _day(values, "from", DATE_FILTERS[0][1], errors)
     until = _day(values, "to", DATE_FILTERS[1][1], errors)

@@ -24,9 +24,17 @@ Typed = dict[str, str | list[str]]
 
 
 def typed_values(form: FormData) -> Typed:
-    """A section's answers exactly as posted (lists for the fields that take several)."""
+    """A section's answers as posted (lists for the fields that take several), less any NUL
+    character: nobody types one, and PostgreSQL's JSON cannot hold it."""
     values = forms.values_from_form(form)
-    return {key: value for key, value in values.items() if key not in NOT_ANSWERS}
+    return {key.replace("\x00", ""): _without_nul(value) for key, value in values.items()
+            if key not in NOT_ANSWERS}
+
+
+def _without_nul(value: str | list[str]) -> str | list[str]:
+    if isinstance(value, list):
+        return [v.replace("\x00", "") for v in value]
+    return value.replace("\x00", "")
 
 
 def as_form(values: Mapping[str, Any]) -> FormData:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from uuid import uuid4
 
 import pytest
 from fastapi.responses import HTMLResponse
@@ -123,6 +124,29 @@ def _timeout_warning(page: Page, server: Server) -> None:
     expect(page.get_by_role("dialog", name="You will be signed out soon")).to_be_visible()
 
 
+def _invite_with_nothing(page: Page, server: Server) -> None:
+    page.get_by_role("button", name="Invite").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+def _open_the_interviewer(page: Page, server: Server) -> None:
+    page.get_by_role("link", name="Ivy Interviewer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ivy Interviewer")
+
+
+def _reset_a_new_persons_password(page: Page, server: Server) -> None:
+    # Someone invited for the purpose: the people other tests sign in as stay untouched.
+    page.get_by_role("button", name="Invite someone").click()
+    page.get_by_label("Name").fill("Axe Target")
+    page.get_by_label("Email address").fill(f"axe.{uuid4().hex[:8]}@browser.example.org")
+    page.get_by_label("Analyst").check()
+    page.get_by_role("button", name="Invite").click()
+    expect(page.locator("#temporary-password")).to_be_visible()
+    page.get_by_role("link", name="Back to Axe Target").click()
+    page.get_by_role("button", name="Reset the password").click()
+    expect(page.locator("#temporary-password")).to_be_visible()
+
+
 SECTIONS = ("child", "episodes", "offer", "interview", "voice", "actions")
 SECTION_ROUTE = "/interviews/{interview_id}/{slug}"
 RECORD_ROUTE = "/interviews/{interview_id}"
@@ -173,6 +197,15 @@ PAGES: dict[str, Visit] = {
     "quarterly-report-manager": Visit("/reports/quarterly", "/reports/quarterly?period=2026-Q1",
                                       "manager", device="desktop"),
     "audit-admin": Visit("/audit", "/audit", "admin", device="desktop"),
+    "admin-people": Visit("/admin/people", "/admin/people", "admin", device="desktop"),
+    "admin-people-320px": Visit("/admin/people", "/admin/people", "admin", device="320px"),
+    "admin-invite": Visit("/admin/people/new", "/admin/people/new", "admin"),
+    "admin-invite-errors": Visit("/admin/people/new", "/admin/people/new", "admin",
+                                 prepare=_invite_with_nothing),
+    "admin-person": Visit("/admin/people/{user_id}", "/admin/people", "admin",
+                          prepare=_open_the_interviewer),
+    "admin-temporary-password": Visit("", "/admin/people",
+                                      "admin", prepare=_reset_a_new_persons_password),
     "audit-errors": Visit("/audit", "/audit?from-day=31&from-month=2&from-year=2026", "admin",
                           device="desktop", status=422),
     # Not routes of their own, but pages people see.

@@ -85,6 +85,19 @@ def test_every_pages_query_fields_take_bad_input_without_a_500(
         assert_answered(client.get(url), url)
 
 
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_the_sign_in_form_takes_bad_input_without_a_500(client: TestClient,
+                                                        value: str) -> None:
+    from tests.accounts.conftest import hidden_fields
+
+    for fields in ({"email": value, "password": "x"}, {"email": "a@example.org",
+                                                      "password": value}):
+        page = client.get("/login")
+        answer = client.post("/login", data={**hidden_fields(page.text), **fields},
+                             follow_redirects=False)
+        assert_answered(answer, f"/login {fields!r}"[:80])
+
+
 @pytest.mark.parametrize("code", ["１２３４５６", "٣٣٣٣٣٣", "²²²²²²", "12345\x00", "1" * 5000])
 def test_a_second_factor_code_of_odd_digits_is_a_wrong_code_not_a_500(
         client: TestClient, db: Session, code: str) -> None:

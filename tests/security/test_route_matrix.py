@@ -128,6 +128,7 @@ def changed_document(world: World, caller: str, record: Any) -> dict[str, Any]:
 # anonymous. Records: see the module docstring.
 
 PAGE_OF_RECORD_ROLES = "200 200 200 403 403  login login login  login"
+ADMINS_ONLY_PAGE = "403 403 403 403 200  login login login  login"
 POST_OF_RECORD_ROLES = "303 303 303 403 403  login login login  login"
 MANAGERS_ONLY_POST = "403 403 303 403 403  login login login  login"
 SUBMIT_SCOPE = "401 401 401 401 401  200 403 403  401"
@@ -150,6 +151,14 @@ MATRIX: list[Row] = [
     row("GET", "/", None, "200 200 200 303 200  login login login  login",
         lists="interviewer placement_team manager"),
     row("GET", "/audit", None, "403 403 200 403 200  login login login  login"),
+    # Administration of the organisation's people: admins only.
+    row("GET", "/admin/people", None, ADMINS_ONLY_PAGE),
+    row("GET", "/admin/people/new", None, ADMINS_ONLY_PAGE),
+    row("POST", "/admin/people/new", None, "403 403 403 403 200  login login login  login",
+        form(email="invited@matrix.example.test", name="Invited", role="analyst")),
+    row("GET", "/admin/people/{user_id}", None, ADMINS_ONLY_PAGE),
+    row("POST", "/admin/people/{user_id}/{action}", None,
+        "403 403 403 403 303  login login login  login", form()),
     row("GET", "/interviews/new", None, PAGE_OF_RECORD_ROLES),
     row("POST", "/interviews/new", None, POST_OF_RECORD_ROLES, form()),
     row("GET", "/interviews/{interview_id}", "submitted", PAGE_OF_RECORD_ROLES),
@@ -266,6 +275,8 @@ def _url(case: Case, world: World) -> tuple[str, Any]:
     if record is not None:
         path = path.replace("{interview_id}", str(record.id))
     path = path.replace("{slug}", forms.SECTIONS[0].slug).replace("{chart}", "headline")
+    path = path.replace("{user_id}", str(world.people["own"])).replace("{action}",
+                                                                        "end-sessions")
     return path, record
 
 
@@ -356,6 +367,22 @@ def test_another_organisations_record_answers_exactly_as_a_missing_one(
                                     path.replace("{slug}", forms.SECTIONS[0].slug), **request)
         # The session's clock moves between the two requests; nothing else may differ.
         text = SESSION_CLOCK.sub("<clock>", answer.text.replace(interview_id, "<id>"))
+        answers.append((answer.status_code, text))
+
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_another_organisations_person_answers_exactly_as_a_missing_one(
+        world: World, method: str) -> None:
+    answers = []
+    for user_id in (world.people["unrelated"], 987654321):
+        path = f"/admin/people/{user_id}" + ("/disable" if method == "POST" else "")
+        request = form()(world, "admin", None) if method == "POST" else {}
+        with world.case("admin") as client:
+            answer = client.request(method, path, **request)
+        text = SESSION_CLOCK.sub("<clock>", answer.text)
         answers.append((answer.status_code, text))
 
     assert answers[0] == answers[1]

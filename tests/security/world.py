@@ -81,6 +81,8 @@ class World:
     callers: dict[str, Caller]
     records: dict[tuple[str, str], Record]  # (kind, state) -> record
     login_email: str
+    # People an administrator may act on: "own" (in OWN) and "unrelated" (in OTHER): ids.
+    people: dict[str, int] = field(default_factory=dict)
     _session: Session | None = None
 
     def session(self) -> Session:
@@ -183,6 +185,11 @@ def build_world(app: FastAPI) -> Iterator[World]:
                 login_email = "login-probe@matrix.example.test"
                 accounts.create_user(session, login_email, "Login probe", OWN, "interviewer",
                                      PASSWORD)
+                targets = {"own": accounts.create_user(
+                    session, "target@matrix.example.test", "Matrix target", OWN, "analyst",
+                    PASSWORD).id, "unrelated": accounts.create_user(
+                    session, "stranger@matrix.example.test", "Matrix stranger", OTHER,
+                    "analyst", PASSWORD).id}
                 callers = {"anonymous": Caller(name="anonymous")}
                 for scope in SCOPES:
                     _, plaintext = create_api_key(session, OWN, f"Matrix {scope}", [scope])
@@ -195,7 +202,8 @@ def build_world(app: FastAPI) -> Iterator[World]:
             with TestClient(app, base_url="http://testserver",
                             follow_redirects=False) as client:
                 world = World(app=app, engine=engine, client=client, callers=callers,
-                              records=records, login_email=login_email)
+                              records=records, login_email=login_email,
+                              people={k: v for k, v in targets.items() if v is not None})
                 app.dependency_overrides[get_session] = lambda: (
                     yield from _case_session(world))
                 yield world
