@@ -235,3 +235,12 @@ def test_the_next_page_link_is_built_on_the_public_address_never_the_host_header
         assert "next" in answer, answer
         assert answer["next"].startswith("https://rhi.example.org/api/v1/"), answer["next"]
         assert "evil.example" not in answer["next"]
+
+
+def test_the_docker_image_runs_prod_so_it_refuses_to_start_without_its_secrets() -> None:
+    """No Docker engine runs here to build the image; its settings are read instead."""
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    env = dict(re.findall(r"^ENV\s+(\w+)=(\S+)", dockerfile, re.MULTILINE))
+
+    assert env.get("RHI_ENV") == "prod"
+    assert "RHI_SECRET_KEY" not in env and "RHI_AUDIT_KEY" not in env  # never baked in
