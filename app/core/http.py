@@ -237,6 +237,8 @@ async def database_busy_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OperationalError)  # noqa: S101  # nosec B101
     if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
         raise exc
+    logger.warning("Database busy answering %s %s: %s", request.method, request.url.path,
+                   exc.orig)
     busy = ServiceBusy("Nothing was saved: the database is busy. Try again in a few seconds.")
     if is_api(request) or is_htmx(request):
         return problem_response(busy, headers={"Retry-After": "2"})

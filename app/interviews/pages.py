@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import desc, select
 from sqlmodel import col
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.caller import Caller
 from app.accounts.deps import CurrentUser, allow
@@ -249,7 +250,9 @@ async def section(request: Request, interview_id: UUID, slug: str, db: SessionDe
                                       "anything you typed before you leave this page.")
         return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
     if request.method == "GET":
-        _audit_view(db, user, interview, section.slug)
+        # Off the event loop: on SQLite the audit entry may wait for the writer's turn, which a
+        # request holding it can only give back if the loop runs.
+        await run_in_threadpool(_audit_view, db, user, interview, section.slug)
         # What was typed but could not be saved comes back as typed, with its errors.
         typed = rejected.held(interview, section.slug)
         if typed is not None:
