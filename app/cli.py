@@ -117,31 +117,25 @@ def _users_change(args: argparse.Namespace) -> None:
     from app.accounts.caller import Caller
     from app.accounts.models import Organisation
 
-    with Session(get_engine()) as session:
+    with Session(get_engine(), expire_on_commit=False) as session:
         user = accounts.get_user_by_email(session, args.email)
         if user is None:
             raise CommandError(f"no one has the email address {args.email!r}")
         organisation = session.get(Organisation, user.organisation_id)
         actor = Caller.system(organisation.code if organisation else "", label="cli")
-        said = {"disable": "disabled, and every session ended",
-                "enable": "enabled", "end-sessions": "signed out everywhere",
-                "reset-second-factor": "to set up an authenticator at the next sign-in"}
-        if args.action == "reset-password":
-            password = administration.reset_password(session, actor, user)
-            session.commit()
-            _say(f"Temporary password for {user.email} (shown once): {password}")
-            return
-        if args.action == "set-role":
-            administration.set_role(session, actor, user, args.role)
-            session.commit()
-            _say(f"{user.email} is now {args.role}; every session ended")
-            return
-        {"disable": administration.disable, "enable": administration.enable,
-         "end-sessions": administration.end_sessions,
-         "reset-second-factor": administration.reset_second_factor}[args.action](
-            session, actor, user)
+        action = "role" if args.action == "set-role" else args.action
+        password = administration.change(session, actor, user, action,
+                                         getattr(args, "role", ""))
         session.commit()
-        _say(f"{user.email}: {said[args.action]}")
+    said = {"disable": "disabled, and every session ended", "enable": "enabled",
+            "end-sessions": "signed out everywhere",
+            "reset-second-factor": "to set up an authenticator at the next sign-in"}
+    if password is not None:
+        _say(f"Temporary password for {user.email} (shown once): {password}")
+    elif action == "role":
+        _say(f"{user.email} is now {args.role}; every session ended")
+    else:
+        _say(f"{user.email}: {said[action]}")
 
 
 def _demo_seed(args: argparse.Namespace) -> None:

@@ -127,6 +127,27 @@ def reset_second_factor(session: Session, actor: Caller, user: User) -> None:
     end_sessions(session, actor, user)
 
 
+def change(session: Session, actor: Caller, user: User, action: str,
+           role: str = "") -> str | None:
+    """Do one of `ACTIONS` to the person (the web page's buttons, the `rhi users` commands);
+    the temporary password for `reset-password`, else None."""
+    if action == "reset-password":
+        return reset_password(session, actor, user)
+    if action == "disable":
+        disable(session, actor, user)
+    elif action == "enable":
+        enable(session, actor, user)
+    elif action == "end-sessions":
+        end_sessions(session, actor, user)
+    elif action == "reset-second-factor":
+        reset_second_factor(session, actor, user)
+    elif action == "role":
+        set_role(session, actor, user, role)
+    else:
+        raise BadRequest(f"Unknown action {action!r}; use one of: {', '.join(ACTIONS)}")
+    return None
+
+
 @dataclass(frozen=True)
 class Invited:
     user: User

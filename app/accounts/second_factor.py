@@ -12,13 +12,13 @@ import secrets
 import time
 
 import pyotp
-from sqlalchemy import update
 from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from app.accounts.models import IDENTIFYING_ROLES, User, UserSession
+from app.accounts.service import count_failure
 from app.audit import service as audit
 from app.core.text import digits as only_digits
+from app.core.types import utcnow
 
 ISSUER = "Return Interview Service"
 RECOVERY_CODES = 10
@@ -59,18 +59,7 @@ def _accepted_step(secret: str, code: str, after: int | None) -> int | None:
 def _fail(session: Session, user: User, address: str | None) -> None:
     """Count a wrong code. Its own counter, which only a right code resets: sharing the
     password's, a right password would reset it and let codes be guessed without end."""
-    from app.accounts.service import ACCOUNT_LOCK_FOR
-    from app.core.types import utcnow
-
-    # One UPDATE, so wrong codes sent at once, from several sessions, all count.
-    failures = session.execute(
-        update(User).where(col(User.id) == user.id)
-        .values(second_factor_failures=col(User.second_factor_failures) + 1)
-        .returning(col(User.second_factor_failures))
-    ).scalar_one()
-    if failures >= MAX_FAILURES:
-        user.second_factor_failures = 0
-        user.locked_until = utcnow() + ACCOUNT_LOCK_FOR
+    count_failure(session, user, "second_factor_failures", MAX_FAILURES)
     audit.record(session, actor=f"user:{user.id}", action="second_factor_failed",
                  target=f"user:{user.id}", address=address)
     session.flush()
@@ -126,6 +115,4 @@ def verify(session: Session, user: User, record: UserSession, code: str,
 
 def too_many_failures(user: User) -> bool:
     """Locked by wrong codes (or otherwise): the session in the middle of signing in ends."""
-    from app.core.types import utcnow
-
     return user.locked_until is not None and user.locked_until > utcnow()

@@ -197,6 +197,20 @@ def _record_failure(session: Session, user: User | None, reason: str,
     )
 
 
+def count_failure(session: Session, user: User, counter: str, limit: int) -> None:
+    """Add one to a failure counter of the user (`failed_logins`, `second_factor_failures`);
+    at `limit` the account locks for ACCOUNT_LOCK_FOR and the count starts again. One UPDATE,
+    so failures sent at once, from several processes, all count."""
+    column = getattr(User, counter)
+    failures = session.execute(
+        update(User).where(col(User.id) == user.id).values({column: column + 1})
+        .returning(column)
+    ).scalar_one()
+    if failures >= limit:
+        setattr(user, counter, 0)
+        user.locked_until = utcnow() + ACCOUNT_LOCK_FOR
+
+
 def authenticate(session: Session, email: str, password: str, address: str | None) -> User:
     """The user these credentials belong to, or `SignInFailed` / `SignInThrottled`.
 
@@ -228,15 +242,7 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
         _record_failure(session, user, "inactive", address)
         raise SignInFailed
     if not password_ok:
-        # One UPDATE, so concurrent failures in several processes all count.
-        failures = session.execute(
-            update(User).where(col(User.id) == user.id)
-            .values(failed_logins=col(User.failed_logins) + 1)
-            .returning(col(User.failed_logins))
-        ).scalar_one()
-        if failures >= ACCOUNT_LOCK_AFTER:
-            user.failed_logins = 0
-            user.locked_until = now + ACCOUNT_LOCK_FOR
+        count_failure(session, user, "failed_logins", ACCOUNT_LOCK_AFTER)
         _record_failure(session, user, "wrong_password", address)
         raise SignInFailed
 

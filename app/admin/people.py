@@ -18,6 +18,7 @@ from app.accounts.models import ROLES, User
 from app.core.db import SessionDep
 from app.core.errors import BadRequest, Conflict, NotFound
 from app.core.templating import templates
+from app.core.text import digits
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,7 +40,7 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
 
 
 def _user_id(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+    if not digits(text) or len(text) > 18:
         raise NotFound("No one with this id is in your organisation")
     return int(text)
 
@@ -103,20 +104,10 @@ def act(request: Request, user_id: str, action: str, db: SessionDep, user: Admin
         raise NotFound("There is no such action")
     target = admin.person(db, user, _user_id(user_id))
     try:
-        if action == "reset-password":
-            password = admin.reset_password(db, user, target)
-            return _page(request, "admin/password.html", person=target, password=password,
-                         invited=False)
-        if action == "disable":
-            admin.disable(db, user, target)
-        elif action == "enable":
-            admin.enable(db, user, target)
-        elif action == "end-sessions":
-            admin.end_sessions(db, user, target)
-        elif action == "reset-second-factor":
-            admin.reset_second_factor(db, user, target)
-        else:
-            admin.set_role(db, user, target, role)
+        password = admin.change(db, user, target, action, role)
     except BadRequest as refusal:
         return _person_page(request, db, user, target, status=422, error=refusal.detail)
+    if password is not None:
+        return _page(request, "admin/password.html", person=target, password=password,
+                     invited=False)
     return RedirectResponse(f"/admin/people/{target.id}?done={action}", status_code=303)

@@ -19,6 +19,7 @@ from app.core.errors import (
     ServiceBusy,
     ValidationFailed,
 )
+from app.core.settings import get_settings
 from app.core.templating import templates
 
 logger = logging.getLogger(__name__)
@@ -48,8 +49,6 @@ def is_htmx(request: Request) -> bool:
 def external_url(request: Request, **query: str) -> str:
     """This request's URL with `query` changed, as a link to put in an answer: on the
     configured `RHI_PUBLIC_URL` when set, never on a Host header a client chose."""
-    from app.core.settings import get_settings
-
     url = request.url.include_query_params(**query)
     base = get_settings().public_url.rstrip("/")
     if not base:

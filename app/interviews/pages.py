@@ -67,11 +67,13 @@ def _error_list(errors: list[FieldError]) -> list[dict[str, str]]:
     return items
 
 
-def _audit_view(db: SessionDep, user: Caller, interview: Interview, page: str) -> None:
-    """A page showing a record's content is a read of identifying data: audited."""
+def _audit_view(db: SessionDep, user: Caller, interview: Interview,
+                page: str | None = None) -> None:
+    """A page showing a record's content is a read of identifying data: audited (`page`: a
+    section or the check page; none for the record page)."""
     audit.record(db, actor=user.label, organisation=user.organisation_code,
                  action="interview.view", target=str(interview.id), address=user.address,
-                 details={"page": page})
+                 details={"page": page} if page else {})
 
 
 def _organisations(db: SessionDep) -> list[Organisation]:
@@ -196,9 +198,7 @@ def record_page(request: Request, interview_id: UUID, db: SessionDep,
                 user: RecordUser) -> Response:
     interview = _load(db, interview_id, user)
     versions = storage.versions(db, interview)  # read with the record, from the same snapshot
-    audit.record(db, actor=user.label, organisation=user.organisation_code,
-                 action="interview.view", target=str(interview.id),
-                 address=user.address)
+    _audit_view(db, user, interview)
     titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
     return _render(request, "interviews/record.html", user, interview=interview,
                    doc=interview.document, findings=storage.current_findings(interview),
@@ -219,7 +219,7 @@ def return_record(request: Request, interview_id: UUID, db: SessionDep, user: Ma
                   comment: Annotated[str, Form()] = "") -> Response:
     interview = _load(db, interview_id, user)
     if not comment.strip():
-        _audit_view(db, user, interview, "record")  # the record again, with the message
+        _audit_view(db, user, interview)  # the record page again, with the message
         titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
         return _render(request, "interviews/record.html", user, status=422,
                        interview=interview, doc=interview.document,
