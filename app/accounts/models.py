@@ -13,7 +13,7 @@ from app.core.types import JSONType, UTCDateTime, utcnow
 ROLES = ("interviewer", "placement_team", "manager", "analyst", "admin")
 # Roles that may see identifying data (names, free text): they need a second factor.
 IDENTIFYING_ROLES = frozenset({"interviewer", "placement_team", "manager"})
-API_SCOPES = ("submit", "feed", "returns")
+API_SCOPES = ("submit", "feed", "returns", "notify")
 # The kinds of organisation in a partnership (`data-dictionary.md`, organisations).
 ORG_KIND: Final = {
     "local_authority": "Local authority",

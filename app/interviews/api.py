@@ -306,7 +306,7 @@ def list_interviews(
 _METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 
 
-def _refuse_other_methods(path: str, *allowed: str) -> None:
+def refuse_other_methods(on: APIRouter, path: str, *allowed: str) -> None:
     """405 with an `Allow` naming every method the path serves (RFC 9110), not only those of
     whichever route the router happened to try first."""
     allow = ", ".join(allowed)
@@ -314,11 +314,11 @@ def _refuse_other_methods(path: str, *allowed: str) -> None:
     async def method_not_allowed() -> Response:
         raise StarletteHTTPException(405, "Method Not Allowed", headers={"Allow": allow})
 
-    router.add_api_route(path, method_not_allowed, include_in_schema=False,
+    on.add_api_route(path, method_not_allowed, include_in_schema=False,
                          methods=[m for m in _METHODS if m not in allowed])
 
 
 # After the routes above, so that a method they serve never reaches these.
-_refuse_other_methods("/interviews", "GET", "POST")
-_refuse_other_methods("/interviews/{interview_id}", "GET", "PUT")
-_refuse_other_methods("/interviews/{interview_id}/versions", "GET")
+refuse_other_methods(router, "/interviews", "GET", "POST")
+refuse_other_methods(router, "/interviews/{interview_id}", "GET", "PUT")
+refuse_other_methods(router, "/interviews/{interview_id}/versions", "GET")

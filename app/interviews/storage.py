@@ -9,7 +9,7 @@ and the announcement that the record changed (`app.record.events`). Services flu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -130,9 +130,15 @@ def findings_for(session: Session, interview: Interview, doc: d.InterviewDocumen
     """
     if others is None:
         others = other_episodes(session, document_to_json(doc), interview.id)
+    # The recording organisation's findings count only the episodes it may see (its own
+    # records', or all of them for the child's responsible authority): a finding never shows
+    # that another organisation holds episodes of the child.
+    recorder = interview.recorded_by_org
+    seen = others if doc.child.responsible_authority == recorder else [
+        other for other in others if recorder in other[2]]
     facts = RecordFacts(document=doc, status=interview.status,
                         submitted_at=interview.submitted_at, approved_at=interview.approved_at,
-                        other_episodes=tuple(e for e, _, _ in others))
+                        other_episodes=tuple(e for e, _, _ in seen))
     return [f.to_json() for f in evaluate(facts, CURRENT, as_of=as_of or utcnow())]
 
 
@@ -162,17 +168,23 @@ def _insert_ignoring_duplicates(session: Session) -> Any:
 
 
 def child_id(session: Session, doc: d.InterviewDocument, recorded_by: str) -> int | None:
-    """The child row the document is about, made when it is the child's first record.
-
-    The responsible authority owns the child's identity: a record of another organisation sets
-    the date of birth only where the row has none, and never changes it (its own document keeps
-    what it says). Plain statements on the `children` table (nothing else holds its rows as
-    objects): one SELECT, then one INSERT or UPDATE. A child made at the same moment by another
-    request is found by the unique constraint, not by a savepoint.
-    """
+    """The child row the document is about (`child_row`), None while it has no case id."""
     authority, local_id = doc.child.responsible_authority, doc.child.local_id
     if not (authority and local_id):
         return None
+    return child_row(session, authority, local_id, doc.child.date_of_birth, recorded_by)
+
+
+def child_row(session: Session, authority: str, local_id: str, date_of_birth: date | None,
+              recorded_by: str) -> int:
+    """The id of the child's row, made when this is the first the service hears of the child.
+
+    The responsible authority owns the child's identity: another organisation (a record, a
+    notification) sets the date of birth only where the row has none, and never changes it (its
+    own document keeps what it says). Plain statements on the `children` table (nothing else
+    holds its rows as objects): one SELECT, then one INSERT or UPDATE. A child made at the same
+    moment by another request is found by the unique constraint, not by a savepoint.
+    """
     same_child = (col(Child.responsible_authority) == authority, col(Child.local_id) == local_id)
     now = utcnow()
     with session.no_autoflush:
@@ -182,20 +194,21 @@ def child_id(session: Session, doc: d.InterviewDocument, recorded_by: str) -> in
         made = session.execute(
             _insert_ignoring_duplicates(session)(Child)
             .values(responsible_authority=authority, local_id=local_id,
-                    date_of_birth=doc.child.date_of_birth, updated_at=now)
+                    date_of_birth=date_of_birth, updated_at=now)
             .on_conflict_do_nothing(index_elements=["responsible_authority", "local_id"])
             .returning(col(Child.id))
         ).scalar_one_or_none()
         if made is not None:
             return int(made)
         found = session.execute(select(col(Child.id)).where(*same_child)).scalar_one()
+    assert found is not None  # noqa: S101 - a primary key  # nosec B101
     changes: dict[str, Any] = {"updated_at": now}
-    if doc.child.date_of_birth:
+    if date_of_birth:
         changes["date_of_birth"] = (
-            doc.child.date_of_birth if recorded_by == authority
-            else func.coalesce(col(Child.date_of_birth), doc.child.date_of_birth))
+            date_of_birth if recorded_by == authority
+            else func.coalesce(col(Child.date_of_birth), date_of_birth))
     session.execute(update(Child).where(col(Child.id) == found).values(**changes))
-    return found  # a stored row's id, never None
+    return found
 
 
 def add_episodes(session: Session, interview: Interview, doc: d.InterviewDocument) -> None:

@@ -48,6 +48,7 @@ ERROR_CODES: Final = {
     "in_future": "The date or time is in the future",
     "before_start": "The return is before the episode started",
     "before_return": "The interview is before the child returned",
+    "before_found": "The return is before the child was found",
     "too_old": "The child is too old for a return interview at the start of the episode",
     "overlapping_episodes": "Two episodes of the same child overlap in time",
     "several_open_episodes": "A child can have only one episode without a return",

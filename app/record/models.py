@@ -8,10 +8,10 @@ across a child's records (overlapping and repeated episodes).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
-from sqlalchemy import Column, String, UniqueConstraint, false
+from sqlalchemy import Column, Index, String, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.core.types import JSONType, UTCDateTime, utcnow
@@ -86,3 +86,73 @@ class Episode(SQLModel, table=True):
     type: str | None = Field(default=None, max_length=16)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The register episode this one is (`register_episodes`): matched on the same child and
+    # start, or registered when the record was submitted. None for a draft not yet matched.
+    register_id: UUID | None = Field(default=None, foreign_key="register_episodes.id",
+                                     index=True)
+
+
+# An episode's state, in the order it runs (`register.state`).
+EPISODE_STATES = ("missing", "returned", "offered", "not_offered", "completed", "declined",
+                  "not_achieved", "shared", "duplicate")
+REPORTED_BY: Final = {
+    "police": "Police",
+    "children_social_care": "Children's social care",
+    "parent_or_carer": "Parent or carer",
+    "placement_provider": "Placement provider",
+    "school": "School",
+    "return_service": "The return interview service",
+    "other": "Other",
+}
+
+
+class RegisterEpisode(SQLModel, table=True):
+    """A missing or away episode in the register: notified by police or children's services,
+    entered by the co-ordinator, or registered by a submitted record that covers it.
+
+    The offer and its outcome come from the latest record covering the episode (`interview_id`);
+    a notified return with no record is still counted, and judged by the 72-hour standards.
+    """
+
+    __tablename__ = "register_episodes"
+    __table_args__ = (Index("ix_register_child_start", "child_id", "started_at"),)
+
+    id: UUID = Field(primary_key=True)
+    child_id: int = Field(foreign_key="children.id", index=True)
+    responsible_authority: str = Field(max_length=64, index=True)
+    notified_by_org: str = Field(max_length=64, index=True)
+    # How it came in: a partner system's `notification`, the `coordinator` on the web, or a
+    # submitted `record` covering an episode nobody notified (removed again when no record
+    # covers it any more).
+    source: str = Field(max_length=16)
+    created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    created_by_api_key_id: str | None = Field(default=None, foreign_key="api_keys.id")
+    # Notified again by an organisation that may not see the first notification: kept as its
+    # notifier's own row, counted once (as the episode it duplicates).
+    duplicate_of: UUID | None = Field(default=None, foreign_key="register_episodes.id",
+                                      index=True)
+    type: str = Field(max_length=16)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    found_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    reported_by: str | None = Field(default=None, max_length=32)
+    police_reference: str | None = Field(default=None, max_length=50)
+    police_risk_grade: str | None = Field(default=None, max_length=32)
+    notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    legal_status: str | None = Field(default=None, max_length=32)
+    placement_authority: str | None = Field(default=None, max_length=64)
+    # Who will offer the interview: an organisation (a commissioned provider), then a person.
+    allocated_org: str | None = Field(default=None, max_length=64, index=True)
+    allocated_user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    allocated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # From the latest submitted record covering the episode.
+    interview_id: UUID | None = Field(default=None, index=True)
+    offer_outcome: str | None = Field(default=None, max_length=16)
+    offered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    conducted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    shared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = 1
+    # The hash of the notification as first sent: a retry with the same id compares to it.
+    body_hash: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -66,10 +66,28 @@ def purge(session: Session, *, dry_run: bool, today: date | None = None,
     for decision in plan.held:
         _say(f"kept {decision.interview_id} (recorded by {decision.recorded_by_org}): legal hold "
              f"(retention ended {decision.keep_until.isoformat()})")
+    removed += _purge_register(session, day, rule, dry_run=dry_run, verb=verb)
     held = f"; {len(plan.held)} kept under legal hold" if plan.held else ""
     summary = "Records that would be deleted" if dry_run else "Records deleted"
     _say(f"{summary}: {removed}{held}")
     return removed
+
+
+def _purge_register(session: Session, day: date, rule: service.RetentionRule, *,
+                    dry_run: bool, verb: str) -> int:
+    """The register's episodes that no record covers (notified, never interviewed)."""
+    due = service.register_due(session, day, rule)
+    session.rollback()
+    for decision in due:
+        child = ""
+        if not dry_run:
+            if service.delete_register_episode(session, decision):
+                child = "; the child row too"
+            session.commit()
+        _say(f"{verb} episode {decision.episode_id} (of a child of "
+             f"{decision.responsible_authority}, no interview recorded): kept until "
+             f"{decision.keep_until.isoformat()}{child}")
+    return len(due)
 
 
 def _purge(args: argparse.Namespace) -> None:

@@ -35,6 +35,7 @@ from sqlalchemy import (
     select,
     table,
     type_coerce,
+    update,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
@@ -43,7 +44,7 @@ from sqlmodel import col
 from app.audit import service as audit
 from app.core.london import london_day
 from app.core.types import UTCDateTime, utcnow
-from app.record.models import Child, Episode, Interview, InterviewVersion
+from app.record.models import Child, Episode, Interview, InterviewVersion, RegisterEpisode
 
 
 @dataclass(frozen=True)
@@ -179,25 +180,22 @@ def delete_record(session: Session, decision: Decision, *, actor: str = "system"
         other_rows += _delete(session, delete(other).where(other.c[name] == interview_id))
     versions = _delete(session, delete(InterviewVersion).where(
         col(InterviewVersion.interview_id) == interview_id))
+    registered = set(session.execute(
+        select(col(Episode.register_id)).where(col(Episode.interview_id) == interview_id,
+                                               col(Episode.register_id).is_not(None))).scalars())
     episodes = _delete(session, delete(Episode).where(
         col(Episode.interview_id) == interview_id))
     session.execute(delete(Interview).where(col(Interview.id) == interview_id))
-    child_removed = False
-    if decision.child_id is not None:
-        still_used = session.execute(
-            select(func.count()).select_from(Interview).where(
-                col(Interview.child_id) == decision.child_id)
-        ).scalar_one() + session.execute(
-            select(func.count()).select_from(Episode).where(
-                col(Episode.child_id) == decision.child_id)
-        ).scalar_one()
-        others = _tables_referring_to(session, "children", {"interviews", "episodes"})
-        for other, name in others:
-            still_used += session.execute(select(func.count()).select_from(other).where(
-                other.c[name] == decision.child_id)).scalar_one()
-        if not still_used:
-            session.execute(delete(Child).where(col(Child.id) == decision.child_id))
-            child_removed = True
+    # The register's episodes this record covered: each ends no later than the record's last
+    # episode, so its retention has ended too, unless another record still covers it.
+    for register_id in registered:
+        if session.execute(select(func.count()).select_from(Episode).where(
+                col(Episode.register_id) == register_id)).scalar_one() == 0:
+            _delete_register_episode(session, register_id)
+    session.execute(update(RegisterEpisode).where(
+        col(RegisterEpisode.interview_id) == interview_id).values(interview_id=None))
+    child_removed = (decision.child_id is not None
+                     and _remove_child_if_unused(session, decision.child_id))
     session.expire_all()  # rows deleted by statement must not linger in the identity map
     audit.record(session, actor=actor, organisation=decision.recorded_by_org,
                  action="interview.delete", target=str(interview_id),
@@ -206,6 +204,78 @@ def delete_record(session: Session, decision: Decision, *, actor: str = "system"
                           "other_rows": other_rows, "child_removed": child_removed})
     session.flush()
     return Removal(decision, versions, episodes, other_rows, child_removed)
+
+
+def _remove_child_if_unused(session: Session, child_id: int) -> bool:
+    """Delete the child's row when no record, episode or other row refers to it any more."""
+    still_used = session.execute(
+        select(func.count()).select_from(Interview).where(col(Interview.child_id) == child_id)
+    ).scalar_one() + session.execute(
+        select(func.count()).select_from(Episode).where(col(Episode.child_id) == child_id)
+    ).scalar_one()
+    for other, name in _tables_referring_to(session, "children", {"interviews", "episodes"}):
+        still_used += session.execute(select(func.count()).select_from(other).where(
+            other.c[name] == child_id)).scalar_one()
+    if still_used:
+        return False
+    session.execute(delete(Child).where(col(Child.id) == child_id))
+    return True
+
+
+def _delete_register_episode(session: Session, register_id: UUID) -> None:
+    """An episode of the register, with the notifications that repeat it."""
+    session.execute(update(Episode).where(col(Episode.register_id) == register_id)
+                    .values(register_id=None))
+    session.execute(delete(RegisterEpisode).where(
+        col(RegisterEpisode.duplicate_of) == register_id))
+    session.execute(delete(RegisterEpisode).where(col(RegisterEpisode.id) == register_id))
+
+
+@dataclass(frozen=True)
+class RegisterDecision:
+    """The rule applied to an episode of the register that no record covers (notified, and
+    never interviewed): kept until the child's 25th birthday or 6 years after the episode."""
+
+    episode_id: UUID
+    responsible_authority: str
+    child_id: int
+    keep_until: date
+    because: Because
+
+
+def register_due(session: Session, today: date,
+                 rule: RetentionRule = DEFAULT_RULE) -> list[RegisterDecision]:
+    """Episodes of the register, covered by no record, whose retention has ended."""
+    covered = select(col(Episode.register_id)).where(col(Episode.register_id).is_not(None))
+    rows = session.execute(
+        select(col(RegisterEpisode.id), col(RegisterEpisode.responsible_authority),
+               col(RegisterEpisode.child_id), col(RegisterEpisode.started_at),
+               col(RegisterEpisode.returned_at), col(Child.date_of_birth))
+        .join(Child, col(Child.id) == col(RegisterEpisode.child_id))
+        .where(col(RegisterEpisode.duplicate_of).is_(None),
+               col(RegisterEpisode.id).not_in(covered))
+        .order_by(col(RegisterEpisode.started_at))).all()
+    due = []
+    for episode_id, authority, child_id, started, returned, born in rows:
+        until, because = keep_until(born, london_day(returned or started), rule)
+        if until < today:
+            due.append(RegisterDecision(episode_id, authority, child_id, until, because))
+    return due
+
+
+def delete_register_episode(session: Session, decision: RegisterDecision, *,
+                            actor: str = "system") -> bool:
+    """Delete an episode of the register past its retention, with an audit entry; True when
+    the child's row went too. Flushes."""
+    _delete_register_episode(session, decision.episode_id)
+    child_removed = _remove_child_if_unused(session, decision.child_id)
+    session.expire_all()
+    audit.record(session, actor=actor, organisation=decision.responsible_authority,
+                 action="episode.delete", target=str(decision.episode_id),
+                 details={"reason": "retention", "rule": decision.because,
+                          "child_removed": child_removed})
+    session.flush()
+    return child_removed
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ the as-of time, and store the findings.
 """
 
 from app.standards.checks import evaluate
-from app.standards.model import Finding, RecordFacts, Result
+from app.standards.model import EpisodeFacts, Finding, RecordFacts, Result
+from app.standards.offer_and_report import episode_findings
 from app.standards.params import CURRENT, StandardSet, describe
 
-__all__ = ["CURRENT", "Finding", "RecordFacts", "Result", "StandardSet", "describe", "evaluate"]
+__all__ = ["CURRENT", "EpisodeFacts", "Finding", "RecordFacts", "Result", "StandardSet",
+           "describe", "episode_findings", "evaluate"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from app.record.document import Episode, InterviewDocument
 
@@ -85,3 +86,19 @@ class RecordFacts:
     submitted_at: datetime | None = None
     approved_at: datetime | None = None
     other_episodes: tuple[Episode, ...] = ()
+
+
+
+class EpisodeFacts(Protocol):
+    """One episode of the register, for the 72-hour standards judged per return: its return,
+    and the offer and interview of the latest record covering it (none when no record does).
+    A register row has these attributes, so it is passed as it is."""
+
+    @property
+    def returned_at(self) -> datetime | None: ...
+    @property
+    def offer_outcome(self) -> str | None: ...
+    @property
+    def offered_at(self) -> datetime | None: ...
+    @property
+    def conducted_at(self) -> datetime | None: ...

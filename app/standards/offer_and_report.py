@@ -23,7 +23,7 @@ from app.standards.judging import (
     timeless,
     working_day_finding,
 )
-from app.standards.model import Finding, RecordFacts
+from app.standards.model import EpisodeFacts, Finding, RecordFacts
 from app.standards.params import StandardSet
 from app.standards.wording import (
     and_list,
@@ -223,3 +223,44 @@ def _not_shared_detail(
         not_yet = "not yet shared" if pending else "not shared"
         found.append(f"{not_yet} with {and_list([_RECIPIENT_LABELS[r] for r in missing])}")
     return f"{capitalised('; '.join(found))}; {rule}."
+
+
+def episode_offer_within_72h(facts: EpisodeFacts, params: StandardSet,
+                             as_of: datetime) -> Finding:
+    """`offer-within-72h` for one episode of the register, with or without a record: a
+    notified return nobody offered an interview for is pending, then not met when 72 hours
+    pass."""
+    code, hours = "offer-within-72h", params.offer_hours
+    if facts.returned_at is None:
+        return no_return(code, params.version, True, hours)
+    if facts.offer_outcome == "not_offered":
+        return finding(code, params, NOT_MET, f"Recorded as not offered; {_hours_rule(hours)}",
+                       add_hours(facts.returned_at, hours))
+    return _hours_after_return(code, params, as_of, facts.returned_at, hours, facts.offered_at,
+                               done="Offered", missing="No offer recorded")
+
+
+def episode_interview_within_72h(facts: EpisodeFacts, params: StandardSet,
+                                 as_of: datetime) -> Finding:
+    """`interview-within-72h` for one episode of the register: judged when the interview was
+    completed or not offered; pending while no outcome is recorded and the 72 hours run."""
+    code, hours = "interview-within-72h", params.interview_hours
+    if facts.returned_at is None:
+        return no_return(code, params.version, True, hours)
+    outcome = facts.offer_outcome
+    if outcome is not None and outcome not in ("completed", "not_offered"):
+        return completed_only(code, params.version, outcome)
+    if outcome == "not_offered":
+        return finding(code, params, NOT_MET,
+                       f"Not offered, so no interview took place; {_hours_rule(hours)}",
+                       add_hours(facts.returned_at, hours))
+    return _hours_after_return(code, params, as_of, facts.returned_at, hours,
+                               facts.conducted_at, done="Interview held",
+                               missing="No interview recorded")
+
+
+def episode_findings(facts: EpisodeFacts, params: StandardSet,
+                     as_of: datetime) -> tuple[Finding, Finding]:
+    """The two standards judged per episode: the offer and the interview within 72 hours."""
+    return (episode_offer_within_72h(facts, params, as_of),
+            episode_interview_within_72h(facts, params, as_of))

@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from fastapi import FastAPI
@@ -79,7 +80,7 @@ def row(method: str, path: str, record: str | None, statuses: str,
 
 def refused_methods(path: str, methods: tuple[str, ...]) -> list[Row]:
     """Methods a path does not serve: 405 for everyone, before anyone is asked who they are."""
-    return [row(m, path, "submitted" if "{" in path else None, " ".join(["405"] * 9))
+    return [row(m, path, "submitted" if "{" in path else None, " ".join(["405"] * 10))
             for m in methods]
 
 
@@ -123,42 +124,53 @@ def changed_document(world: World, caller: str, record: Any) -> dict[str, Any]:
     return {"json": document, "headers": {"If-Match": record.etag}}
 
 
+def new_episode(world: World, caller: str, record: Any) -> dict[str, Any]:
+    return {"json": {"id": str(uuid4()), "type": "missing",
+                     "started_at": "2026-02-01T18:00:00Z",
+                     "child": {"responsible_authority": OWN, "local_id": "MX-NOTIFIED"}}}
+
+
+def episode_change(world: World, caller: str, record: Any) -> dict[str, Any]:
+    return {"json": {"police_risk_grade": "high"}, "headers": {"If-Match": "*"}}
+
+
 # --- the matrix ----------------------------------------------------------------------------
 # Columns: interviewer placement_team manager analyst admin | key:submit key:feed key:returns |
 # anonymous. Records: see the module docstring.
 
-PAGE_OF_RECORD_ROLES = "200 200 200 403 403  login login login  login"
-ADMINS_ONLY_PAGE = "403 403 403 403 200  login login login  login"
-POST_OF_RECORD_ROLES = "303 303 303 403 403  login login login  login"
-MANAGERS_ONLY_POST = "403 403 303 403 403  login login login  login"
-SUBMIT_SCOPE = "401 401 401 401 401  200 403 403  401"
+PAGE_OF_RECORD_ROLES = "200 200 200 403 403  login login login login  login"
+ADMINS_ONLY_PAGE = "403 403 403 403 200  login login login login  login"
+POST_OF_RECORD_ROLES = "303 303 303 403 403  login login login login  login"
+MANAGERS_ONLY_POST = "403 403 303 403 403  login login login login  login"
+SUBMIT_SCOPE = "401 401 401 401 401  200 403 403 403  401"
+NOTIFY_SCOPE = "401 401 401 401 401  403 403 403 200  401"
 
 MATRIX: list[Row] = [
-    row("GET", "/healthz", None, "200 200 200 200 200  200 200 200  200"),
+    row("GET", "/healthz", None, "200 200 200 200 200  200 200 200 200  200"),
     # The API's documentation: public, like the OpenAPI document it shows.
-    row("GET", "/api/docs", None, "200 200 200 200 200  200 200 200  200"),
+    row("GET", "/api/docs", None, "200 200 200 200 200  200 200 200 200  200"),
     # Signing in and out: public, so a stranger can sign in and anyone can leave.
-    row("GET", "/login", None, "303 303 303 303 303  200 200 200  200"),
-    row("POST", "/login", None, "303 303 303 303 303  303 303 303  303", login_form),
-    row("POST", "/logout", None, "303 303 303 303 303  303 303 303  303", form()),
+    row("GET", "/login", None, "303 303 303 303 303  200 200 200 200  200"),
+    row("POST", "/login", None, "303 303 303 303 303  303 303 303 303  303", login_form),
+    row("POST", "/logout", None, "303 303 303 303 303  303 303 303 303  303", form()),
     # "Stay signed in" before the session times out: a person's session only, never a key's.
-    row("POST", "/session/keep-alive", None, "204 204 204 204 204  401 401 401  401", form()),
+    row("POST", "/session/keep-alive", None, "204 204 204 204 204  401 401 401 401  401", form()),
     # The second factor: done already for these sessions, so it sends them on.
-    row("GET", "/login/two-factor", None, "303 303 303 303 303  login login login  login"),
-    row("POST", "/login/two-factor", None, "303 303 303 303 303  login login login  login",
+    row("GET", "/login/two-factor", None, "303 303 303 303 303  login login login login  login"),
+    row("POST", "/login/two-factor", None, "303 303 303 303 303  login login login login  login",
         form(code="000000")),
     # Pages. The analyst's home sends them to the reports; the admin's holds no records.
-    row("GET", "/", None, "200 200 200 303 200  login login login  login",
+    row("GET", "/", None, "200 200 200 303 200  login login login login  login",
         lists="interviewer placement_team manager"),
-    row("GET", "/audit", None, "403 403 200 403 200  login login login  login"),
+    row("GET", "/audit", None, "403 403 200 403 200  login login login login  login"),
     # Administration of the organisation's people: admins only.
     row("GET", "/admin/people", None, ADMINS_ONLY_PAGE),
     row("GET", "/admin/people/new", None, ADMINS_ONLY_PAGE),
-    row("POST", "/admin/people/new", None, "403 403 403 403 200  login login login  login",
+    row("POST", "/admin/people/new", None, "403 403 403 403 200  login login login login  login",
         form(email="invited@matrix.example.test", name="Invited", role="analyst")),
     row("GET", "/admin/people/{user_id}", None, ADMINS_ONLY_PAGE),
     row("POST", "/admin/people/{user_id}/{action}", None,
-        "403 403 403 403 303  login login login  login", form()),
+        "403 403 403 403 303  login login login login  login", form()),
     row("GET", "/interviews/new", None, PAGE_OF_RECORD_ROLES),
     row("POST", "/interviews/new", None, POST_OF_RECORD_ROLES, form()),
     row("GET", "/interviews/{interview_id}", "submitted", PAGE_OF_RECORD_ROLES),
@@ -171,7 +183,7 @@ MATRIX: list[Row] = [
     row("POST", "/interviews/{interview_id}/return", "submitted", MANAGERS_ONLY_POST,
         form(comment="Please add the police reference")),
     # The interviews API: keys with the submit scope only; sessions do not count here.
-    row("POST", "/api/v1/interviews", None, "401 401 401 401 401  201 403 403  401",
+    row("POST", "/api/v1/interviews", None, "401 401 401 401 401  201 403 403 403  401",
         new_document),
     row("GET", "/api/v1/interviews", None, SUBMIT_SCOPE, lists="key:submit"),
     row("GET", "/api/v1/interviews/{interview_id}", "submitted", SUBMIT_SCOPE),
@@ -183,19 +195,29 @@ MATRIX: list[Row] = [
     *refused_methods("/api/v1/interviews/{interview_id}",
                      ("DELETE", "HEAD", "OPTIONS", "PATCH", "POST", "TRACE")),
     *refused_methods("/api/v1/interviews/{interview_id}/versions", ("HEAD", *NOT_ALLOWED)),
+    # The episode register's API: keys with the notify scope (police, children's services).
+    row("POST", "/api/v1/episodes", None, "401 401 401 401 401  403 403 403 201  401",
+        new_episode),
+    row("GET", "/api/v1/episodes", None, NOTIFY_SCOPE, lists="key:notify"),
+    row("GET", "/api/v1/episodes/{episode_id}", "submitted", NOTIFY_SCOPE),
+    row("PATCH", "/api/v1/episodes/{episode_id}", "submitted", NOTIFY_SCOPE, episode_change),
+    *refused_methods("/api/v1/episodes", ("DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "TRACE")),
+    *refused_methods("/api/v1/episodes/{episode_id}",
+                     ("DELETE", "HEAD", "OPTIONS", "POST", "PUT", "TRACE")),
     # The standard set in force: public knowledge, but only to those the service knows.
-    row("GET", "/api/v1/standards", None, "200 200 200 200 200  200 200 200  401"),
+    row("GET", "/api/v1/standards", None, "200 200 200 200 200  200 200 200 200  401"),
     # The analyst feed, summaries, the board report and the SSDA903 return: pseudonymised or
     # aggregate, so analysts may; keys with the feed (or returns) scope, or a session.
-    row("GET", "/api/v1/feed/interviews", None, "403 403 403 200 403  403 200 403  401",
+    row("GET", "/api/v1/feed/interviews", None, "403 403 403 200 403  403 200 403 403  401",
         lists="analyst key:feed"),
-    row("GET", "/api/v1/feed/summary", None, "403 403 200 200 403  403 200 403  401",
+    row("GET", "/api/v1/feed/summary", None, "403 403 200 200 403  403 200 403 403  401",
         query(**{"from": "2026-01-01", "to": "2026-12-31"})),
-    row("GET", "/api/v1/exports/ssda903-missing", None, "403 403 200 403 403  403 403 200  401",
+    row("GET", "/api/v1/exports/ssda903-missing", None,
+        "403 403 200 403 403  403 403 200 403  401",
         query(collection_year="2025-26")),
-    row("GET", "/reports/quarterly", None, "403 403 200 200 403  login login login  login"),
+    row("GET", "/reports/quarterly", None, "403 403 200 200 403  login login login login  login"),
     row("GET", "/reports/quarterly/{chart}.csv", None,
-        "403 403 200 200 403  login login login  login"),
+        "403 403 200 200 403  login login login login  login"),
 ]
 
 ROWS = {r.key: r for r in MATRIX}
@@ -274,6 +296,7 @@ def _url(case: Case, world: World) -> tuple[str, Any]:
     path = case.row.path
     if record is not None:
         path = path.replace("{interview_id}", str(record.id))
+        path = path.replace("{episode_id}", str(record.episode_id))
     path = path.replace("{slug}", forms.SECTIONS[0].slug).replace("{chart}", "headline")
     path = path.replace("{user_id}", str(world.people["own"])).replace("{action}",
                                                                         "end-sessions")
@@ -286,6 +309,7 @@ AUDITED_READS = frozenset({
     "/", "/interviews/{interview_id}", "/interviews/{interview_id}/check",
     "/interviews/{interview_id}/{slug}", "/api/v1/interviews", "/api/v1/interviews/{interview_id}",
     "/api/v1/interviews/{interview_id}/versions", "/api/v1/feed/interviews",
+    "/api/v1/episodes", "/api/v1/episodes/{episode_id}",
     "/api/v1/feed/summary", "/api/v1/exports/ssda903-missing", "/reports/quarterly",
     "/reports/quarterly/{chart}.csv", "/audit",
 })
@@ -335,6 +359,7 @@ def test_route_matrix(world: World, case: Case) -> None:
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     body = answer.text
     unrelated = [str(world.records[("unrelated", state)].id) for state in STATES]
+    unrelated += [str(world.records[("unrelated", "submitted")].episode_id)]
     unrelated += world.records[("unrelated", "submitted")].identifying()
     assert not [s for s in unrelated if s in body], "an unrelated record shows through"
     if case.caller in NO_IDENTIFYING_DATA and _succeeds(expected):
@@ -342,7 +367,9 @@ def test_route_matrix(world: World, case: Case) -> None:
         assert not shown, f"{case.caller} sees identifying data"
     if case.caller in case.row.lists:
         for kind in ("own", "responsible"):
-            assert str(world.records[(kind, "submitted")].id) in body, f"{kind} not listed"
+            shown = world.records[(kind, "submitted")]
+            wanted = shown.episode_id if "/episodes" in case.row.path else shown.id
+            assert str(wanted) in body, f"{kind} not listed"
 
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
@@ -362,11 +389,14 @@ def test_another_organisations_record_answers_exactly_as_a_missing_one(
         request = matrix_row.send(world, caller, record) if matrix_row.send else {}
         request.pop("cookies", None)
         with world.case(caller) as client:
-            path = matrix_row.path.replace("{interview_id}", interview_id)
+            episode_id = str(record.episode_id) if interview_id == str(record.id) else MISSING_ID
+            path = matrix_row.path.replace("{interview_id}", interview_id).replace(
+                "{episode_id}", episode_id)
             answer = client.request(matrix_row.method,
                                     path.replace("{slug}", forms.SECTIONS[0].slug), **request)
         # The session's clock moves between the two requests; nothing else may differ.
-        text = SESSION_CLOCK.sub("<clock>", answer.text.replace(interview_id, "<id>"))
+        text = SESSION_CLOCK.sub("<clock>", answer.text.replace(interview_id, "<id>").replace(
+            episode_id, "<id>"))
         answers.append((answer.status_code, text))
 
     assert answers[0] == answers[1]

@@ -17,8 +17,10 @@ from uuid import UUID
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.accounts import caller as accounts_caller
 from app.accounts import deps
@@ -27,13 +29,13 @@ from app.accounts.api_keys import create_api_key
 from app.accounts.models import User
 from app.core.db import get_session, make_engine
 from app.interviews import service, storage, submissions
-from app.record.models import Interview
+from app.record.models import Episode, Interview
 from tests.builders import PASSWORD, make_document, save_draft, sign_in
 from tests.durability.scratch import scratch_database
 
 OWN, OTHER, FAR = "mx-own", "mx-other", "mx-far"  # the callers' organisation, and two more
 ROLES = ("interviewer", "placement_team", "manager", "analyst", "admin")
-SCOPES = ("submit", "feed", "returns")
+SCOPES = ("submit", "feed", "returns", "notify")
 CALLERS = (*ROLES, *(f"key:{s}" for s in SCOPES), "anonymous")
 RECORDS = ("own", "responsible", "unrelated")
 STATES = ("draft", "submitted")
@@ -64,6 +66,8 @@ class Record:
     id: UUID
     document: dict[str, Any]
     etag: str
+    # The register's episode the record covers (the same for the kind's draft and submitted).
+    episode_id: UUID | None = None
 
     def identifying(self) -> list[str]:
         """What would identify the child: names, case id, free text, the full postcode."""
@@ -155,14 +159,17 @@ def _make_records(session: Session) -> dict[tuple[str, str], Record]:
         actor = accounts_caller.Caller.system(recorded_by)
         document = _document(kind, responsible)
         submitted, _ = submissions.create_from_api(session, actor, document)
-        records[(kind, "submitted")] = Record(submitted.id, document, storage.etag(submitted))
+        episode_id = session.execute(select(col(Episode.register_id)).where(
+            col(Episode.interview_id) == submitted.id)).scalar_one()
+        records[(kind, "submitted")] = Record(submitted.id, document, storage.etag(submitted),
+                                              episode_id)
         draft = service.start_draft(session, actor)
         changes = {k: v for k, v in _document(kind, responsible).items() if k != "id"}
         errors = save_draft(session, draft, actor, changes)
         assert not errors, errors
         assert draft.status == "draft"
         records[(kind, "draft")] = Record(draft.id, {**changes, "id": str(draft.id)},
-                                          storage.etag(draft))
+                                          storage.etag(draft), episode_id)
     session.flush()
     for record in records.values():
         assert session.get(Interview, record.id) is not None
