@@ -180,9 +180,9 @@ def delete_record(session: Session, decision: Decision, *, actor: str = "system"
         other_rows += _delete(session, delete(other).where(other.c[name] == interview_id))
     versions = _delete(session, delete(InterviewVersion).where(
         col(InterviewVersion.interview_id) == interview_id))
-    registered = set(session.execute(
-        select(col(Episode.register_id)).where(col(Episode.interview_id) == interview_id,
-                                               col(Episode.register_id).is_not(None))).scalars())
+    registered = {found for found in session.execute(
+        select(col(Episode.register_id)).where(col(Episode.interview_id) == interview_id)
+    ).scalars() if found is not None}
     episodes = _delete(session, delete(Episode).where(
         col(Episode.interview_id) == interview_id))
     session.execute(delete(Interview).where(col(Interview.id) == interview_id))
