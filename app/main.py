@@ -91,6 +91,7 @@ def create_app() -> FastAPI:
     from app.admin.pages import router as admin_pages
     from app.admin.people import router as admin_people
     from app.episodes.api import router as episodes_api
+    from app.episodes.pages import router as episodes_pages
     from app.feed.api import router as feed_api
     from app.feed.pages import router as feed_pages
     from app.interviews.api import router as interviews_api
@@ -103,6 +104,7 @@ def create_app() -> FastAPI:
     app.include_router(admin_people, include_in_schema=False)
     app.include_router(interviews_pages, include_in_schema=False)
     app.include_router(feed_pages, include_in_schema=False)
+    app.include_router(episodes_pages, include_in_schema=False)
     app.include_router(feed_api)
     app.include_router(interviews_api)
     app.include_router(episodes_api)

@@ -126,8 +126,12 @@ def notify(session: Session, actor: Caller, raw: Any) -> tuple[RegisterEpisode, 
             session.add(episode)
             session.flush()
     except IntegrityError:
+        # Only the primary key can clash here (a request with the same id at the same moment);
+        # anything else is a fault, not the caller's.
         if episode in session:
             session.expunge(episode)
+        if session.get(RegisterEpisode, note.id) is None:
+            raise
         raise Conflict("An episode with this id already exists; change it with PATCH and "
                        "If-Match, or use a new id") from None
     if first is not None:
@@ -195,9 +199,15 @@ def change(session: Session, actor: Caller, episode_id: UUID, raw: Any,
 
 def may_allocate(episode: RegisterEpisode, actor: Caller) -> bool:
     """The responsible authority allocates to an organisation (itself, or the provider it
-    commissions); that organisation's manager allocates to one of its people."""
-    return actor.role == "manager" and actor.organisation_code in (
-        episode.responsible_authority, episode.allocated_org)
+    commissions); that organisation's manager allocates to one of its people, and so does a
+    return service that registered the episode itself (on the web, or by a record). A partner
+    system that notified it (the police) does not allocate."""
+    if actor.role != "manager":
+        return False
+    own_entry = episode.source != "notification" and \
+        actor.organisation_code == episode.notified_by_org
+    return own_entry or actor.organisation_code in (episode.responsible_authority,
+                                                    episode.allocated_org)
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def _bool(form: FormData, name: str) -> Any:
     return {"yes": True, "no": False}.get(value, value) if value else None
 
 
-def _date(form: FormData, name: str) -> str | None:
+def date_from_form(form: FormData, name: str) -> str | None:
     parts = [(_text(form, f"{name}-{p}") or "").strip() for p in ("year", "month", "day")]
     if not any(parts):
         return None
@@ -106,8 +106,8 @@ def _date(form: FormData, name: str) -> str | None:
     return f"{year}-{month}-{day}"  # not a date: validation says so, naming the field
 
 
-def _timestamp(form: FormData, name: str) -> str | None:
-    day = _date(form, name)
+def timestamp_from_form(form: FormData, name: str) -> str | None:
+    day = date_from_form(form, name)
     time = (_text(form, f"{name}-time") or "").strip()
     if day is None and not time:
         return None
@@ -152,7 +152,7 @@ def _clean(obj: dict[str, Any]) -> dict[str, Any]:
 
 def child_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
     child = {k: _text(form, f"child-{k}") for k in CHILD_TEXT + CHILD_CODES}
-    child["date_of_birth"] = _date(form, "child-date_of_birth")
+    child["date_of_birth"] = date_from_form(form, "child-date_of_birth")
     return {"child": _clean(child)}
 
 
@@ -162,8 +162,8 @@ def episodes_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]
         p = f"episodes-{i}"
         episodes.append(_clean({
             "type": _text(form, f"{p}-type"),
-            "started_at": _timestamp(form, f"{p}-started_at"),
-            "returned_at": _timestamp(form, f"{p}-returned_at"),
+            "started_at": timestamp_from_form(form, f"{p}-started_at"),
+            "returned_at": timestamp_from_form(form, f"{p}-returned_at"),
             "reported_to_police": _bool(form, f"{p}-reported_to_police"),
             "police_reference": _text(form, f"{p}-police_reference"),
             "police_risk_grade": _text(form, f"{p}-police_risk_grade"),
@@ -177,7 +177,7 @@ def episodes_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]
 
 def offer_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
     attempts = [
-        _clean({"at": _timestamp(form, f"offer-attempts-{i}-at"),
+        _clean({"at": timestamp_from_form(form, f"offer-attempts-{i}-at"),
                 "method": _text(form, f"offer-attempts-{i}-method"),
                 "result": _text(form, f"offer-attempts-{i}-result")})
         for i in _rows(form, "offer-attempts")
@@ -186,7 +186,7 @@ def offer_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
         attempts.append({})
     return {"offer": _clean({
         "outcome": _text(form, "offer-outcome"),
-        "offered_at": _timestamp(form, "offer-offered_at"),
+        "offered_at": timestamp_from_form(form, "offer-offered_at"),
         "not_offered_reason": _text(form, "offer-not_offered_reason"),
         "decline_reason": _text(form, "offer-decline_reason"),
         "carer_information": _text(form, "offer-carer_information"),
@@ -213,7 +213,7 @@ def interview_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any
     if _wants_row(form, "interview-locations"):
         locations.append({})
     values = {
-        "conducted_at": _timestamp(form, f"{p}-conducted_at"),
+        "conducted_at": timestamp_from_form(form, f"{p}-conducted_at"),
         "mode": _text(form, f"{p}-mode"),
         "location_type": _text(form, f"{p}-location_type"),
         "interviewer_name": _text(form, f"{p}-interviewer_name"),
@@ -251,7 +251,7 @@ def voice_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
 def actions_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
     actions = [
         _clean({"type": _text(form, f"actions-{i}-type"),
-                "at": _timestamp(form, f"actions-{i}-at"),
+                "at": timestamp_from_form(form, f"actions-{i}-at"),
                 "notes": _text(form, f"actions-{i}-notes")})
         for i in _rows(form, "actions")
     ]
@@ -259,7 +259,7 @@ def actions_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
         actions.append({})
     sharing = [
         _clean({"with": _text(form, f"sharing-{i}-with"),
-                "at": _timestamp(form, f"sharing-{i}-at")})
+                "at": timestamp_from_form(form, f"sharing-{i}-at")})
         for i in _rows(form, "sharing")
     ]
     if _wants_row(form, "sharing"):

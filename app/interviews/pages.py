@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import desc, select
+from sqlalchemy import desc, func, select
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
@@ -27,8 +27,8 @@ from app.core.templating import templates
 from app.interviews import forms, rejected, service, storage
 from app.interviews.oversight import oversight_queue
 from app.interviews.summary import summarise
-from app.record import codes
-from app.record.models import Interview
+from app.record import codes, register
+from app.record.models import Interview, RegisterEpisode
 from app.record.visibility import get_visible, visible_to
 from app.standards import CURRENT, describe
 
@@ -107,7 +107,21 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
     saved_id = request.query_params.get("saved")
     saved = next((d for d in drafts if str(d.id) == saved_id), None)
     return _render(request, "home.html", user, drafts=drafts, recent=recent, queue=queue,
-                   saved=saved)
+                   saved=saved, returns=_returns_waiting(db, user))
+
+
+def _returns_waiting(db: SessionDep, user: Caller) -> dict[str, int]:
+    """How many returns wait for an offer (for a manager: the co-ordinator's list), and how
+    many of them are allocated to the person signed in (counts only: no child is named)."""
+    waiting = (select(func.count()).select_from(RegisterEpisode)
+               .where(register.visible_to(user.organisation_code),
+                      col(RegisterEpisode.duplicate_of).is_(None),
+                      col(RegisterEpisode.returned_at).is_not(None),
+                      col(RegisterEpisode.offer_outcome).is_(None)))
+    mine = db.execute(waiting.where(
+        col(RegisterEpisode.allocated_user_id) == user.user_id)).scalar_one()
+    everyone = db.execute(waiting).scalar_one() if user.role == "manager" else 0
+    return {"waiting": everyone, "mine": mine}
 
 
 @router.get("/interviews/new", response_class=HTMLResponse)

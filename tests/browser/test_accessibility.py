@@ -147,6 +147,35 @@ def _reset_a_new_persons_password(page: Page, server: Server) -> None:
     expect(page.locator("#temporary-password")).to_be_visible()
 
 
+def _record_an_episode(page: Page, server: Server) -> None:
+    """On /episodes/new: a child who went missing yesterday and came back this morning."""
+    page.get_by_label("The authority's case id").fill(f"AXE-{uuid4().hex[:6]}")
+    page.get_by_label("Missing (whereabouts not known)").check()
+    for name, day_offset, time in (("started_at", 1, "18:30"), ("returned_at", 0, "07:15")):
+        page.evaluate(
+            """([name, offset, time]) => {
+                const when = new Date(Date.now() - offset * 86400000);
+                document.getElementById(name + '-day').value = when.getDate();
+                document.getElementById(name + '-month').value = when.getMonth() + 1;
+                document.getElementById(name + '-year').value = when.getFullYear();
+                document.getElementById(name + '-time').value = time;
+            }""", [name, day_offset, time])
+    page.get_by_role("button", name="Record the episode").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Episode of AXE-")
+
+
+def _a_return_on_the_list(page: Page, server: Server) -> None:
+    page.goto("/episodes/new")
+    _record_an_episode(page, server)
+    page.goto("/episodes")
+    expect(page.get_by_role("table").first).to_contain_text("AXE-")
+
+
+def _record_nothing(page: Page, server: Server) -> None:
+    page.get_by_role("button", name="Record the episode").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
 SECTIONS = ("child", "episodes", "offer", "interview", "voice", "actions")
 SECTION_ROUTE = "/interviews/{interview_id}/{slug}"
 RECORD_ROUTE = "/interviews/{interview_id}"
@@ -196,6 +225,17 @@ PAGES: dict[str, Visit] = {
                                       device="desktop"),
     "quarterly-report-manager": Visit("/reports/quarterly", "/reports/quarterly?period=2026-Q1",
                                       "manager", device="desktop"),
+    "episodes-work-list": Visit("/episodes", "/episodes", "manager", device="desktop",
+                                prepare=_a_return_on_the_list),
+    "episodes-work-list-320px": Visit("/episodes", "/episodes", "manager", device="320px",
+                                      prepare=_a_return_on_the_list),
+    "episodes-work-list-empty": Visit("/episodes", "/episodes", "manager"),
+    "episode-new": Visit("/episodes/new", "/episodes/new", "manager"),
+    "episode-new-errors": Visit("/episodes/new", "/episodes/new", "manager",
+                                prepare=_record_nothing),
+    "episode": Visit("/episodes/{episode_id}", "/episodes/new", "manager",
+                     prepare=_record_an_episode),
+    "episodes-mine": Visit("/episodes/mine", "/episodes/mine", "interviewer"),
     "audit-admin": Visit("/audit", "/audit", "admin", device="desktop"),
     "admin-people": Visit("/admin/people", "/admin/people", "admin", device="desktop"),
     "admin-people-320px": Visit("/admin/people", "/admin/people", "admin", device="320px"),

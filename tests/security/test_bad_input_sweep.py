@@ -118,3 +118,84 @@ def test_a_second_factor_code_of_odd_digits_is_a_wrong_code_not_a_500(
 
     assert_answered(refused, code)
     assert refused.status_code in (400, 422)
+
+
+EPISODE_FORM_FIELDS = (
+    "id", "child-responsible_authority", "child-local_id", "child-date_of_birth-day",
+    "child-date_of_birth-month", "child-date_of_birth-year", "child-legal_status", "type",
+    *(f"{name}-{part}" for name in ("started_at", "found_at", "returned_at")
+      for part in ("day", "month", "year", "time")),
+    "reported_by", "police_reference", "police_risk_grade",
+)
+
+
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_the_episode_pages_take_bad_input_without_a_500(
+        client: TestClient, db: Session, value: str) -> None:
+    from uuid import uuid4
+
+    from app.accounts.caller import Caller
+    from app.episodes import service as episodes
+
+    make_org(db, "803")
+    episode, _ = episodes.notify(db, Caller.system("803"), {
+        "id": str(uuid4()), "type": "missing", "started_at": "2026-03-01T18:00:00Z",
+        "child": {"responsible_authority": "803", "local_id": "TEST-SWEEP"}})
+    db.commit()
+    csrf = sign_in(client, make_user(db, "manager", org="803"))
+    good = {"csrf_token": csrf, "id": str(uuid4()), "type": "missing",
+            "child-responsible_authority": "803", "child-local_id": "TEST-SWEEP-2",
+            "started_at-day": "1", "started_at-month": "3", "started_at-year": "2026",
+            "started_at-time": "18:00"}
+    for name in EPISODE_FORM_FIELDS:
+        answer = client.post("/episodes/new", data={**good, name: value},
+                             follow_redirects=False)
+        assert_answered(answer, f"/episodes/new {name}={value!r}")
+        changed = client.post(f"/episodes/{episode.id}",
+                              data={"csrf_token": csrf, "version": "1", name: value},
+                              follow_redirects=False)
+        assert_answered(changed, f"/episodes/{{id}} {name}={value!r}")
+    for name in ("version", "user_id", "organisation"):
+        url = f"/episodes/{episode.id}" + ("" if name == "version" else "/allocate")
+        answer = client.post(url, data={"csrf_token": csrf, name: value},
+                             follow_redirects=False)
+        assert_answered(answer, f"{url} {name}={value!r}")
+    q = quote(value, safe="")
+    for url in (f"/episodes/{q}", "/episodes", "/episodes/mine"):
+        assert_answered(client.get(url), url)
+    assert_answered(client.post(f"/episodes/{q}/start", data={"csrf_token": csrf}), "start")
+    assert client.get(f"/episodes/{episode.id}").status_code == 200  # nothing saved was lost
+
+
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_every_notification_field_takes_bad_input_as_a_problem_not_a_500(
+        client: TestClient, db: Session, value: str) -> None:
+    from uuid import uuid4
+
+    from tests.builders import bearer, make_key
+
+    headers = bearer(make_key(db, "803", scopes=("notify",))[1])
+    body = {"id": str(uuid4()), "type": "missing", "started_at": "2026-03-01T18:00:00Z",
+            "child": {"responsible_authority": "803", "local_id": "TEST-SWEEP-API"}}
+    made = client.post("/api/v1/episodes", json=body, headers=headers)
+    assert made.status_code == 201
+    fields = ("type", "started_at", "found_at", "returned_at", "reported_by",
+              "police_reference", "police_risk_grade", "notified_at")
+    for name in fields:
+        answer = client.post("/api/v1/episodes", json={**body, "id": str(uuid4()), name: value},
+                             headers=headers)
+        assert_answered(answer, f"POST {name}={value!r}")
+        if name != "started_at":
+            changed = client.patch(f"/api/v1/episodes/{body['id']}", json={name: value},
+                                   headers={**headers, "If-Match": "*"})
+            assert_answered(changed, f"PATCH {name}={value!r}")
+    for name in ("responsible_authority", "local_id", "date_of_birth", "legal_status",
+                 "placement_authority"):
+        answer = client.post("/api/v1/episodes", json={
+            **body, "id": str(uuid4()), "child": {**body["child"], name: value}},
+            headers=headers)
+        assert_answered(answer, f"POST child.{name}={value!r}")
+    q = quote(value, safe="")
+    for url in (f"/api/v1/episodes/{q}", f"/api/v1/episodes?updated_since={q}",
+                f"/api/v1/episodes?cursor={q}", f"/api/v1/episodes?limit={q}"):
+        assert_answered(client.get(url, headers=headers), url)

@@ -130,6 +130,19 @@ def new_episode(world: World, caller: str, record: Any) -> dict[str, Any]:
                      "child": {"responsible_authority": OWN, "local_id": "MX-NOTIFIED"}}}
 
 
+def episode_form(world: World, caller: str, record: Any) -> dict[str, Any]:
+    return {"data": {"csrf_token": world.callers[caller].csrf_token, "id": str(uuid4()),
+                     "type": "away", "child-responsible_authority": OWN,
+                     "child-local_id": "MX-WEB", "started_at-day": "1",
+                     "started_at-month": "2", "started_at-year": "2026",
+                     "started_at-time": "18:00"}}
+
+
+def allocation(world: World, caller: str, record: Any) -> dict[str, Any]:
+    return {"data": {"csrf_token": world.callers[caller].csrf_token,
+                     "user_id": str(world.people["manager"])}}
+
+
 def episode_change(world: World, caller: str, record: Any) -> dict[str, Any]:
     return {"json": {"police_risk_grade": "high"}, "headers": {"If-Match": "*"}}
 
@@ -195,6 +208,18 @@ MATRIX: list[Row] = [
     *refused_methods("/api/v1/interviews/{interview_id}",
                      ("DELETE", "HEAD", "OPTIONS", "PATCH", "POST", "TRACE")),
     *refused_methods("/api/v1/interviews/{interview_id}/versions", ("HEAD", *NOT_ALLOWED)),
+    # The episode register on the web: managers co-ordinate; people who interview see an
+    # episode, their own list, and start the interview from it.
+    row("GET", "/episodes", None, "403 403 200 403 403  login login login login  login"),
+    row("GET", "/episodes/mine", None, PAGE_OF_RECORD_ROLES),
+    row("GET", "/episodes/new", None, "403 403 200 403 403  login login login login  login"),
+    row("POST", "/episodes/new", None, MANAGERS_ONLY_POST, episode_form),
+    row("GET", "/episodes/{episode_id}", "submitted", PAGE_OF_RECORD_ROLES),
+    row("POST", "/episodes/{episode_id}", "submitted", MANAGERS_ONLY_POST,
+        form(police_risk_grade="high", version="1")),
+    row("POST", "/episodes/{episode_id}/allocate", "submitted", MANAGERS_ONLY_POST,
+        allocation),
+    row("POST", "/episodes/{episode_id}/start", "submitted", POST_OF_RECORD_ROLES, form()),
     # The episode register's API: keys with the notify scope (police, children's services).
     row("POST", "/api/v1/episodes", None, "401 401 401 401 401  403 403 403 201  401",
         new_episode),
@@ -309,7 +334,8 @@ AUDITED_READS = frozenset({
     "/", "/interviews/{interview_id}", "/interviews/{interview_id}/check",
     "/interviews/{interview_id}/{slug}", "/api/v1/interviews", "/api/v1/interviews/{interview_id}",
     "/api/v1/interviews/{interview_id}/versions", "/api/v1/feed/interviews",
-    "/api/v1/episodes", "/api/v1/episodes/{episode_id}",
+    "/api/v1/episodes", "/api/v1/episodes/{episode_id}", "/episodes", "/episodes/mine",
+    "/episodes/{episode_id}",
     "/api/v1/feed/summary", "/api/v1/exports/ssda903-missing", "/reports/quarterly",
     "/reports/quarterly/{chart}.csv", "/audit",
 })

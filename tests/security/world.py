@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
+from datetime import timedelta
+from uuid import UUID, uuid4
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from app.accounts import caller as accounts_caller
 from app.accounts import deps
@@ -28,8 +27,11 @@ from app.accounts import service as accounts
 from app.accounts.api_keys import create_api_key
 from app.accounts.models import User
 from app.core.db import get_session, make_engine
+from app.core.types import utcnow
+from app.episodes import service as episodes
 from app.interviews import service, storage, submissions
-from app.record.models import Episode, Interview
+from app.record.formats import format_timestamp
+from app.record.models import Interview
 from tests.builders import PASSWORD, make_document, save_draft, sign_in
 from tests.durability.scratch import scratch_database
 
@@ -66,7 +68,7 @@ class Record:
     id: UUID
     document: dict[str, Any]
     etag: str
-    # The register's episode the record covers (the same for the kind's draft and submitted).
+    # An episode of the same child and organisations, returned, with no interview yet.
     episode_id: UUID | None = None
 
     def identifying(self) -> list[str]:
@@ -159,8 +161,16 @@ def _make_records(session: Session) -> dict[tuple[str, str], Record]:
         actor = accounts_caller.Caller.system(recorded_by)
         document = _document(kind, responsible)
         submitted, _ = submissions.create_from_api(session, actor, document)
-        episode_id = session.execute(select(col(Episode.register_id)).where(
-            col(Episode.interview_id) == submitted.id)).scalar_one()
+        # A return of the same child notified by the same organisation, with no interview yet:
+        # what the episode routes act on.
+        returned = utcnow() - timedelta(hours=3)
+        notified, _ = episodes.notify(session, actor, {
+            "id": str(uuid4()), "type": "missing",
+            "child": {"responsible_authority": responsible,
+                      "local_id": document["child"]["local_id"]},
+            "started_at": format_timestamp(returned - timedelta(days=2)),
+            "returned_at": format_timestamp(returned)})
+        episode_id = notified.id
         records[(kind, "submitted")] = Record(submitted.id, document, storage.etag(submitted),
                                               episode_id)
         draft = service.start_draft(session, actor)
@@ -210,7 +220,9 @@ def build_world(app: FastAPI) -> Iterator[World]:
                             follow_redirects=False) as client:
                 world = World(app=app, engine=engine, client=client, callers=callers,
                               records=records, login_email=login_email,
-                              people={k: v for k, v in targets.items() if v is not None})
+                              people={k: v for k, v in {
+                                  **targets, "manager": people["manager"].id}.items()
+                                  if v is not None})
                 app.dependency_overrides[get_session] = lambda: (
                     yield from _case_session(world))
                 yield world
