@@ -37,6 +37,7 @@ DEMO_ORGANISATIONS = (
     ("803", "South Gloucestershire Council", "local_authority"),
     ("801", "Bristol City Council", "local_authority"),
     ("avon-rhi", "Avon Return Interview Service", "rhi_provider"),
+    ("avon-police", "Avon and Somerset Police (synthetic)", "police"),
 )
 DEMO_USERS = (
     ("interviewer", "Demo Interviewer", "avon-rhi"),
@@ -158,9 +159,12 @@ def _demo_seed(args: argparse.Namespace) -> None:
                 accounts.set_password(session, user, password)
             logins.append((email, role, org_code))
         created = _seed_interviews(session, args.interviews)
+        notified = _seed_notifications(session)
         session.commit()
     if created is not None:
         _say(f"Interviews created: {created}")
+    if notified:
+        _say(f"Episodes notified by the police (synthetic): {notified}")
     _say(f"Demo sign-ins (all synthetic), password {password}")
     for email, role, org_code in logins:
         _say(f"  {email:<40} {role:<15} {org_code}")
@@ -170,6 +174,12 @@ def _seed_interviews(session: Session, count: int) -> int | None:
     from app.interviews.demo import seed_interviews
 
     return seed_interviews(session, count, progress=sys.stderr.isatty())
+
+
+def _seed_notifications(session: Session) -> int:
+    from app.episodes.demo import seed_notifications
+
+    return seed_notifications(session)
 
 
 def _standards_evaluate(_args: argparse.Namespace) -> None:

@@ -19,6 +19,7 @@ from app.accounts.models import Organisation, User
 from app.cli import main
 from app.core.db import get_engine
 from app.core.settings import get_settings
+from app.record.models import RegisterEpisode
 
 
 @pytest.fixture
@@ -160,8 +161,10 @@ def test_demo_seed_twice_makes_the_demo_once_and_prints_working_logins(
     assert main(["demo", "seed", "--interviews", "0"]) == 0
 
     out = capsys.readouterr().out
-    assert _count(Organisation) == 3
+    assert _count(Organisation) == 4
     assert _count(User) == 5
+    # The police's notifications, once: six episodes for the co-ordinator's work list.
+    assert _count(RegisterEpisode) == 6
     found = re.search(r"password (\S+)", out)
     assert found
     with Session(get_engine()) as session:

@@ -80,7 +80,10 @@ def _records(engine: Engine) -> dict[str, Any]:
 
 def _register(engine: Engine) -> list[tuple[Any, ...]]:
     with Session(engine) as session:
-        rows = session.execute(select(RegisterEpisode)).scalars().all()
+        # What records registered (the demo's notifications are not records: a downgrade
+        # drops them with the table).
+        rows = session.execute(select(RegisterEpisode).where(
+            col(RegisterEpisode.source) == "record")).scalars().all()
         return sorted((r.child_id, r.started_at, r.returned_at, r.type, r.offer_outcome,
                        r.offered_at, r.conducted_at, r.shared_at, str(r.interview_id),
                        r.notified_by_org, r.legal_status, r.source) for r in rows)
