@@ -34,7 +34,7 @@ from app.core.errors import (
 from app.core.templating import templates
 from app.core.text import digits
 from app.core.types import utcnow
-from app.episodes import service
+from app.episodes import identity, service
 from app.interviews import forms
 from app.record import codes
 from app.record.models import REPORTED_BY, Child, RegisterEpisode
@@ -134,7 +134,7 @@ def work_list(request: Request, user: Coordinator, db: SessionDep) -> Response:
     return _render(request, "episodes/list.html", user,
                    waiting=[r for r in waiting if r.state == "returned"],
                    offered=[r for r in waiting if r.state == "offered"], missing=missing,
-                   people=service.interviewers(db, user.organisation_code))
+                   differences=len(identity.differences(db, user.organisation_code)))
 
 
 @router.get("/episodes/mine", response_class=HTMLResponse)
@@ -334,3 +334,28 @@ def start_interview(episode_id: str, user: EpisodeUser, db: SessionDep) -> Respo
     return RedirectResponse(f"/interviews/{draft.id}/{forms.SECTIONS[0].slug}",
                             status_code=303)
 
+
+
+# --- the child's identity: differences for the responsible authority to decide ---------------
+
+
+@router.get("/children/differences", response_class=HTMLResponse)
+def differences_page(request: Request, user: Coordinator, db: SessionDep) -> Response:
+    """Dates of birth other organisations gave for the authority's children differently."""
+    found = identity.differences(db, user.organisation_code)
+    audit.record(db, actor=user.label, organisation=user.organisation_code,
+                 action="child.differences", address=user.address,
+                 details={"count": len(found), "children": sorted({d.child_id for d in found})})
+    return _render(request, "episodes/differences.html", user, differences=found,
+                   decided=request.query_params.get("decided"))
+
+
+@router.post("/children/differences/{source}/{source_id}/{decision}")
+def decide_difference(source: str, source_id: str, decision: str, user: Coordinator,
+                      db: SessionDep) -> Response:
+    try:
+        UUID(source_id)
+    except ValueError:
+        raise NotFound("No such difference is waiting for your decision") from None
+    identity.decide(db, user, source, source_id, decision)
+    return RedirectResponse(f"/children/differences?decided={decision}", status_code=303)

@@ -120,6 +120,7 @@ def notify(session: Session, actor: Caller, raw: Any) -> tuple[RegisterEpisode, 
         created_by_user_id=actor.user_id, created_by_api_key_id=actor.api_key_id,
         duplicate_of=first.id if first is not None else None,
         legal_status=child.legal_status, placement_authority=child.placement_authority,
+        stated_date_of_birth=child.date_of_birth,
         body_hash=body_hash, created_at=now, updated_at=now, **values)
     try:
         with session.begin_nested():

@@ -141,6 +141,9 @@ class RegisterEpisode(SQLModel, table=True):
     notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     legal_status: str | None = Field(default=None, max_length=32)
     placement_authority: str | None = Field(default=None, max_length=64)
+    # The child's date of birth as the notifier gave it: the child's row is the responsible
+    # authority's; a different date here waits for its decision (`IdentityReview`).
+    stated_date_of_birth: date | None = None
     # Who will offer the interview: an organisation (a commissioned provider), then a person.
     allocated_org: str | None = Field(default=None, max_length=64, index=True)
     allocated_user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
@@ -156,3 +159,25 @@ class RegisterEpisode(SQLModel, table=True):
     body_hash: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class IdentityReview(SQLModel, table=True):
+    """The responsible authority's decision on a fact about its child that another
+    organisation gave differently (a record's or a notification's date of birth): accepted
+    (the child's row takes it) or rejected (the row keeps its own). Nothing is overwritten
+    without one."""
+
+    __tablename__ = "identity_reviews"
+    __table_args__ = (UniqueConstraint("interview_id", "field"),
+                      UniqueConstraint("episode_id", "field"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(foreign_key="children.id", index=True)
+    # What gave the fact: a record, or a notification (one of the two).
+    interview_id: UUID | None = Field(default=None, index=True)
+    episode_id: UUID | None = Field(default=None, index=True)
+    field: str = Field(max_length=32)
+    proposed: str = Field(max_length=200)
+    decision: str = Field(max_length=16)  # "accepted" or "rejected"
+    decided_by: str = Field(max_length=200)
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

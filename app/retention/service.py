@@ -44,7 +44,14 @@ from sqlmodel import col
 from app.audit import service as audit
 from app.core.london import london_day
 from app.core.types import UTCDateTime, utcnow
-from app.record.models import Child, Episode, Interview, InterviewVersion, RegisterEpisode
+from app.record.models import (
+    Child,
+    Episode,
+    IdentityReview,
+    Interview,
+    InterviewVersion,
+    RegisterEpisode,
+)
 
 
 @dataclass(frozen=True)
@@ -213,11 +220,14 @@ def _remove_child_if_unused(session: Session, child_id: int) -> bool:
     ).scalar_one() + session.execute(
         select(func.count()).select_from(Episode).where(col(Episode.child_id) == child_id)
     ).scalar_one()
-    for other, name in _tables_referring_to(session, "children", {"interviews", "episodes"}):
+    for other, name in _tables_referring_to(session, "children",
+                                            {"interviews", "episodes", "identity_reviews"}):
         still_used += session.execute(select(func.count()).select_from(other).where(
             other.c[name] == child_id)).scalar_one()
     if still_used:
         return False
+    # The authority's decisions on facts about the child go with the child.
+    session.execute(delete(IdentityReview).where(col(IdentityReview.child_id) == child_id))
     session.execute(delete(Child).where(col(Child.id) == child_id))
     return True
 

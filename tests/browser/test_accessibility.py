@@ -236,6 +236,8 @@ PAGES: dict[str, Visit] = {
     "episode": Visit("/episodes/{episode_id}", "/episodes/new", "manager",
                      prepare=_record_an_episode),
     "episodes-mine": Visit("/episodes/mine", "/episodes/mine", "interviewer"),
+    "children-differences": Visit("/children/differences", "/children/differences", "manager",
+                                  device="desktop"),
     "audit-admin": Visit("/audit", "/audit", "admin", device="desktop"),
     "admin-people": Visit("/admin/people", "/admin/people", "admin", device="desktop"),
     "admin-people-320px": Visit("/admin/people", "/admin/people", "admin", device="320px"),

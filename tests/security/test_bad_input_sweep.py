@@ -161,8 +161,11 @@ def test_the_episode_pages_take_bad_input_without_a_500(
                              follow_redirects=False)
         assert_answered(answer, f"{url} {name}={value!r}")
     q = quote(value, safe="")
-    for url in (f"/episodes/{q}", "/episodes", "/episodes/mine"):
+    for url in (f"/episodes/{q}", "/episodes", "/episodes/mine", "/children/differences"):
         assert_answered(client.get(url), url)
+    for path in (f"/children/differences/{q}/{q}/{q}",
+                 f"/children/differences/record/{q}/accepted"):
+        assert_answered(client.post(path, data={"csrf_token": csrf}), path)
     assert_answered(client.post(f"/episodes/{q}/start", data={"csrf_token": csrf}), "start")
     assert client.get(f"/episodes/{episode.id}").status_code == 200  # nothing saved was lost
 

@@ -155,6 +155,7 @@ PAGE_OF_RECORD_ROLES = "200 200 200 403 403  login login login login  login"
 ADMINS_ONLY_PAGE = "403 403 403 403 200  login login login login  login"
 POST_OF_RECORD_ROLES = "303 303 303 403 403  login login login login  login"
 MANAGERS_ONLY_POST = "403 403 303 403 403  login login login login  login"
+MANAGERS_ONLY_PAGE = "403 403 200 403 403  login login login login  login"
 SUBMIT_SCOPE = "401 401 401 401 401  200 403 403 403  401"
 NOTIFY_SCOPE = "401 401 401 401 401  403 403 403 200  401"
 
@@ -210,9 +211,9 @@ MATRIX: list[Row] = [
     *refused_methods("/api/v1/interviews/{interview_id}/versions", ("HEAD", *NOT_ALLOWED)),
     # The episode register on the web: managers co-ordinate; people who interview see an
     # episode, their own list, and start the interview from it.
-    row("GET", "/episodes", None, "403 403 200 403 403  login login login login  login"),
+    row("GET", "/episodes", None, MANAGERS_ONLY_PAGE),
     row("GET", "/episodes/mine", None, PAGE_OF_RECORD_ROLES),
-    row("GET", "/episodes/new", None, "403 403 200 403 403  login login login login  login"),
+    row("GET", "/episodes/new", None, MANAGERS_ONLY_PAGE),
     row("POST", "/episodes/new", None, MANAGERS_ONLY_POST, episode_form),
     row("GET", "/episodes/{episode_id}", "submitted", PAGE_OF_RECORD_ROLES),
     row("POST", "/episodes/{episode_id}", "submitted", MANAGERS_ONLY_POST,
@@ -220,6 +221,11 @@ MATRIX: list[Row] = [
     row("POST", "/episodes/{episode_id}/allocate", "submitted", MANAGERS_ONLY_POST,
         allocation),
     row("POST", "/episodes/{episode_id}/start", "submitted", POST_OF_RECORD_ROLES, form()),
+    # The child's identity: the responsible authority's manager decides differences (a
+    # difference is named by a record or notification id: none here, so a decision is 404).
+    row("GET", "/children/differences", None, MANAGERS_ONLY_PAGE),
+    row("POST", "/children/differences/{source}/{source_id}/{decision}", None,
+        "403 403 404 403 403  login login login login  login", form()),
     # The episode register's API: keys with the notify scope (police, children's services).
     row("POST", "/api/v1/episodes", None, "401 401 401 401 401  403 403 403 201  401",
         new_episode),
@@ -325,6 +331,8 @@ def _url(case: Case, world: World) -> tuple[str, Any]:
     path = path.replace("{slug}", forms.SECTIONS[0].slug).replace("{chart}", "headline")
     path = path.replace("{user_id}", str(world.people["own"])).replace("{action}",
                                                                         "end-sessions")
+    path = path.replace("{source}", "record").replace("{source_id}", str(uuid4())).replace(
+        "{decision}", "accepted")
     return path, record
 
 
@@ -335,7 +343,7 @@ AUDITED_READS = frozenset({
     "/interviews/{interview_id}/{slug}", "/api/v1/interviews", "/api/v1/interviews/{interview_id}",
     "/api/v1/interviews/{interview_id}/versions", "/api/v1/feed/interviews",
     "/api/v1/episodes", "/api/v1/episodes/{episode_id}", "/episodes", "/episodes/mine",
-    "/episodes/{episode_id}",
+    "/episodes/{episode_id}", "/children/differences",
     "/api/v1/feed/summary", "/api/v1/exports/ssda903-missing", "/reports/quarterly",
     "/reports/quarterly/{chart}.csv", "/audit",
 })

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 from fastapi import FastAPI
