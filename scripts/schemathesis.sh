@@ -91,12 +91,22 @@ include-operation-id = "listInterviews"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "422"]
 
 [[operations]]
+include-operation-id = "listEpisodes"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "422"]
+
+[[operations]]
 # `If-None-Match` with the current ETag (or `*`) answers 304, as documented.
 include-path-regex = "^/api/v1/feed/(interviews|summary)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "422"]
 
 [[operations]]
 include-operation-id = "replaceInterview"
+checks.negative_data_rejection.expected-statuses = [
+    "400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429", "5xx",
+]
+
+[[operations]]
+include-operation-id = "changeEpisode"
 checks.negative_data_rejection.expected-statuses = [
     "400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429", "5xx",
 ]
