@@ -88,6 +88,8 @@ def create_app() -> FastAPI:
                       response_class=HTMLResponse)
 
     from app.accounts.pages import router as accounts_pages
+    from app.admin.keys import router as admin_keys
+    from app.admin.organisations import router as admin_organisations
     from app.admin.pages import router as admin_pages
     from app.admin.people import router as admin_people
     from app.episodes.api import router as episodes_api
@@ -102,6 +104,8 @@ def create_app() -> FastAPI:
     app.include_router(accounts_pages, include_in_schema=False)
     app.include_router(admin_pages, include_in_schema=False)
     app.include_router(admin_people, include_in_schema=False)
+    app.include_router(admin_keys, include_in_schema=False)
+    app.include_router(admin_organisations, include_in_schema=False)
     app.include_router(interviews_pages, include_in_schema=False)
     app.include_router(feed_pages, include_in_schema=False)
     app.include_router(episodes_pages, include_in_schema=False)

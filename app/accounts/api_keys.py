@@ -49,8 +49,9 @@ def _new_id() -> str:
 
 
 def create_api_key(session: Session, org_code: str, name: str, scopes: Sequence[str],
-                   expires_days: int = 365) -> tuple[ApiKey, str]:
-    """A new key for an organisation: the row, and the plaintext key (shown once, never stored)."""
+                   expires_days: int = 365, *, actor: str = "system") -> tuple[ApiKey, str]:
+    """A new key for an organisation: the row, and the plaintext key (shown once, never stored).
+    `actor`: who made it, for the audit log (an administrator's label, or `system`)."""
     organisation = session.execute(
         select(Organisation).where(col(Organisation.code) == org_code.strip())
     ).scalar_one_or_none()
@@ -76,21 +77,23 @@ def create_api_key(session: Session, org_code: str, name: str, scopes: Sequence[
                  created_at=now, expires_at=now + timedelta(days=expires_days))
     session.add(key)
     session.flush()
-    audit.record(session, actor="system", organisation=organisation.code,
+    audit.record(session, actor=actor, organisation=organisation.code,
                  action="api_key.create", target=key_id,
                  details={"name": name, "scopes": key.scopes, "expires_days": expires_days})
     return key, plaintext
 
 
-def revoke_api_key(session: Session, key_id: str) -> ApiKey:
-    """Revoke a key at once; revoking a revoked key changes nothing."""
+def revoke_api_key(session: Session, key_id: str, *, actor: str = "system",
+                   organisation_id: int | None = None) -> ApiKey:
+    """Revoke a key at once; revoking a revoked key changes nothing. `organisation_id`: only
+    a key of this organisation (another's does not exist for the caller)."""
     key = session.get(ApiKey, key_id.strip())
-    if key is None:
+    if key is None or (organisation_id is not None and key.organisation_id != organisation_id):
         raise NotFound(f"No API key has the id {key_id.strip()!r}")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()
-        audit.record(session, actor="system", action="api_key.revoke", target=key.id)
+        audit.record(session, actor=actor, action="api_key.revoke", target=key.id)
     return key
 
 
@@ -100,13 +103,15 @@ class ApiKeyListing:
     organisation_code: str
 
 
-def list_api_keys(session: Session) -> list[ApiKeyListing]:
-    """Every key, newest first, with its organisation's code."""
-    rows = session.execute(
-        select(ApiKey, col(Organisation.code))
-        .join(Organisation, col(Organisation.id) == col(ApiKey.organisation_id))
-        .order_by(col(ApiKey.created_at).desc(), col(ApiKey.id))
-    ).all()
+def list_api_keys(session: Session, organisation_id: int | None = None
+                  ) -> list[ApiKeyListing]:
+    """Every key (or one organisation's), newest first, with its organisation's code."""
+    query = (select(ApiKey, col(Organisation.code))
+             .join(Organisation, col(Organisation.id) == col(ApiKey.organisation_id))
+             .order_by(col(ApiKey.created_at).desc(), col(ApiKey.id)))
+    if organisation_id is not None:
+        query = query.where(col(ApiKey.organisation_id) == organisation_id)
+    rows = session.execute(query).all()
     return [ApiKeyListing(key, code) for key, code in rows]
 
 

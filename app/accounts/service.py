@@ -113,15 +113,21 @@ def get_user_by_email(session: Session, email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def create_organisation(session: Session, code: str, name: str, kind: str) -> Organisation:
-    """Add an organisation; its code must be new and its kind one of `ORG_KIND`."""
-    code, name = code.strip(), name.strip()
-    if not ORG_CODE.match(code):
-        raise BadRequest("Enter an organisation code of 1 to 64 letters, digits, - or _, "
-                         "starting with a letter or digit (like 803 or avon-rhi)")
+def _organisation_name(name: str) -> str:
+    name = name.strip()
     if not name or len(name) > 200 or UNSAFE_CHARACTERS.search(name):
         raise BadRequest("Enter an organisation name of 1 to 200 characters, without control "
                          "or text-direction characters")
+    return name
+
+
+def create_organisation(session: Session, code: str, name: str, kind: str) -> Organisation:
+    """Add an organisation; its code must be new and its kind one of `ORG_KIND`."""
+    code = code.strip()
+    if not ORG_CODE.match(code):
+        raise BadRequest("Enter an organisation code of 1 to 64 letters, digits, - or _, "
+                         "starting with a letter or digit (like 803 or avon-rhi)")
+    name = _organisation_name(name)
     if kind not in ORG_KIND:
         raise BadRequest(f"Unknown organisation kind {kind!r}; use one of: {', '.join(ORG_KIND)}")
     if get_organisation(session, code) is not None:
@@ -130,6 +136,14 @@ def create_organisation(session: Session, code: str, name: str, kind: str) -> Or
     session.add(organisation)
     session.flush()
     return organisation
+
+
+def rename_organisation(session: Session, organisation: Organisation, name: str) -> str:
+    """Give the organisation a new name (its code never changes); the name it had."""
+    before = organisation.name
+    organisation.name = _organisation_name(name)
+    session.flush()
+    return before
 
 
 def create_user(session: Session, email: str, name: str, org_code: str, role: str,

@@ -176,6 +176,19 @@ def _record_nothing(page: Page, server: Server) -> None:
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
 
+def _make_a_key(page: Page, server: Server) -> None:
+    page.get_by_label("What it is for").fill("Axe key")
+    page.get_by_label("Feed: the pseudonymised feed and summaries, for analysts").check()
+    page.get_by_role("button", name="Make the key").click()
+    expect(page.locator("#api-key")).to_be_visible()
+
+
+def _make_nothing(page: Page, server: Server) -> None:
+    page.get_by_label("Days until it expires").fill("")
+    page.get_by_role("button", name="Make the key").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
 SECTIONS = ("child", "episodes", "offer", "interview", "voice", "actions")
 SECTION_ROUTE = "/interviews/{interview_id}/{slug}"
 RECORD_ROUTE = "/interviews/{interview_id}"
@@ -248,6 +261,18 @@ PAGES: dict[str, Visit] = {
                           prepare=_open_the_interviewer),
     "admin-temporary-password": Visit("", "/admin/people",
                                       "admin", prepare=_reset_a_new_persons_password),
+    "admin-api-keys": Visit("/admin/api-keys", "/admin/api-keys", "admin", device="desktop"),
+    "admin-api-keys-320px": Visit("/admin/api-keys", "/admin/api-keys", "admin",
+                                  device="320px"),
+    "admin-api-key-new": Visit("/admin/api-keys/new", "/admin/api-keys/new", "admin"),
+    "admin-api-key-new-errors": Visit("/admin/api-keys/new", "/admin/api-keys/new", "admin",
+                                      prepare=_make_nothing),
+    "admin-api-key-made-320px": Visit("", "/admin/api-keys/new", "admin", device="320px",
+                                      prepare=_make_a_key),
+    "admin-organisations": Visit("/admin/organisations", "/admin/organisations", "admin",
+                                 device="desktop"),
+    "admin-organisation-new": Visit("/admin/organisations/new", "/admin/organisations/new",
+                                    "admin"),
     "audit-errors": Visit("/audit", "/audit?from-day=31&from-month=2&from-year=2026", "admin",
                           device="desktop", status=422),
     # Not routes of their own, but pages people see.

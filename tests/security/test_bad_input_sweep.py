@@ -202,3 +202,29 @@ def test_every_notification_field_takes_bad_input_as_a_problem_not_a_500(
     for url in (f"/api/v1/episodes/{q}", f"/api/v1/episodes?updated_since={q}",
                 f"/api/v1/episodes?cursor={q}", f"/api/v1/episodes?limit={q}"):
         assert_answered(client.get(url, headers=headers), url)
+
+
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_the_administrators_key_and_organisation_forms_take_bad_input_without_a_500(
+        client: TestClient, db: Session, value: str) -> None:
+    make_org(db, "803")
+    csrf = sign_in(client, make_user(db, "admin", org="803"))
+    good = {"name": "Sweep key", "scopes": "feed", "expires_days": "30"}
+    for name in good:
+        answer = client.post("/admin/api-keys/new",
+                             data={"csrf_token": csrf, **good, name: value},
+                             follow_redirects=False)
+        assert_answered(answer, f"/admin/api-keys/new {name}={value!r}")
+    organisation = {"code": "sweep-org", "name": "Sweep organisation", "kind": "other"}
+    for name in organisation:
+        answer = client.post("/admin/organisations/new",
+                             data={"csrf_token": csrf, **organisation, name: value},
+                             follow_redirects=False)
+        assert_answered(answer, f"/admin/organisations/new {name}={value!r}")
+    assert_answered(client.post("/admin/organisations/own",
+                                data={"csrf_token": csrf, "name": value}), "rename")
+    q = quote(value, safe="")
+    assert_answered(client.post(f"/admin/api-keys/{q}/revoke", data={"csrf_token": csrf}),
+                    "revoke")
+    for url in ("/admin/api-keys", "/admin/organisations"):
+        assert client.get(url).status_code == 200

@@ -138,6 +138,10 @@ def episode_form(world: World, caller: str, record: Any) -> dict[str, Any]:
                      "started_at-time": "18:00"}}
 
 
+def own_key(world: World, caller: str, record: Any) -> dict[str, Any]:
+    return {"data": {"csrf_token": world.callers[caller].csrf_token}}
+
+
 def allocation(world: World, caller: str, record: Any) -> dict[str, Any]:
     return {"data": {"csrf_token": world.callers[caller].csrf_token,
                      "user_id": str(world.people["manager"])}}
@@ -185,6 +189,20 @@ MATRIX: list[Row] = [
     row("GET", "/admin/people/{user_id}", None, ADMINS_ONLY_PAGE),
     row("POST", "/admin/people/{user_id}/{action}", None,
         "403 403 403 403 303  login login login login  login", form()),
+    # The organisation's API keys, and the partnership's organisations: admins only.
+    row("GET", "/admin/api-keys", None, ADMINS_ONLY_PAGE),
+    row("GET", "/admin/api-keys/new", None, ADMINS_ONLY_PAGE),
+    row("POST", "/admin/api-keys/new", None, ADMINS_ONLY_PAGE,
+        form(name="Matrix key", scopes="feed", expires_days="30")),
+    row("POST", "/admin/api-keys/{key_id}/revoke", None,
+        "403 403 403 403 303  login login login login  login", own_key),
+    row("GET", "/admin/organisations", None, ADMINS_ONLY_PAGE),
+    row("GET", "/admin/organisations/new", None, ADMINS_ONLY_PAGE),
+    row("POST", "/admin/organisations/new", None,
+        "403 403 403 403 303  login login login login  login",
+        form(code="mx-new", name="Matrix new", kind="other")),
+    row("POST", "/admin/organisations/own", None,
+        "403 403 403 403 303  login login login login  login", form(name="Matrix renamed")),
     row("GET", "/interviews/new", None, PAGE_OF_RECORD_ROLES),
     row("POST", "/interviews/new", None, POST_OF_RECORD_ROLES, form()),
     row("GET", "/interviews/{interview_id}", "submitted", PAGE_OF_RECORD_ROLES),
@@ -332,6 +350,7 @@ def _url(case: Case, world: World) -> tuple[str, Any]:
     path = path.replace("{user_id}", str(world.people["own"])).replace("{action}",
                                                                         "end-sessions")
     path = path.replace("{source}", "record").replace("{source_id}", str(uuid4())).replace(
+    path = path.replace("{key_id}", world.key_ids["key:feed"])
         "{decision}", "accepted")
     return path, record
 

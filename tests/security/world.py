@@ -89,6 +89,8 @@ class World:
     login_email: str
     # People an administrator may act on: "own" (in OWN) and "unrelated" (in OTHER): ids.
     people: dict[str, int] = field(default_factory=dict)
+    # The callers' API keys' ids, by caller ("key:feed"): an administrator revokes one.
+    key_ids: dict[str, str] = field(default_factory=dict)
     _session: Session | None = None
 
     def session(self) -> Session:
@@ -208,8 +210,10 @@ def build_world(app: FastAPI) -> Iterator[World]:
                     session, "stranger@matrix.example.test", "Matrix stranger", OTHER,
                     "analyst", PASSWORD).id}
                 callers = {"anonymous": Caller(name="anonymous")}
+                key_ids: dict[str, str] = {}
                 for scope in SCOPES:
-                    _, plaintext = create_api_key(session, OWN, f"Matrix {scope}", [scope])
+                    key, plaintext = create_api_key(session, OWN, f"Matrix {scope}", [scope])
+                    key_ids[f"key:{scope}"] = key.id
                     callers[f"key:{scope}"] = Caller(
                         name=f"key:{scope}", headers={"Authorization": f"Bearer {plaintext}"})
                 records = _make_records(session)
@@ -219,7 +223,7 @@ def build_world(app: FastAPI) -> Iterator[World]:
             with TestClient(app, base_url="http://testserver",
                             follow_redirects=False) as client:
                 world = World(app=app, engine=engine, client=client, callers=callers,
-                              records=records, login_email=login_email,
+                              records=records, login_email=login_email, key_ids=key_ids,
                               people={k: v for k, v in {
                                   **targets, "manager": people["manager"].id}.items()
                                   if v is not None})
