@@ -47,8 +47,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('register_episodes', schema=None) as batch_op:
-        batch_op.drop_column('stated_date_of_birth')
+    # Not a batch (on SQLite a batch copies the table, and `episodes.register_id` refers to
+    # it): SQLite 3.35 and later drop a column in place.
+    op.drop_column('register_episodes', 'stated_date_of_birth')
     with op.batch_alter_table('identity_reviews', schema=None) as batch_op:
         for column in ('child_id', 'interview_id', 'episode_id'):
             batch_op.drop_index(batch_op.f(f'ix_identity_reviews_{column}'))
