@@ -114,8 +114,7 @@ def test_an_administrator_adds_an_organisation_and_renames_their_own(
                kind="")
 
     assert added.status_code == renamed.status_code == 303
-    names = {code: name for code, name in db.execute(
-        select(col(Organisation.code), col(Organisation.name)))}
+    names = dict(db.execute(select(col(Organisation.code), col(Organisation.name))).all())
     assert names["new-provider"] == "A New Provider (synthetic)"
     assert names["803"] == "Renamed Council"
     assert clash.status_code == 422 and "already has this code" in clash.text
