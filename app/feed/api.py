@@ -21,7 +21,7 @@ from app.core.errors import FieldError, ValidationFailed
 from app.core.http import external_url, problem_response
 from app.core.london import london_midnight
 from app.core.types import utcnow
-from app.feed import service, ssda903, summary
+from app.feed import episodes, service, ssda903, summary
 from app.feed.access import FeedCaller, ReturnsCaller, SummaryCaller
 from app.feed.record import RESULTS, STANDARD_CODES
 from app.record import codes
@@ -199,6 +199,81 @@ def feed_interviews(
     return Response(body, media_type="application/json", headers=headers)
 
 
+@router.get(
+    "/feed/episodes",
+    summary="Pull the pseudonymised episode feed",
+    description=(
+        "One row per missing or away episode of the register visible to you (`analysts.md`, "
+        "\"The episode feed\"), a second organisation's notification of the same episode "
+        "counted once, ordered by `updated_at` then `episode_id`. Each return is judged against "
+        "`offer-within-72h` and `interview-within-72h` at the time of the pull, with or "
+        "without a record: a return nobody offered an interview for is `pending`, then "
+        "`not_met` from `offer_due_at`. `child_key` is the interview feed's, so the two feeds "
+        "join on it. JSON answers are pages (`{data, next}`): follow `next` until it is null. "
+        "`Accept: application/x-ndjson` or `format=ndjson` streams every matching episode as "
+        "one JSON object per line; `format=csv` streams the same columns as CSV. "
+        "`updated_since` brings the episodes changed since then and those whose 72 hours "
+        "ended since then. Send the `ETag` back as `If-None-Match` to get 304 when nothing "
+        "changed. Dates without a time are UK dates; `returned_to` includes the whole day."),
+    responses={200: {"model": episodes.FeedEpisodePage,
+                     "content": {NDJSON: {}, "text/csv": {}}},
+               304: {"description": "Nothing changed since the ETag you sent"}, **PROBLEMS},
+)
+def feed_episodes(
+    request: Request,
+    caller: FeedCaller,
+    session: SessionDep,
+    updated_since: Annotated[str | None, Query(max_length=40)] = None,
+    returned_from: Annotated[str | None, Query(max_length=40)] = None,
+    returned_to: Annotated[str | None, Query(max_length=40)] = None,
+    cursor: Annotated[str | None, Query(max_length=service.MAX_CURSOR_LENGTH)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    format: Literal["json", "ndjson", "csv"] | None = None,  # the API's name
+    accept: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    filters = episodes.EpisodeFilters(
+        updated_since=_moment("updated_since", updated_since),
+        returned_from=_moment("returned_from", returned_from),
+        returned_to=_moment("returned_to", returned_to, end_of_day=True))
+    fmt = _format(format, accept)
+    now = utcnow()
+    described = filters.describe()
+    organisation = caller.organisation_code
+    if fmt != "json":
+        state = episodes.fingerprint(session, organisation, filters, now)
+        etag = state.etag("episodes", organisation, described, fmt)
+        headers = {"ETag": etag, "Vary": "Accept"}
+        if service.matches_etag(if_none_match, etag):
+            _audit(session, caller, "feed.episodes", filters=described, format=fmt, count=0,
+                   not_modified=True)
+            return Response(status_code=304, headers=headers)
+        # Recorded before the stream starts, as the interview feed's pulls are.
+        _audit(session, caller, "feed.episodes", filters=described, format=fmt,
+               count=state.count)
+        if fmt == "csv":
+            headers["Content-Disposition"] = 'attachment; filename="rhi-episodes.csv"'
+        return StreamingResponse(
+            episodes.stream(session, organisation, filters, fmt, now),
+            media_type=CSV if fmt == "csv" else NDJSON, headers=headers)
+
+    after = service.Position.decode(cursor) if cursor is not None else None
+    page = episodes.page(session, organisation, filters, after=after, limit=limit, now=now)
+    next_url = None
+    if page.more and page.last is not None:
+        next_url = external_url(request, cursor=page.last.encode())
+    body = service.json_page_body(page.lines, next_url)
+    etag = service.body_etag(body)
+    headers = {"ETag": etag, "Vary": "Accept"}
+    not_modified = service.matches_etag(if_none_match, etag)
+    _audit(session, caller, "feed.episodes", filters=described, format=fmt,
+           count=0 if not_modified else len(page.lines), page=cursor is not None,
+           **({"not_modified": True} if not_modified else {}))
+    if not_modified:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
 def _date(name: str, value: str | None) -> date | None:
     if value is None:
         return None
@@ -233,8 +308,13 @@ def parse_group_by(value: str | None) -> tuple[str, ...]:
         "the number applicable, met, not met and pending, and counts for every push factor, "
         "pull factor, risk indicator and action type. A count from 1 to 5 is null (and named "
         "in the group's `suppressed`; `c` in CSV), with secondary suppression where a total "
-        "would give it away; a rate is null where either of its counts is. Send the `ETag` "
-        "back as `If-None-Match` to get 304 when nothing changed."),
+        "would give it away; a rate is null where either of its counts is. `coverage` counts "
+        "the returns of the period from the episode register, each once, with or without a "
+        "record: returns, children, offered within 72 hours, offer pending or not met, each "
+        "outcome (or none yet), completed within 72 hours, and the register's distinct "
+        "episodes (the groups' `episodes` adds up the episodes of records); `format=csv"
+        "&table=coverage` gives it as CSV. Send the `ETag` back as `If-None-Match` to get 304 "
+        "when nothing changed."),
     responses={200: {"content": {"application/json": {}, "text/csv": {}}},
                304: {"description": "Nothing changed since the ETag you sent"}, **PROBLEMS},
 )
@@ -245,6 +325,9 @@ def feed_summary(
     date_to: Annotated[str | None, Query(alias="to", pattern=DATE)] = None,
     group_by: Annotated[str | None, Query(max_length=200)] = None,
     format: Literal["json", "csv"] | None = None,  # the API's name
+    table: Annotated[Literal["groups", "coverage"], Query(
+        description="With `format=csv`: the groups (a row each), or the coverage of returns",
+    )] = "groups",
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     start, end = _date("from", date_from), _date("to", date_to)
@@ -254,7 +337,8 @@ def feed_summary(
     result = summary.summarise(session, caller.organisation_code, date_from=start,
                                date_to=end, group_by=grouping, now=utcnow())
     if format == "csv":
-        body = "".join(summary.csv_lines(result)).encode()
+        lines = summary.coverage_csv_lines if table == "coverage" else summary.csv_lines
+        body = "".join(lines(result)).encode()
         media_type = CSV
     else:
         body = orjson.dumps(summary.to_json(result))
@@ -263,6 +347,7 @@ def feed_summary(
     not_modified = service.matches_etag(if_none_match, etag)
     _audit(session, caller, "feed.summary", date_from=date_from, date_to=date_to,
            group_by=list(grouping), format=format or "json", groups=len(result.groups),
+           **({"table": table} if format == "csv" and table != "groups" else {}),
            **({"not_modified": True} if not_modified else {}))
     if not_modified:
         return Response(status_code=304, headers={"ETag": etag})
@@ -275,10 +360,11 @@ def feed_summary(
     description=(
         "CSV with the SSDA903 missing module's columns `CHILD,DOB,MISSING,MIS_START,MIS_END` "
         "(dates `dd/mm/yyyy`, `MISSING` `M` or `A`) for the looked-after children your "
-        "authority is responsible for, episodes overlapping 1 April to 31 March of the "
-        "collection year. Checked against the DfE validator's rules 1006, 567 and 574 first: "
-        "a return that would be refused answers 422 listing every problem. Needs a key with "
-        "the `returns` scope (or a manager's session)."),
+        "authority is responsible for: every episode of the register (notified or recorded, "
+        "a duplicate notification counted once) overlapping 1 April to 31 March of the "
+        "collection year. Checked first against the DfE validator's Missing-table rules "
+        "(`docs/ssda903.md`): a return that would be refused answers 422 listing every "
+        "problem. Needs a key with the `returns` scope (or a manager's session)."),
     responses={200: {"content": {"text/csv": {}}}, **PROBLEMS},
 )
 def ssda903_missing(
@@ -293,7 +379,7 @@ def ssda903_missing(
                        "collection_year must name a year from 1 April, like 2025-26")
     rows = ssda903.missing_rows(session, caller.organisation_code, year)
     try:
-        body = ssda903.export_csv(rows)
+        body = ssda903.export_csv(rows, year)
     except ssda903.ReturnNotValid as refused:
         # Answered, not raised, so that the audit entry of what was shown is kept.
         _audit(session, caller, "export.ssda903_missing", collection_year=year.label,

@@ -60,7 +60,23 @@ FACTOR_LISTS: Final = {
     "pull-factors": ("pull_factors", "Pull factors", codes.PULL_FACTORS),
     "risk-indicators": ("risk_indicators", "Risk indicators", codes.RISK_INDICATORS),
 }
-CHARTS: Final = ("headline", "standards", *FACTOR_LISTS)
+# The coverage of returns, from the register (`summary.COVERAGE_NAMES`): each return once.
+COVERAGE_LABELS: Final = {
+    "episodes": "Missing and away episodes, each counted once",
+    "returns": "Returns",
+    "still_missing": "Episodes started, child not yet returned",
+    "children": "Children who returned",
+    "offered_within_72h": "Offered an interview within 72 hours",
+    "offer_pending": "Offer not yet due (72 hours not yet ended)",
+    "offer_not_met": "Not offered within 72 hours",
+    "outcomes.completed": "Interview completed",
+    "outcomes.declined": "Interview declined",
+    "outcomes.not_achieved": "Interview not achieved",
+    "outcomes.not_offered": "Interview not offered",
+    "outcomes.no_outcome_yet": "No outcome recorded yet",
+    "completed_within_72h": "Interview completed within 72 hours",
+}
+CHARTS: Final = ("headline", "coverage", "standards", *FACTOR_LISTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +198,8 @@ class Report:
     quarter: Quarter
     headline: list[Figure]
     rates: dict[str, str]
+    coverage: list[Figure]
+    coverage_rates: dict[str, str]
     standards: list[StandardLine]
     factors: dict[str, list[Ranked]]
     charts: dict[str, Chart]
@@ -195,7 +213,8 @@ def build_report(db: SessionDep, organisation_code: str, quarter: Quarter) -> Re
         return summary.summarise(db, organisation_code, date_from=which.start,
                                  date_to=which.end, group_by=("quarter",), now=now)
 
-    published, rates = _published(quarter_summary(quarter))
+    found = quarter_summary(quarter)
+    published, rates = _published(found)
     before, before_rates = _published(quarter_summary(quarter.previous))
     values = published.values
     headline = [Figure(name, label, values[name], _count_text(values[name])) for name, label in (
@@ -240,10 +259,16 @@ def build_report(db: SessionDep, organisation_code: str, quarter: Quarter) -> Re
             f"{title.lower()} in {quarter.title}. The table beside gives the figures.",
             (quarter.title,),
             [(item.label, [(item.value, item.text)]) for item in factors[chart]])
+    covered = found.coverage
+    coverage = [Figure(name, label, covered.value(name), _count_text(covered.value(name)))
+                for name, label in COVERAGE_LABELS.items()]
     return Report(
         quarter=quarter, headline=headline,
         rates={name: _percent(rates[f"rates.{name}"], values["interviews"])
                for name in ("offered_within_72h", "completed_within_72h")},
+        coverage=coverage,
+        coverage_rates={name: _percent(covered.rates[f"rates.{name}"], covered.value("returns"))
+                        for name in ("offered_within_72h", "completed_within_72h")},
         standards=standards, factors=factors, charts=charts)
 
 
@@ -292,10 +317,11 @@ def quarterly_report(request: Request, db: SessionDep, user: ReportUser,
 
 
 def report_csv(report: Report, chart: str) -> Iterator[str]:
-    """The figures behind one chart (or the headline table) as CSV, `c` where suppressed."""
-    if chart == "headline":
+    """The figures behind one chart (or the headline or coverage table) as CSV, `c` where
+    suppressed."""
+    if chart in ("headline", "coverage"):
         yield csv_line(("period", "figure", "name", "value"))
-        for figure in report.headline:
+        for figure in report.headline if chart == "headline" else report.coverage:
             yield csv_line((report.quarter.label, figure.label, figure.name,
                             SUPPRESSED if figure.value is None else str(figure.value)))
     elif chart == "standards":

@@ -7,6 +7,9 @@ how many records hold it, and each distinct combination is split into codes here
 Findings whose deadline passed since they were stored are moved from `pending` to `not_met` by
 one more aggregate over `feed_pending_findings`.
 
+The coverage of returns (`coverage_counts`) is counted from the episode register instead: each
+return once, with or without a record, for the whole period.
+
 The quarterly report uses this module too, so its figures are the API's figures.
 """
 
@@ -14,14 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, func, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.core.db import reading
+from app.core.london import london_midnight
+from app.feed.episodes import PlusHours, counted
 from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.record import (
     LETTER_RESULTS,
@@ -33,6 +39,7 @@ from app.feed.record import (
 from app.feed.service import narrow, visible
 from app.feed.suppression import CountSet, Published, shown, suppress
 from app.record import codes
+from app.record.models import RegisterEpisode
 from app.standards import CURRENT
 
 GROUPINGS: Final[Mapping[str, Any]] = {
@@ -92,11 +99,24 @@ class Group:
 
 
 @dataclass(frozen=True, slots=True)
+class Coverage:
+    """The returns of the period, from the register: each counted once, with or without a
+    record (`COVERAGE_NAMES`)."""
+
+    published: Published
+    rates: dict[str, float | None]
+
+    def value(self, name: str) -> int | None:
+        return self.published.values[name]
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     date_from: date | None
     date_to: date | None
     group_by: tuple[str, ...]
     groups: list[Group]
+    coverage: Coverage
 
 
 def _count_if(condition: Any) -> ColumnElement[int]:
@@ -117,8 +137,9 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
     child still missing, whose latest start) falls from `date_from` to `date_to` (London dates,
     both included), suppressed for publication.
 
-    Three statements, read from one snapshot: the headline counts, the code-list and standard
-    combinations, and the findings whose deadline has passed since they were stored.
+    Four statements, read from one snapshot: the headline counts, the code-list and standard
+    combinations, the findings whose deadline has passed since they were stored, and the
+    coverage of returns from the register.
     """
     unknown = [name for name in group_by if name not in GROUPINGS]
     if unknown:
@@ -180,6 +201,9 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
             for name in split:
                 group[name] += records
 
+        found = coverage_counts(connection, organisation_code, date_from=date_from,
+                                date_to=date_to, now=now)
+
         standards = set(STANDARD_CODES)
         for row in connection.execute(passed):
             code, records = row[n:]
@@ -194,7 +218,7 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
         groups.append(Group(
             key=dict(zip(group_by, group_key, strict=True)), published=published,
             rates={name: published.rate(*parts) for name, parts in RATES.items()}))
-    return Summary(date_from, date_to, tuple(group_by), groups)
+    return Summary(date_from, date_to, tuple(group_by), groups, publish_coverage(found))
 
 
 def _key_maker(group_by: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
@@ -230,6 +254,88 @@ def _sort_key(key: tuple[Any, ...]) -> tuple[tuple[bool, str], ...]:
     return tuple((value is None, str(value)) for value in key)
 
 
+# --- coverage: returns counted once, from the register -----------------------------------------
+
+COVERAGE_OUTCOMES: Final = (*OUTCOMES, "no_outcome_yet")
+# Every coverage count, in publishing order; under `coverage` in JSON, the columns of its CSV.
+COVERAGE_NAMES: Final = (
+    "episodes", "returns", "still_missing", "children",
+    "offered_within_72h", "offer_pending", "offer_not_met",
+    *(f"outcomes.{outcome}" for outcome in COVERAGE_OUTCOMES),
+    "completed_within_72h",
+)
+COVERAGE_SETS: Final = (
+    CountSet("episodes", ("returns", "still_missing")),
+    CountSet("returns", ("offered_within_72h", "offer_pending", "offer_not_met")),
+    CountSet("returns", tuple(f"outcomes.{outcome}" for outcome in COVERAGE_OUTCOMES)),
+)
+COVERAGE_RATES: Final = {
+    "rates.offered_within_72h": ("offered_within_72h", "returns"),
+    "rates.completed_within_72h": ("completed_within_72h", "returns"),
+}
+
+
+def coverage_counts(connection: Connection, organisation_code: str, *, date_from: date | None,
+                    date_to: date | None, now: datetime) -> dict[str, int]:
+    """The register's episodes visible to the organisation (a second notification of one
+    counted once), returned from `date_from` to `date_to` (London dates, both included), or
+    still missing with a start in that period; one aggregate statement.
+
+    Offered and completed within 72 hours, and pending, are the per-episode findings of
+    `app.standards.episode_findings` written as SQL: evidence by the deadline is met; without
+    evidence the offer is pending until its 72 hours end; `not_offered` is never met.
+    """
+    episode = RegisterEpisode
+    returned, started = col(episode.returned_at), col(episode.started_at)
+    outcome = col(episode.offer_outcome)
+    period: list[ColumnElement[bool]] = []
+    started_in: list[ColumnElement[bool]] = []
+    if date_from is not None:
+        period.append(returned >= london_midnight(date_from))
+        started_in.append(started >= london_midnight(date_from))
+    if date_to is not None:
+        end = london_midnight(date_to + timedelta(days=1))
+        period.append(returned < end)
+        started_in.append(started < end)
+    is_return = and_(returned.is_not(None), *period)
+    missing = and_(returned.is_(None), *started_in)
+    may_be_offered = or_(outcome.is_(None), outcome != "not_offered")
+    offered = col(episode.offered_at)
+    conducted = col(episode.conducted_at)
+    offer_hours, interview_hours = CURRENT.offer_hours, CURRENT.interview_hours
+    counts = select(
+        _count_if(is_return),
+        _count_if(missing),
+        func.count(func.distinct(case((is_return, col(episode.child_id))))),
+        _count_if(and_(is_return, may_be_offered, offered.is_not(None),
+                       offered <= PlusHours(returned, offer_hours))),
+        _count_if(and_(is_return, may_be_offered, offered.is_(None),
+                       returned >= now - timedelta(hours=offer_hours))),
+        *(_count_if(and_(is_return, outcome == name)) for name in OUTCOMES),
+        _count_if(and_(is_return, outcome.is_(None))),
+        _count_if(and_(is_return, or_(outcome.is_(None), outcome == "completed"),
+                       conducted.is_not(None),
+                       conducted <= PlusHours(returned, interview_hours))),
+    ).where(counted(organisation_code), or_(is_return, missing))
+    returns, still_missing, children, met, pending, *outcomes, completed = (
+        int(value) for value in connection.execute(counts).one())
+    return {
+        "episodes": returns + still_missing, "returns": returns, "still_missing": still_missing,
+        "children": children, "offered_within_72h": met, "offer_pending": pending,
+        "offer_not_met": returns - met - pending,
+        **{f"outcomes.{name}": count
+           for name, count in zip(COVERAGE_OUTCOMES, outcomes, strict=True)},
+        "completed_within_72h": completed,
+    }
+
+
+def publish_coverage(counts: Mapping[str, int]) -> Coverage:
+    """The coverage counts suppressed as the groups' are, with their rates."""
+    published = suppress({name: counts[name] for name in COVERAGE_NAMES}, COVERAGE_SETS)
+    return Coverage(published, {name: published.rate(*parts)
+                                for name, parts in COVERAGE_RATES.items()})
+
+
 # --- answers -----------------------------------------------------------------------------------
 
 
@@ -256,17 +362,22 @@ def to_json(summary: Summary) -> dict[str, Any]:
             **_nest({**group.published.values, **group.rates}),
             "suppressed": list(group.published.suppressed),
         } for group in summary.groups],
+        "coverage": {
+            **_nest({**summary.coverage.published.values, **summary.coverage.rates}),
+            "suppressed": list(summary.coverage.published.suppressed),
+        },
     }
 
 
 CSV_RATE_NAMES: Final = tuple(RATES)
 
 
-def _rate_cell(group: Group, name: str) -> str:
+def _rate_cell(group: Group | Coverage, name: str,
+               parts: Mapping[str, tuple[str, str]] = RATES) -> str:
     value = group.rates[name]
     if value is not None:
         return str(value)
-    numerator, denominator = RATES[name]
+    numerator, denominator = parts[name]
     hidden = set(group.published.suppressed)
     # `c`: held back because a count is; `z`: not applicable (nothing to divide by).
     return "c" if numerator in hidden or denominator in hidden else "z"
@@ -287,3 +398,13 @@ def csv_lines(summary: Summary) -> Iterator[str]:
         yield csv_line([*(_group_cell(group.key[name]) for name in summary.group_by),
                         *(shown(group.value(name)) for name in COUNT_NAMES),
                         *(_rate_cell(group, name) for name in CSV_RATE_NAMES)])
+
+
+def coverage_csv_lines(summary: Summary) -> Iterator[str]:
+    """The coverage of returns as CSV (`table=coverage`): one row, a column per count."""
+    coverage = summary.coverage
+    yield csv_line(["from", "to", *COVERAGE_NAMES, *COVERAGE_RATES])
+    yield csv_line([summary.date_from.isoformat() if summary.date_from else "",
+                    summary.date_to.isoformat() if summary.date_to else "",
+                    *(shown(coverage.value(name)) for name in COVERAGE_NAMES),
+                    *(_rate_cell(coverage, name, COVERAGE_RATES) for name in COVERAGE_RATES)])

@@ -259,6 +259,8 @@ MATRIX: list[Row] = [
     # aggregate, so analysts may; keys with the feed (or returns) scope, or a session.
     row("GET", "/api/v1/feed/interviews", None, "403 403 403 200 403  403 200 403 403  401",
         lists="analyst key:feed"),
+    row("GET", "/api/v1/feed/episodes", None, "403 403 403 200 403  403 200 403 403  401",
+        lists="analyst key:feed"),
     row("GET", "/api/v1/feed/summary", None, "403 403 200 200 403  403 200 403 403  401",
         query(**{"from": "2026-01-01", "to": "2026-12-31"})),
     row("GET", "/api/v1/exports/ssda903-missing", None,
@@ -349,8 +351,8 @@ def _url(case: Case, world: World) -> tuple[str, Any]:
     path = path.replace("{slug}", forms.SECTIONS[0].slug).replace("{chart}", "headline")
     path = path.replace("{user_id}", str(world.people["own"])).replace("{action}",
                                                                         "end-sessions")
-    path = path.replace("{source}", "record").replace("{source_id}", str(uuid4())).replace(
     path = path.replace("{key_id}", world.key_ids["key:feed"])
+    path = path.replace("{source}", "record").replace("{source_id}", str(uuid4())).replace(
         "{decision}", "accepted")
     return path, record
 
@@ -361,6 +363,7 @@ AUDITED_READS = frozenset({
     "/", "/interviews/{interview_id}", "/interviews/{interview_id}/check",
     "/interviews/{interview_id}/{slug}", "/api/v1/interviews", "/api/v1/interviews/{interview_id}",
     "/api/v1/interviews/{interview_id}/versions", "/api/v1/feed/interviews",
+    "/api/v1/feed/episodes",
     "/api/v1/episodes", "/api/v1/episodes/{episode_id}", "/episodes", "/episodes/mine",
     "/episodes/{episode_id}", "/children/differences",
     "/api/v1/feed/summary", "/api/v1/exports/ssda903-missing", "/reports/quarterly",
