@@ -96,7 +96,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 
 [[operations]]
 # `If-None-Match` with the current ETag (or `*`) answers 304, as documented.
-include-path-regex = "^/api/v1/feed/(interviews|summary)$"
+include-path-regex = "^/api/v1/feed/(interviews|episodes|summary)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "422"]
 
 [[operations]]
