@@ -21,7 +21,7 @@ from app.accounts.deps import CurrentUser, allow
 from app.accounts.models import Organisation
 from app.audit import service as audit
 from app.core.db import SessionDep
-from app.core.errors import FieldError, NotFound
+from app.core.errors import BadRequest, FieldError, NotFound
 from app.core.http import is_htmx
 from app.core.templating import templates
 from app.interviews import forms, rejected, service, storage
@@ -107,7 +107,8 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
     saved_id = request.query_params.get("saved")
     saved = next((d for d in drafts if str(d.id) == saved_id), None)
     return _render(request, "home.html", user, drafts=drafts, recent=recent, queue=queue,
-                   saved=saved, returns=_returns_waiting(db, user))
+                   saved=saved, returns=_returns_waiting(db, user),
+                   discarded=request.query_params.get("discarded") == "1")
 
 
 def _returns_waiting(db: SessionDep, user: Caller) -> dict[str, int]:
@@ -244,6 +245,35 @@ def return_record(request: Request, interview_id: UUID, db: SessionDep, user: Ma
                        comment_error="Enter a comment saying what the interviewer should change")
     service.return_to_interviewer(db, interview, user, comment.strip()[:10_000])
     return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
+
+
+def _draft_name(interview: Interview) -> str:
+    child = interview.document.get("child") or {}
+    name = f"{child.get('given_name') or ''} {child.get('family_name') or ''}".strip()
+    return name or "the unnamed child"
+
+
+@router.get("/interviews/{interview_id}/discard", response_class=HTMLResponse)
+def discard_page(request: Request, interview_id: UUID, db: SessionDep,
+                 user: RecordUser) -> Response:
+    interview = _load(db, interview_id, user)
+    if interview.status != "draft" or interview.version != 0:
+        return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
+    return _render(request, "interviews/discard.html", user, interview=interview,
+                   name=_draft_name(interview), error=None, reason="")
+
+
+@router.post("/interviews/{interview_id}/discard", response_class=HTMLResponse)
+def discard(request: Request, interview_id: UUID, db: SessionDep, user: RecordUser,
+            reason: Annotated[str, Form(max_length=20_000)] = "") -> Response:
+    interview = _load(db, interview_id, user)
+    name = _draft_name(interview)
+    try:
+        service.discard_draft(db, interview, user, reason)
+    except BadRequest as refusal:
+        return _render(request, "interviews/discard.html", user, 422, interview=interview,
+                       name=name, error=refusal.detail, reason=reason)
+    return RedirectResponse("/?discarded=1", status_code=303)
 
 
 @router.api_route("/interviews/{interview_id}/{slug}", methods=["GET", "POST"],

@@ -12,18 +12,19 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 from starlette.datastructures import FormData
 
 from app.accounts.caller import Caller
 from app.audit import service as audit
-from app.core.errors import Conflict, FieldError, Forbidden
+from app.core.errors import BadRequest, Conflict, FieldError, Forbidden
+from app.core.text import UNSAFE_CHARACTERS
 from app.core.types import utcnow
 from app.interviews import forms, rejected, storage
 from app.record.events import record_changed
-from app.record.models import Interview, InterviewVersion
+from app.record.models import Episode, Interview, InterviewVersion
 from app.record.serialize import document_hash, document_to_json
 from app.record.validation import prune, validate_document
 from app.record.versions import latest_version
@@ -207,6 +208,28 @@ def return_to_interviewer(session: Session, interview: Interview, actor: Caller,
     record_changed(session, interview)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,
                  action="interview.return", target=str(interview.id))
+
+
+DISCARD_REASON_MAX = 500
+
+
+def discard_draft(session: Session, interview: Interview, actor: Caller, reason: str) -> None:
+    """Delete a draft never submitted (started twice, for the wrong child), with the reason in
+    the audit log. A record once submitted is never discarded: it is returned or changed."""
+    if interview.status != "draft" or interview.version != 0:
+        raise Forbidden("Only a draft never submitted can be discarded")
+    reason = reason.strip()
+    if not reason or len(reason) > DISCARD_REASON_MAX or UNSAFE_CHARACTERS.search(reason):
+        raise BadRequest(f"Enter why you are discarding it, in 1 to {DISCARD_REASON_MAX} "
+                         "characters")
+    session.execute(delete(Episode).where(col(Episode.interview_id) == interview.id))
+    session.execute(delete(InterviewVersion).where(
+        col(InterviewVersion.interview_id) == interview.id))
+    session.execute(delete(Interview).where(col(Interview.id) == interview.id))
+    session.expunge(interview)
+    audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                 action="interview.discard", target=str(interview.id), address=actor.address,
+                 details={"reason": reason})
 
 
 def evaluate_due_findings(session: Session, now: datetime | None = None) -> int:

@@ -221,6 +221,8 @@ PAGES: dict[str, Visit] = {
                                      "interviewer", device="320px"),
     "section-interview-autosave-errors": Visit(SECTION_ROUTE, "/interviews/new", "interviewer",
                                                prepare=_a_word_in_a_number_field),
+    "discard-draft": Visit("/interviews/{interview_id}/discard",
+                           "/interviews/{draft}/discard", "interviewer"),
     "check-answers-draft": Visit("/interviews/{interview_id}/check",
                                  "/interviews/{draft}/check", "interviewer"),
     "check-answers-unsaved": Visit("/interviews/{interview_id}/check", "/interviews/new",

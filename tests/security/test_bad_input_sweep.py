@@ -228,3 +228,11 @@ def test_the_administrators_key_and_organisation_forms_take_bad_input_without_a_
                     "revoke")
     for url in ("/admin/api-keys", "/admin/organisations"):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_a_discard_reason_takes_bad_input_without_a_500(
+        client: TestClient, db: Session, csrf: str, value: str) -> None:
+    base = start(client, csrf)
+    answer = post(client, f"{base}/discard", csrf, reason=value)
+    assert_answered(answer, f"discard reason={value!r}")

@@ -211,6 +211,10 @@ MATRIX: list[Row] = [
     row("POST", "/interviews/{interview_id}/{slug}", "draft", POST_OF_RECORD_ROLES,
         section_form),
     row("POST", "/interviews/{interview_id}/submit", "draft", POST_OF_RECORD_ROLES, form()),
+    # Discarding a draft never submitted, with a reason.
+    row("GET", "/interviews/{interview_id}/discard", "draft", PAGE_OF_RECORD_ROLES),
+    row("POST", "/interviews/{interview_id}/discard", "draft", POST_OF_RECORD_ROLES,
+        form(reason="Started twice in the matrix")),
     row("POST", "/interviews/{interview_id}/approve", "submitted", MANAGERS_ONLY_POST, form()),
     row("POST", "/interviews/{interview_id}/return", "submitted", MANAGERS_ONLY_POST,
         form(comment="Please add the police reference")),
