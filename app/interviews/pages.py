@@ -97,7 +97,9 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
         .order_by(desc(col(Interview.updated_at))).limit(20)
     ).scalars().all()
     queue = oversight_queue(db, user.organisation_code) if user.role == "manager" else []
-    shown = [str(i.id) for i in (*drafts, *recent)] + [str(q.interview.id) for q in queue]
+    placed = _placed_out_of_area(db, user) if user.role == "placement_team" else []
+    shown = [str(i.id) for i in (*drafts, *recent, *placed)] + [
+        str(q.interview.id) for q in queue]
     if shown:  # the lists name children: which records they showed is audited
         audit.record(db, actor=user.label, organisation=user.organisation_code,
                      action="interview.list", address=user.address,
@@ -107,8 +109,24 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
     saved_id = request.query_params.get("saved")
     saved = next((d for d in drafts if str(d.id) == saved_id), None)
     return _render(request, "home.html", user, drafts=drafts, recent=recent, queue=queue,
-                   saved=saved, returns=_returns_waiting(db, user),
+                   saved=saved, returns=_returns_waiting(db, user), placed=placed,
                    discarded=request.query_params.get("discarded") == "1")
+
+
+def _placed_out_of_area(db: SessionDep, user: Caller, limit: int = 200) -> list[Interview]:
+    """For a placement team: the latest submitted record of each of its authority's children
+    placed in another area, most recent first."""
+    placed_in = col(Interview.document)["child"]["placement_authority"].as_string()
+    rows = db.execute(
+        select(Interview)
+        .where(col(Interview.responsible_authority) == user.organisation_code,
+               col(Interview.status) != "draft", placed_in.is_not(None),
+               placed_in != user.organisation_code)
+        .order_by(desc(col(Interview.updated_at))).limit(limit * 5)).scalars().all()
+    latest: dict[int | None, Interview] = {}
+    for interview in rows:
+        latest.setdefault(interview.child_id, interview)
+    return list(latest.values())[:limit]
 
 
 def _returns_waiting(db: SessionDep, user: Caller) -> dict[str, int]:
