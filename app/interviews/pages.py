@@ -320,8 +320,11 @@ async def section(request: Request, interview_id: UUID, slug: str, db: SessionDe
         if typed is not None:
             errors = service.held_errors(db, interview, section, user.organisation_code)
             return _section_page(request, user, db, interview, section, typed, errors)
-        return _section_page(request, user, db, interview, section,
-                             forms.values_from_document(interview.document), [])
+        values = forms.values_from_document(interview.document)
+        if section.slug == "interview" and not values.get("interview-interviewer_name"):
+            # Fewer taps: the person signed in is usually the interviewer (they can change it).
+            values["interview-interviewer_name"] = user.name or ""
+        return _section_page(request, user, db, interview, section, values, [])
     form = await request.form()
     result = service.save_section(db, interview, user, section, form)
     errors = result.errors

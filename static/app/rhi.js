@@ -616,3 +616,48 @@ if (sessionEndsIn !== null && warningSeconds !== null && dialog instanceof HTMLD
 
   schedule(sessionEndsIn)
 }
+
+
+// "Now" beside each date and time (fewer taps: most times in a return interview are now, or
+// minutes ago). Added here, so without JavaScript there is no button that does nothing. It
+// fills the tablet's own date and time (UK time on a UK tablet) and announces the change, so
+// autosave saves it as if typed.
+function fillNow (name) {
+  const now = new Date()
+  const parts = {
+    day: String(now.getDate()),
+    month: String(now.getMonth() + 1),
+    year: String(now.getFullYear()),
+    time: String(now.getHours()).padStart(2, '0') + ':' + String(now.getMinutes()).padStart(2, '0')
+  }
+  for (const [part, value] of Object.entries(parts)) {
+    const input = document.getElementById(name + '-' + part)
+    if (input) {
+      input.value = value
+      input.dispatchEvent(new Event('input', { bubbles: true }))
+    }
+  }
+  const time = document.getElementById(name + '-time')
+  if (time) time.dispatchEvent(new Event('change', { bubbles: true }))
+}
+
+function addNowButtons (root) {
+  for (const group of root.querySelectorAll('[data-now-for]')) {
+    if (group.querySelector('.rhi-now')) continue
+    const name = group.getAttribute('data-now-for')
+    const item = document.createElement('div')
+    item.className = 'govuk-date-input__item rhi-now-item'
+    const button = document.createElement('button')
+    button.type = 'button'
+    button.className = 'govuk-button govuk-button--secondary rhi-now'
+    button.textContent = 'Now'
+    const legend = group.closest('fieldset')?.querySelector('legend')?.textContent?.trim()
+    if (legend) button.setAttribute('aria-label', 'Now: ' + legend)
+    button.addEventListener('click', () => fillNow(name))
+    item.appendChild(button)
+    group.appendChild(item)
+  }
+}
+
+addNowButtons(document)
+document.addEventListener('htmx:afterSwap', (event) => addNowButtons(event.target))
