@@ -24,7 +24,7 @@ from app.core.db import SessionDep
 from app.core.errors import BadRequest, FieldError, NotFound
 from app.core.http import is_htmx
 from app.core.templating import templates
-from app.interviews import forms, rejected, service, storage
+from app.interviews import forms, guidance, rejected, service, storage
 from app.interviews.oversight import oversight_queue
 from app.interviews.summary import summarise
 from app.record import codes, register
@@ -164,11 +164,19 @@ def _section_page(request: Request, user: RecordUser, db: SessionDep, interview:
     index = forms.SECTIONS.index(section)
     next_url = (f"/interviews/{interview.id}/{forms.SECTIONS[index + 1].slug}"
                 if index + 1 < len(forms.SECTIONS) else f"/interviews/{interview.id}/check")
+    # What this section still needs before submitting, and the standards' evidence it holds.
+    missing = storage.validate(db, interview.document, complete=True,
+                               viewer=user.organisation_code, interview_id=interview.id).errors
+    titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
+    needed = guidance.needed_here(
+        section, missing, guidance.unmet(storage.current_findings(interview), titles,
+                                         interview.id), interview.id)
     return _render(
         request, f"interviews/sections/{section.slug}.html", user, status=status,
         interview=interview, section=section, values=values, errors=by_field,
         error_list=error_items, next_url=next_url, organisations=_organisations(db),
-        saved_at=interview.updated_at if not errors else None,
+        saved_at=interview.updated_at if not errors else None, needed=needed,
+        return_to=request.query_params.get("return_to") == "check",
     )
 
 
@@ -187,25 +195,28 @@ def check_answers(request: Request, interview_id: UUID, db: SessionDep,
 def _field_link(interview: Interview, error: FieldError) -> dict[str, str]:
     section = forms.section_for(error.pointer)
     return {"text": error.message,
-            "href": f"/interviews/{interview.id}/{section.slug}#{forms.field_id(error.pointer)}"}
+            "href": f"/interviews/{interview.id}/{section.slug}?return_to=check"
+                    f"#{forms.field_id(error.pointer)}"}
 
 
 def _check_page(request: Request, user: Caller, interview: Interview,
                 missing: list[FieldError], errors: list[FieldError],
                 status: int = 200, unsaved: list[FieldError] | None = None) -> HTMLResponse:
     findings = storage.current_findings(interview)
-    unmet = [f for f in findings if f["result"] in ("not_met", "pending")]
     titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
+    unmet = guidance.unmet(findings, titles, interview.id)
     missing_by_section: dict[str, list[dict[str, str]]] = {}
     for error in missing:
         missing_by_section.setdefault(forms.section_for(error.pointer).slug, []).append(
             _field_link(interview, error))
+    groups = {group: [item for item in unmet if item.group == group]
+              for group in guidance.GROUPS}
     error_list = [{"text": e.message, "href": f"/interviews/{interview.id}/"
                    f"{forms.section_for(e.pointer).slug}"} for e in errors]
     return _render(request, "interviews/check.html", user, status=status, interview=interview,
                    doc=interview.document,
                    blocks=summarise(interview.document, f"/interviews/{interview.id}"),
-                   unmet=unmet, titles=titles,
+                   unmet=unmet, groups=groups, titles=titles,
                    missing_by_section=missing_by_section, error_list=error_list,
                    unsaved=[_field_link(interview, e) for e in unsaved or []],
                    can_submit=(not missing and not unsaved
