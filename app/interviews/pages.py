@@ -188,7 +188,7 @@ def check_answers(request: Request, interview_id: UUID, db: SessionDep,
     missing = storage.validate(db, interview.document, complete=True,
                                viewer=user.organisation_code,
                                interview_id=interview.id).errors
-    return _check_page(request, user, interview, missing, [],
+    return _check_page(request, user, interview, missing, [], names=organisation_names(db),
                        unsaved=service.unsaved_answers(db, interview, user.organisation_code))
 
 
@@ -199,9 +199,14 @@ def _field_link(interview: Interview, error: FieldError) -> dict[str, str]:
                     f"#{forms.field_id(error.pointer)}"}
 
 
+def organisation_names(db: SessionDep) -> dict[str, str]:
+    return {o.code: o.name for o in _organisations(db)}
+
+
 def _check_page(request: Request, user: Caller, interview: Interview,
                 missing: list[FieldError], errors: list[FieldError],
-                status: int = 200, unsaved: list[FieldError] | None = None) -> HTMLResponse:
+                status: int = 200, unsaved: list[FieldError] | None = None,
+                names: dict[str, str] | None = None) -> HTMLResponse:
     findings = storage.current_findings(interview)
     titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
     unmet = guidance.unmet(findings, titles, interview.id)
@@ -215,7 +220,8 @@ def _check_page(request: Request, user: Caller, interview: Interview,
                    f"{forms.section_for(e.pointer).slug}"} for e in errors]
     return _render(request, "interviews/check.html", user, status=status, interview=interview,
                    doc=interview.document,
-                   blocks=summarise(interview.document, f"/interviews/{interview.id}"),
+                   blocks=summarise(interview.document, f"/interviews/{interview.id}",
+                                    names),
                    unmet=unmet, groups=groups, titles=titles,
                    missing_by_section=missing_by_section, error_list=error_list,
                    unsaved=[_field_link(interview, e) for e in unsaved or []],
@@ -233,7 +239,7 @@ def submit_interview(request: Request, interview_id: UUID, db: SessionDep,
     if errors:
         unsaved = service.unsaved_answers(db, interview, user.organisation_code)
         return _check_page(request, user, interview, [e for e in errors if e not in unsaved],
-                           errors, status=422, unsaved=unsaved)
+                           errors, status=422, unsaved=unsaved, names=organisation_names(db))
     return RedirectResponse(f"/interviews/{interview.id}?submitted=1", status_code=303)
 
 

@@ -60,8 +60,31 @@ def _text(value: Any) -> str:
     return str(value) if value not in (None, "") else NOT_RECORDED
 
 
-def summarise(doc: Mapping[str, Any], base: str) -> list[Block]:
-    """Every answer of the document, grouped as the form's sections are, with change links."""
+def _organisation(names: Mapping[str, str], code: Any) -> str:
+    if not code:
+        return NOT_RECORDED
+    name = names.get(str(code))
+    return f"{name} ({code})" if name else str(code)
+
+
+def _places(locations: Any) -> str:
+    places = [" ".join(filter(None, [place.get("description"), place.get("postcode")]))
+              for place in locations or [] if isinstance(place, dict)]
+    return "; ".join(p for p in places if p) or "None recorded"
+
+
+def _attempts(attempts: Any) -> str:
+    described = [f"{london(a.get('at'))}, {_code(codes.ATTEMPT_METHOD, a.get('method')).lower()}"
+                 + (f": {a['result']}" if a.get("result") else "")
+                 for a in attempts or [] if isinstance(a, dict)]
+    return "; ".join(described) or "None recorded"
+
+
+def summarise(doc: Mapping[str, Any], base: str,
+              organisations: Mapping[str, str] | None = None) -> list[Block]:
+    """Every answer of the document, grouped as the form's sections are, with change links.
+    `organisations`: names by code, so an organisation reads as "Name (code)"."""
+    names = organisations or {}
     child = doc.get("child") or {}
     blocks = [Block("The child", [
         Row("Case identifier", _text(child.get("local_id")), f"{base}/child#child-local_id"),
@@ -75,9 +98,10 @@ def summarise(doc: Mapping[str, Any], base: str) -> list[Block]:
             f"{base}/child#child-ethnicity"),
         Row("Legal status", _code(codes.LEGAL_STATUS, child.get("legal_status")),
             f"{base}/child#child-legal_status"),
-        Row("Responsible authority", _text(child.get("responsible_authority")),
+        Row("Responsible authority", _organisation(names, child.get("responsible_authority")),
             f"{base}/child#child-responsible_authority"),
-        Row("Lives in (if placed elsewhere)", _text(child.get("placement_authority")),
+        Row("Lives in (if placed elsewhere)",
+            _organisation(names, child.get("placement_authority")),
             f"{base}/child#child-placement_authority"),
     ])]
     for i, episode in enumerate(doc.get("episodes") or []):
@@ -89,6 +113,8 @@ def summarise(doc: Mapping[str, Any], base: str) -> list[Block]:
                 else "Still missing", f"{p}-returned_at-day"),
             Row("Reported to the police", _yes_no(episode.get("reported_to_police")),
                 f"{p}-reported_to_police"),
+            Row("Police reference", _text(episode.get("police_reference")),
+                f"{p}-police_reference"),
             Row("Police risk grade", _code(codes.POLICE_RISK_GRADE,
                                            episode.get("police_risk_grade")),
                 f"{p}-police_risk_grade"),
@@ -101,7 +127,9 @@ def summarise(doc: Mapping[str, Any], base: str) -> list[Block]:
         Row("Outcome", _code(codes.OFFER_OUTCOME, offer.get("outcome")),
             f"{base}/offer#offer-outcome"),
         Row("Offered", london(offer.get("offered_at")), f"{base}/offer#offer-offered_at-day"),
-        Row("Attempts", f"{len(offer.get('attempts') or [])} recorded", f"{base}/offer"),
+        Row("Attempts", _attempts(offer.get("attempts")), f"{base}/offer#offer-attempts"),
+        Row("Why not offered", _text(offer.get("not_offered_reason")),
+            f"{base}/offer#offer-not_offered_reason"),
         Row("Reason declined", _text(offer.get("decline_reason")),
             f"{base}/offer#offer-decline_reason"),
         Row("What carers know", _text(offer.get("carer_information")),
@@ -112,18 +140,26 @@ def summarise(doc: Mapping[str, Any], base: str) -> list[Block]:
     blocks.append(Block("The interview", [
         Row("Held", london(i_doc.get("conducted_at")), f"{p}-conducted_at-day"),
         Row("How", _code(codes.MODE, i_doc.get("mode")), f"{p}-mode"),
+        Row("Where it was held", _code(codes.LOCATION_TYPE, i_doc.get("location_type")),
+            f"{p}-location_type"),
         Row("Interviewer", _text(i_doc.get("interviewer_name")), f"{p}-interviewer_name"),
         Row("Interviewer's role", _code(codes.INTERVIEWER_ROLE, i_doc.get("interviewer_role")),
             f"{p}-interviewer_role"),
         Row("Independent", _yes_no(i_doc.get("interviewer_independent")),
             f"{p}-interviewer_independent"),
         Row("Trained", _yes_no(i_doc.get("interviewer_trained")), f"{p}-interviewer_trained"),
-        Row("Push factors", _many(codes.PUSH_FACTORS, i_doc.get("push_factors")),
+        Row("The child chose the interviewer", _yes_no(i_doc.get("child_chose_interviewer")),
+            f"{p}-child_chose_interviewer"),
+        Row("Push factors", _many(codes.PUSH_FACTORS, i_doc.get("push_factors"))
+            + (f" ({i_doc['push_factors_other']})" if i_doc.get("push_factors_other") else ""),
             f"{p}-push_factors"),
-        Row("Pull factors", _many(codes.PULL_FACTORS, i_doc.get("pull_factors")),
+        Row("Pull factors", _many(codes.PULL_FACTORS, i_doc.get("pull_factors"))
+            + (f" ({i_doc['pull_factors_other']})" if i_doc.get("pull_factors_other") else ""),
             f"{p}-pull_factors"),
         Row("Where the child stayed", _text(i_doc.get("where_stayed")), f"{p}-where_stayed"),
         Row("With whom", _text(i_doc.get("with_whom")), f"{p}-with_whom"),
+        Row("How they travelled", _text(i_doc.get("travel")), f"{p}-travel"),
+        Row("Places", _places(i_doc.get("locations")), f"{p}-locations"),
         Row("Harm disclosed", _code(codes.HARM_DISCLOSED, i_doc.get("harm_disclosed")),
             f"{p}-harm_disclosed"),
         Row("Risk indicators", _many(codes.RISK_INDICATORS, i_doc.get("risk_indicators")),

@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
+from app.accounts.models import Organisation
 from app.interviews import guidance, service
 from tests.builders import actor as caller_of
 from tests.builders import make_document, make_user, save_draft, sign_in
@@ -73,3 +76,24 @@ def test_a_section_lists_its_missing_answers_linked_to_their_fields(
     assert 'href="#child-local_id"' in needed
     assert 'href="#child-date_of_birth-day"' in needed  # a date's first box
     assert "#episodes" not in needed  # another section's answers are that section's
+
+
+def test_the_check_page_shows_every_answer_with_organisation_names(
+        client: TestClient, db: Session) -> None:
+    sign_in(client, make_user(db, "interviewer"))
+    draft = service.start_draft(db, caller_of())
+    document = make_document(
+        episodes__0__police_reference="TEST-PR-77", interview__location_type="school",
+        interview__child_chose_interviewer=True, interview__travel="By train",
+        interview__locations=[{"description": "A park", "postcode": "BS1 4DJ"}])
+    assert not save_draft(db, draft, caller_of(),
+                          {k: v for k, v in document.items() if k != "id"})
+    db.commit()
+
+    page = client.get(f"/interviews/{draft.id}/check").text
+
+    name = db.execute(select(col(Organisation.name)).where(
+        col(Organisation.code) == "803")).scalar_one()
+    for shown in ("TEST-PR-77", "School", "By train", "A park BS1 4DJ",
+                  "The child chose the interviewer", f"{name} (803)"):
+        assert shown in page, shown
