@@ -124,6 +124,12 @@ def _timeout_warning(page: Page, server: Server) -> None:
     expect(page.get_by_role("dialog", name="You will be signed out soon")).to_be_visible()
 
 
+def _technical_record_open(page: Page, server: Server) -> None:
+    """The first entry's technical record shown: its hashes must wrap, not widen the page."""
+    page.locator(".govuk-details__summary").first.click()
+    expect(page.locator(".govuk-details__text").first).to_contain_text("Previous hash")
+
+
 def _invite_with_nothing(page: Page, server: Server) -> None:
     page.get_by_role("button", name="Invite").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
@@ -254,6 +260,8 @@ PAGES: dict[str, Visit] = {
     "children-differences": Visit("/children/differences", "/children/differences", "manager",
                                   device="desktop"),
     "audit-admin": Visit("/audit", "/audit", "admin", device="desktop"),
+    "audit-manager-320px": Visit("/audit", "/audit", "manager", device="320px",
+                                 prepare=_technical_record_open),
     "admin-people": Visit("/admin/people", "/admin/people", "admin", device="desktop"),
     "admin-people-320px": Visit("/admin/people", "/admin/people", "admin", device="320px"),
     "admin-invite": Visit("/admin/people/new", "/admin/people/new", "admin"),
