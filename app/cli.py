@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import secrets
 import sys
 from collections.abc import Callable, Sequence
@@ -88,6 +89,31 @@ def _orgs_create(args: argparse.Namespace) -> None:
         organisation = accounts.create_organisation(session, args.code, args.name, args.kind)
         session.commit()
         _say(f"Created organisation {organisation.code}: {organisation.name}")
+
+
+def _orgs_sso_set(args: argparse.Namespace) -> None:
+    from app.accounts import sso
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        organisation = sso.configure(session, args.org, issuer=args.issuer,
+                                     client_id=args.client_id, secret_env=args.secret_env,
+                                     email_claim=args.email_claim, required=args.required)
+        session.commit()
+    secret_env = organisation.sso_secret_env or ""
+    _say(f"{organisation.code} signs in through {organisation.sso_issuer}"
+         + (" only (passwords refused)" if organisation.sso_required else "")
+         + f"; the client secret is read from {secret_env}")
+    if not os.environ.get(secret_env):
+        _say(f"note: {secret_env} is not set here: set it where the service runs")
+
+
+def _orgs_sso_clear(args: argparse.Namespace) -> None:
+    from app.accounts import sso
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        organisation = sso.clear(session, args.org)
+        session.commit()
+    _say(f"{organisation.code} signs in with passwords and TOTP")
 
 
 def _read_password() -> str:
@@ -233,6 +259,25 @@ def build_parser() -> argparse.ArgumentParser:
     org_create.add_argument("--name", required=True)
     org_create.add_argument("--kind", required=True, choices=tuple(ORG_KIND))
     org_create.set_defaults(run=_orgs_create)
+    sso = orgs.add_parser("sso", help="single sign-on through the organisation's OpenID "
+                          "Connect provider").add_subparsers(
+        dest="sso_action", required=True, metavar="ACTION", parser_class=_Parser)
+    sso_set = sso.add_parser("set", help="sign the organisation's people in through its "
+                             "provider; the client secret is read from an environment variable")
+    sso_set.add_argument("--org", required=True, metavar="CODE")
+    sso_set.add_argument("--issuer", required=True, metavar="URL")
+    sso_set.add_argument("--client-id", required=True, metavar="ID")
+    sso_set.add_argument("--secret-env", default=None, metavar="NAME",
+                         help="the variable holding the client secret "
+                              "(default RHI_SSO_SECRET_<CODE>)")
+    sso_set.add_argument("--email-claim", default="email", metavar="CLAIM",
+                         help="the ID token's claim holding the email address (default email)")
+    sso_set.add_argument("--required", action="store_true",
+                         help="refuse the organisation's people a password sign-in")
+    sso_set.set_defaults(run=_orgs_sso_set)
+    sso_clear = sso.add_parser("clear", help="back to passwords and TOTP")
+    sso_clear.add_argument("--org", required=True, metavar="CODE")
+    sso_clear.set_defaults(run=_orgs_sso_clear)
 
     users = commands.add_parser("users", help="people").add_subparsers(
         dest="action", required=True, metavar="ACTION", parser_class=_Parser)

@@ -246,3 +246,50 @@ def test_a_user_command_for_nobody_fails_in_one_line(
         cli_db: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["users", "disable", "--email", "nobody@example.org"]) == 1
     assert "no one has the email address" in _one_line_error(capsys.readouterr().err)
+
+
+def test_orgs_sso_set_and_clear_an_organisations_provider(
+        cli_db: None, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    main(["orgs", "create", "--code", "avon-rhi", "--name", "Avon", "--kind", "rhi_provider"])
+    monkeypatch.delenv("RHI_SSO_SECRET_AVON_RHI", raising=False)
+    capsys.readouterr()
+
+    code = main(["orgs", "sso", "set", "--org", "avon-rhi", "--client-id", "rhi-avon",
+                 "--issuer", "https://login.example.test/tenant/v2.0", "--required",
+                 "--email-claim", "preferred_username"])
+
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "avon-rhi signs in through https://login.example.test/tenant/v2.0 only" in out
+    assert "RHI_SSO_SECRET_AVON_RHI is not set here" in out  # the name, never a secret
+    with Session(get_engine()) as session:
+        organisation = accounts.get_organisation(session, "avon-rhi")
+        assert organisation is not None
+        assert (organisation.sso_issuer, organisation.sso_client_id,
+                organisation.sso_secret_env, organisation.sso_email_claim,
+                organisation.sso_required) == (
+            "https://login.example.test/tenant/v2.0", "rhi-avon", "RHI_SSO_SECRET_AVON_RHI",
+            "preferred_username", True)
+
+    assert main(["orgs", "sso", "clear", "--org", "avon-rhi"]) == 0
+    assert "avon-rhi signs in with passwords and TOTP" in capsys.readouterr().out
+    with Session(get_engine()) as session:
+        organisation = accounts.get_organisation(session, "avon-rhi")
+        assert organisation is not None and not organisation.has_sso
+        assert not organisation.sso_required
+
+
+@pytest.mark.parametrize("args", [
+    ["--org", "nowhere", "--issuer", "https://idp.example.test", "--client-id", "c"],
+    ["--org", "803", "--issuer", "http://idp.example.test", "--client-id", "c"],
+    ["--org", "803", "--issuer", "https://idp.example.test", "--client-id", "c",
+     "--secret-env", "RHI_SECRET_KEY"],
+])
+def test_orgs_sso_set_refuses_in_one_line(cli_db: None, capsys: pytest.CaptureFixture[str],
+                                          args: list[str]) -> None:
+    main(["orgs", "create", "--code", "803", "--name", "A", "--kind", "local_authority"])
+    capsys.readouterr()
+
+    assert main(["orgs", "sso", "set", *args]) == 1
+    _one_line_error(capsys.readouterr().err)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Column, String
+from sqlalchemy import Column, String, false
 from sqlmodel import Field, SQLModel
 
 from app.core.types import JSONType, UTCDateTime, utcnow
@@ -33,6 +33,21 @@ class Organisation(SQLModel, table=True):
     name: str = Field(max_length=200)
     kind: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Single sign-on through the organisation's OpenID Connect provider (app/accounts/sso.py);
+    # no issuer: its people sign in with a password and TOTP.
+    sso_issuer: str | None = Field(default=None, max_length=500)
+    sso_client_id: str | None = Field(default=None, max_length=200)
+    # The name of the environment variable holding the client secret, never the secret.
+    sso_secret_env: str | None = Field(default=None, max_length=100)
+    # The ID token's claim holding the person's email address.
+    sso_email_claim: str = Field(default="email", max_length=100,
+                                 sa_column_kwargs={"server_default": "email"})
+    # Its people sign in through the provider only: a password is refused.
+    sso_required: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+    @property
+    def has_sso(self) -> bool:
+        return bool(self.sso_issuer and self.sso_client_id)
 
 
 class User(SQLModel, table=True):

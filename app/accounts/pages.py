@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app.accounts import second_factor, service
 from app.accounts.deps import (
@@ -77,17 +78,21 @@ def _signed_out_because(reason: str | None, saved: str | None) -> dict[str, Any]
     return {"heading": heading, "saved": saved_text, "idle": span}
 
 
-def _login_page(request: Request, *, status_code: int = 200, email: str = "",
-                next_path: str = "/", errors: dict[str, str] | None = None,
-                signed_out: bool = False, reason: str | None = None,
-                saved: str | None = None) -> Response:
+def login_page(request: Request, session: Session, *, status_code: int = 200, email: str = "",
+               next_path: str = "/", errors: dict[str, str] | None = None,
+               signed_out: bool = False, reason: str | None = None,
+               saved: str | None = None) -> Response:
+    """The sign-in page: the password form, and the organisations whose people may sign in
+    with their own account (`errors["sso"]` is a refusal of that)."""
     errors = errors or {}
     token = _login_csrf_token(request)
     context: dict[str, Any] = page_context(
         request, errors=errors,
-        error_list=[{"text": text, "href": f"#{field}"} for field, text in errors.items()],
+        error_list=[{"text": text, "href": "#sso" if field == "sso" else f"#{field}"}
+                    for field, text in errors.items()],
         email=email, next=next_path, login_csrf=token, signed_out=signed_out,
         signed_out_because=_signed_out_because(reason, saved),
+        sso_organisations=service.single_sign_on_organisations(session),
     )
     response = templates.TemplateResponse(request, "accounts/login.html", context,
                                           status_code=status_code)
@@ -99,14 +104,14 @@ def _login_page(request: Request, *, status_code: int = 200, email: str = "",
 
 
 @router.get("/login")
-def login_form(request: Request, user: OptionalUser,
+def login_form(request: Request, session: SessionDep, user: OptionalUser,
                next_path: Annotated[str, Query(alias="next", max_length=2000)] = "/",
                signed_out: bool = False,
                reason: Annotated[str | None, Query(max_length=20)] = None,
                saved: Annotated[str | None, Query(max_length=10)] = None) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next_path), status_code=303)
-    return _login_page(request, next_path=safe_next(next_path), signed_out=signed_out,
+    return login_page(request, session, next_path=safe_next(next_path), signed_out=signed_out,
                        reason=reason, saved=saved)
 
 
@@ -123,7 +128,7 @@ def login(  # the form fields' empty defaults are not passwords  # nosec B107
     expected = unsign(request.cookies.get(LOGIN_CSRF_COOKIE), salt=LOGIN_CSRF_SALT,
                       max_age_seconds=LOGIN_FORM_MAX_AGE)
     if expected is None or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
-        return _login_page(request, status_code=403, email=email, next_path=next_path,
+        return login_page(request, session, status_code=403, email=email, next_path=next_path,
                            errors={"email": CSRF_EXPIRED})
 
     errors: dict[str, str] = {}
@@ -132,18 +137,18 @@ def login(  # the form fields' empty defaults are not passwords  # nosec B107
     if not password:
         errors["password"] = PASSWORD_MISSING
     if errors:
-        return _login_page(request, status_code=422, email=email, next_path=next_path,
-                           errors=errors)
+        return login_page(request, session, status_code=422, email=email, next_path=next_path,
+                          errors=errors)
 
     # A refusal is a normal answer, so the failures recorded below are committed.
     try:
         user = service.authenticate(session, email, password, client_address(request))
     except service.SignInThrottled as refusal:
-        return _login_page(request, status_code=429, email=email, next_path=next_path,
-                           errors={"email": refusal.detail})
-    except service.SignInFailed as refusal:
-        return _login_page(request, status_code=422, email=email, next_path=next_path,
-                           errors={"email": refusal.detail})
+        return login_page(request, session, status_code=429, email=email, next_path=next_path,
+                          errors={"email": refusal.detail})
+    except (service.SignInFailed, service.SignInNeedsSso) as refusal:
+        return login_page(request, session, status_code=422, email=email, next_path=next_path,
+                          errors={"email": refusal.detail})
 
     previous = session_id_from_cookie(request)
     if previous is not None:
@@ -257,8 +262,8 @@ def two_factor(  # the form fields' empty defaults are not secrets  # nosec B107
         return RedirectResponse(next_path, status_code=303)
     if second_factor.too_many_failures(row):
         service.end_session(session, record.id, address)
-        response = _login_page(request, status_code=422, next_path=next_path,
-                               errors={"email": service.SignInFailed().detail})
+        response = login_page(request, session, status_code=422, next_path=next_path,
+                              errors={"email": service.SignInFailed().detail})
         delete_session_cookie(response)
         return response
     return _two_factor_page(request, row, next_path, status_code=422, error=CODE_WRONG,

@@ -41,6 +41,8 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
 SIGN_IN_THROTTLED = "Enter a correct email address and password, or try again later"
+SIGN_IN_THROUGH_SSO = ("Your organisation signs you in with its own account: choose "
+                       "\"Sign in with your organisation's account\"")
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # OWASP's recommended argon2id configuration (m=19 MiB, t=2, p=1): ASVS-compliant, and fast
@@ -55,6 +57,15 @@ class SignInFailed(Unauthorized):
 
     def __init__(self) -> None:
         super().__init__(SIGN_IN_FAILED)
+
+
+class SignInNeedsSso(Unauthorized):
+    """The right password of someone whose organisation requires single sign-on."""
+
+    title = SIGN_IN_THROUGH_SSO
+
+    def __init__(self) -> None:
+        super().__init__(SIGN_IN_THROUGH_SSO)
 
 
 class SignInThrottled(TooManyRequests):
@@ -111,6 +122,15 @@ def get_user_by_email(session: Session, email: str) -> User | None:
     return session.execute(
         select(User).where(col(User.email) == normalise_email(email))
     ).scalar_one_or_none()
+
+
+def single_sign_on_organisations(session: Session) -> list[Organisation]:
+    """The organisations whose people may sign in through their own provider, by name."""
+    return list(session.execute(
+        select(Organisation).where(col(Organisation.sso_issuer).is_not(None),
+                                   col(Organisation.sso_client_id).is_not(None))
+        .order_by(col(Organisation.name))
+    ).scalars())
 
 
 def _organisation_name(name: str) -> str:
@@ -197,6 +217,12 @@ def _address_failures(session: Session, address: str, since: datetime) -> int:
     ).scalar_one()
 
 
+def address_throttled(session: Session, address: str) -> bool:
+    """Too many failed sign-ins (of any kind) from this address lately."""
+    return _address_failures(session, _address(address) or "", utcnow() - ADDRESS_WINDOW) \
+        >= ADDRESS_FAILURE_LIMIT
+
+
 def _organisation_code(session: Session, user: User) -> str | None:
     organisation = session.get(Organisation, user.organisation_id)
     return organisation.code if organisation else None
@@ -226,7 +252,8 @@ def count_failure(session: Session, user: User, counter: str, limit: int) -> Non
 
 
 def authenticate(session: Session, email: str, password: str, address: str | None) -> User:
-    """The user these credentials belong to, or `SignInFailed` / `SignInThrottled`.
+    """The user these credentials belong to, or `SignInFailed` / `SignInThrottled` (or
+    `SignInNeedsSso`, for the right password of someone whose organisation requires SSO).
 
     Every refusal says the same thing and costs one argon2 verification, so neither the message
     nor the time taken tells whether an account exists. Failures are written (flushed) before the
@@ -234,8 +261,7 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
     """
     address = _address(address)
     now = utcnow()
-    if address and _address_failures(session, address, now - ADDRESS_WINDOW) \
-            >= ADDRESS_FAILURE_LIMIT:
+    if address and address_throttled(session, address):
         # Counted too, so an address that keeps trying stays throttled.
         _record_failure(session, None, "throttled", address)
         raise SignInThrottled
@@ -259,16 +285,27 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
         count_failure(session, user, "failed_logins", ACCOUNT_LOCK_AFTER)
         _record_failure(session, user, "wrong_password", address)
         raise SignInFailed
+    organisation = session.get(Organisation, user.organisation_id)
+    if organisation is not None and organisation.has_sso and organisation.sso_required:
+        # Said only after the right password, so it tells nobody else where an address is.
+        _record_failure(session, user, "sso_required", address)
+        raise SignInNeedsSso
 
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    record_sign_in(session, user, address)
+    return user
+
+
+def record_sign_in(session: Session, user: User, address: str | None,
+                   via: str | None = None) -> None:
+    """A sign-in that succeeded: clear the password lock and audit `sign_in` (`via` "sso")."""
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     audit.record(session, actor=f"user:{user.id}", action="sign_in",
                  organisation=_organisation_code(session, user), target=f"user:{user.id}",
-                 address=address)
-    return user
+                 details={"via": via} if via else None, address=_address(address))
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -298,11 +335,14 @@ def _touch_interval() -> timedelta:
     return min(TOUCH_INTERVAL, timedelta(minutes=get_settings().session_idle_minutes) / 4)
 
 
-def start_session(session: Session, user: User) -> tuple[str, str]:
-    """A new server-side session for `user`: returns (session id, CSRF token)."""
+def start_session(session: Session, user: User,
+                  second_factor_done: bool = False) -> tuple[str, str]:
+    """A new server-side session for `user`: returns (session id, CSRF token). A sign-in
+    through the organisation's provider starts with its second factor done (its MFA)."""
     assert user.id is not None  # noqa: S101 - a signed-in user has been stored  # nosec B101
     record = UserSession(id=secrets.token_urlsafe(32), user_id=user.id,
-                         csrf_token=secrets.token_urlsafe(32))
+                         csrf_token=secrets.token_urlsafe(32),
+                         second_factor_done=second_factor_done)
     session.add(record)
     session.flush()
     return record.id, record.csrf_token
