@@ -12,6 +12,8 @@ Globals available in every template:
   (assets in ``static/govuk-frontend-<version>/``);
 * ``htmx_file``: file name of the vendored htmx build in ``static/``;
 * ``static_url(path)``: ``"/static/" + path``;
+* ``service_navigation(current_user, path)``: the service navigation's links for the
+  signed-in person's role (``app/core/navigation.py``);
 * ``url_for``: added by Starlette.
 
 Filters:
@@ -37,6 +39,7 @@ from jinja2.filters import do_indent
 from markupsafe import Markup
 
 from app.core.london import LONDON
+from app.core.navigation import service_navigation
 from app.core.settings import get_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -166,6 +169,7 @@ def _build_environment() -> Environment:
         govuk_frontend_version=GOVUK_FRONTEND_VERSION,
         htmx_file=HTMX_FILE,
         static_url=static_url,
+        service_navigation=service_navigation,
     )
     env.filters["indent"] = indent
     env.filters["london"] = format_london
