@@ -88,11 +88,13 @@ def create_app() -> FastAPI:
                       response_class=HTMLResponse)
 
     from app.accounts.pages import router as accounts_pages
+    from app.accounts.sso_pages import router as sso_pages
     from app.admin.keys import router as admin_keys
     from app.admin.organisations import router as admin_organisations
     from app.admin.pages import router as admin_pages
     from app.admin.people import router as admin_people
     from app.episodes.api import router as episodes_api
+    from app.episodes.children import router as children_pages
     from app.episodes.pages import router as episodes_pages
     from app.feed.api import router as feed_api
     from app.feed.pages import router as feed_pages
@@ -102,6 +104,7 @@ def create_app() -> FastAPI:
 
     # Pages are HTML for people: they stay out of the API's OpenAPI document.
     app.include_router(accounts_pages, include_in_schema=False)
+    app.include_router(sso_pages, include_in_schema=False)
     app.include_router(admin_pages, include_in_schema=False)
     app.include_router(admin_people, include_in_schema=False)
     app.include_router(admin_keys, include_in_schema=False)
@@ -109,6 +112,7 @@ def create_app() -> FastAPI:
     app.include_router(interviews_pages, include_in_schema=False)
     app.include_router(feed_pages, include_in_schema=False)
     app.include_router(episodes_pages, include_in_schema=False)
+    app.include_router(children_pages, include_in_schema=False)  # after /children/differences
     app.include_router(feed_api)
     app.include_router(interviews_api)
     app.include_router(episodes_api)

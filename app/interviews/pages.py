@@ -21,10 +21,10 @@ from app.accounts.deps import CurrentUser, allow
 from app.accounts.models import Organisation
 from app.audit import service as audit
 from app.core.db import SessionDep
-from app.core.errors import BadRequest, FieldError, NotFound
+from app.core.errors import BadRequest, FieldError, NotFound, ValidationFailed
 from app.core.http import is_htmx
 from app.core.templating import templates
-from app.interviews import forms, guidance, rejected, service, storage
+from app.interviews import changes, forms, guidance, rejected, service, storage
 from app.interviews.oversight import oversight_queue
 from app.interviews.summary import summarise
 from app.record import codes, register
@@ -96,10 +96,10 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
         select(Interview).where(visible, col(Interview.status).in_(("submitted", "approved")))
         .order_by(desc(col(Interview.updated_at))).limit(20)
     ).scalars().all()
-    queue = oversight_queue(db, user.organisation_code) if user.role == "manager" else []
+    queue = oversight_queue(db, user) if user.role == "manager" else None
     placed = _placed_out_of_area(db, user) if user.role == "placement_team" else []
-    shown = [str(i.id) for i in (*drafts, *recent, *placed)] + [
-        str(q.interview.id) for q in queue]
+    shown = [str(i.id) for i in (*drafts, *recent, *placed, *(queue.interviews() if queue
+                                                               else ()))]
     if shown:  # the lists name children: which records they showed is audited
         audit.record(db, actor=user.label, organisation=user.organisation_code,
                      action="interview.list", address=user.address,
@@ -177,6 +177,7 @@ def _section_page(request: Request, user: RecordUser, db: SessionDep, interview:
         error_list=error_items, next_url=next_url, organisations=_organisations(db),
         saved_at=interview.updated_at if not errors else None, needed=needed,
         return_to=request.query_params.get("return_to") == "check",
+        decision=service.current_decision(db, interview, user.organisation_code),
     )
 
 
@@ -189,7 +190,8 @@ def check_answers(request: Request, interview_id: UUID, db: SessionDep,
                                viewer=user.organisation_code,
                                interview_id=interview.id).errors
     return _check_page(request, user, interview, missing, [], names=organisation_names(db),
-                       unsaved=service.unsaved_answers(db, interview, user.organisation_code))
+                       unsaved=service.unsaved_answers(db, interview, user.organisation_code),
+                       decision=service.current_decision(db, interview, user.organisation_code))
 
 
 def _field_link(interview: Interview, error: FieldError) -> dict[str, str]:
@@ -206,7 +208,8 @@ def organisation_names(db: SessionDep) -> dict[str, str]:
 def _check_page(request: Request, user: Caller, interview: Interview,
                 missing: list[FieldError], errors: list[FieldError],
                 status: int = 200, unsaved: list[FieldError] | None = None,
-                names: dict[str, str] | None = None) -> HTMLResponse:
+                names: dict[str, str] | None = None,
+                decision: service.Decision | None = None) -> HTMLResponse:
     findings = storage.current_findings(interview)
     titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
     unmet = guidance.unmet(findings, titles, interview.id)
@@ -225,7 +228,7 @@ def _check_page(request: Request, user: Caller, interview: Interview,
                    unmet=unmet, groups=groups, titles=titles,
                    missing_by_section=missing_by_section, error_list=error_list,
                    unsaved=[_field_link(interview, e) for e in unsaved or []],
-                   can_submit=(not missing and not unsaved
+                   decision=decision, can_submit=(not missing and not unsaved
                                and interview.status in ("draft", "returned")))
 
 
@@ -239,47 +242,93 @@ def submit_interview(request: Request, interview_id: UUID, db: SessionDep,
     if errors:
         unsaved = service.unsaved_answers(db, interview, user.organisation_code)
         return _check_page(request, user, interview, [e for e in errors if e not in unsaved],
-                           errors, status=422, unsaved=unsaved, names=organisation_names(db))
+                           errors, status=422, unsaved=unsaved, names=organisation_names(db),
+                           decision=service.current_decision(db, interview,
+                                                             user.organisation_code))
     return RedirectResponse(f"/interviews/{interview.id}?submitted=1", status_code=303)
+
+
+def _record_page(request: Request, db: SessionDep, user: Caller, interview: Interview,
+                 status: int = 200, errors: list[FieldError] | None = None,
+                 typed: dict[str, str] | None = None) -> HTMLResponse:
+    """The record, then (for a manager, while it waits) their decision; with the errors of a
+    decision that could not be made, and what they typed, kept."""
+    versions = storage.versions(db, interview)  # read with the record, from the same snapshot
+    _audit_view(db, user, interview)
+    titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
+    decisions = service.decisions(db, interview, versions, user.organisation_code)
+    error_list = [{"text": e.message, "href": f"#{forms.field_id(e.pointer)}"}
+                  for e in errors or []]
+    decided = request.query_params.get("decided") if status == 200 else None
+    return _render(request, "interviews/record.html", user, status=status,
+                   interview=interview, doc=interview.document,
+                   findings=storage.current_findings(interview),
+                   blocks=summarise(interview.document, f"/interviews/{interview.id}",
+                                    organisation_names(db)),
+                   titles=titles, submitted=request.query_params.get("submitted") == "1",
+                   decided=decided if decided == interview.status else None,
+                   versions=versions, decisions=decisions,
+                   decision=decisions.get(interview.version)
+                   if interview.status in ("approved", "returned") else None,
+                   own_record=service.wrote(db, interview, user), error_list=error_list,
+                   errors={item["href"][1:]: item["text"] for item in error_list},
+                   typed=typed or {})
 
 
 @router.get("/interviews/{interview_id}", response_class=HTMLResponse)
 def record_page(request: Request, interview_id: UUID, db: SessionDep,
                 user: RecordUser) -> Response:
-    interview = _load(db, interview_id, user)
-    versions = storage.versions(db, interview)  # read with the record, from the same snapshot
-    _audit_view(db, user, interview)
-    titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
-    return _render(request, "interviews/record.html", user, interview=interview,
-                   doc=interview.document, findings=storage.current_findings(interview),
-                   blocks=summarise(interview.document, f"/interviews/{interview.id}"),
-                   titles=titles, submitted=request.query_params.get("submitted") == "1",
-                   versions=versions, own_record=service.wrote(db, interview, user))
+    return _record_page(request, db, user, _load(db, interview_id, user))
 
 
 @router.post("/interviews/{interview_id}/approve")
-def approve(interview_id: UUID, db: SessionDep, user: ManagerUser) -> Response:
+def approve(request: Request, interview_id: UUID, db: SessionDep, user: ManagerUser,
+            oversight_note: Annotated[str, Form(max_length=20_000)] = "",
+            read_record: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """Approve, with the manager's oversight note and their word that they read the record."""
     interview = _load(db, interview_id, user)
-    service.approve(db, interview, user)
-    return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
+    try:
+        service.approve(db, interview, user, oversight_note, read_record=read_record == "yes")
+    except ValidationFailed as invalid:
+        return _record_page(request, db, user, interview, 422, invalid.errors,
+                            {"oversight_note": oversight_note, "read_record": read_record})
+    return RedirectResponse(f"/interviews/{interview.id}?decided=approved", status_code=303)
 
 
 @router.post("/interviews/{interview_id}/return")
 def return_record(request: Request, interview_id: UUID, db: SessionDep, user: ManagerUser,
-                  comment: Annotated[str, Form()] = "") -> Response:
+                  comment: Annotated[str, Form(max_length=20_000)] = "") -> Response:
+    """Return to the interviewer, with the manager's comment: what they should change."""
     interview = _load(db, interview_id, user)
-    if not comment.strip():
-        _audit_view(db, user, interview)  # the record page again, with the message
-        titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
-        return _render(request, "interviews/record.html", user, status=422,
-                       interview=interview, doc=interview.document,
-                       blocks=summarise(interview.document, f"/interviews/{interview.id}"),
-                       findings=storage.current_findings(interview), titles=titles,
-                       submitted=False, versions=storage.versions(db, interview),
-                       own_record=service.wrote(db, interview, user),
-                       comment_error="Enter a comment saying what the interviewer should change")
-    service.return_to_interviewer(db, interview, user, comment.strip()[:10_000])
-    return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
+    try:
+        service.return_to_interviewer(db, interview, user, comment)
+    except ValidationFailed as invalid:
+        return _record_page(request, db, user, interview, 422, invalid.errors,
+                            {"comment": comment})
+    return RedirectResponse(f"/interviews/{interview.id}?decided=returned", status_code=303)
+
+
+@router.get("/interviews/{interview_id}/versions/{number}", response_class=HTMLResponse)
+def version_page(request: Request, interview_id: UUID, number: int, db: SessionDep,
+                 user: RecordUser) -> Response:
+    """What changed in one version of a record since the version before, in plain words."""
+    interview = _load(db, interview_id, user)
+    versions = {v.version: v for v in storage.versions(db, interview)}
+    version = versions.get(number)
+    if version is None:
+        raise NotFound("This record has no such version")
+    audit.record(db, actor=user.label, organisation=user.organisation_code,
+                 action="interview.view", target=str(interview.id), address=user.address,
+                 details={"page": "versions", "version": number})
+    previous = versions.get(number - 1)
+    found = changes.changes(previous.document, version.document, version.changed_pointers,
+                            organisation_names(db)) if previous is not None else []
+    return _render(request, "interviews/version.html", user, interview=interview,
+                   doc=interview.document, version=version, previous=previous, changes=found,
+                   decision=service.decisions(db, interview, list(versions.values()),
+                                              user.organisation_code).get(number),
+                   later=number + 1 if number + 1 in versions else None,
+                   by=service.submitted_by(db, version, user.organisation_code))
 
 
 def _draft_name(interview: Interview) -> str:

@@ -7,19 +7,21 @@ Services flush; the caller (the request's session, or the command line) owns the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 from starlette.datastructures import FormData
 
 from app.accounts.caller import Caller
+from app.accounts.models import Organisation, User
 from app.audit import service as audit
-from app.core.errors import BadRequest, Conflict, FieldError, Forbidden
+from app.core.errors import BadRequest, Conflict, FieldError, Forbidden, ValidationFailed
 from app.core.text import UNSAFE_CHARACTERS
 from app.core.types import utcnow
 from app.interviews import forms, rejected, storage
@@ -160,6 +162,7 @@ def submit(session: Session, interview: Interview, actor: Caller) -> list[FieldE
     interview.rejected_input = None
     interview.approved_at = None
     interview.approved_by = None
+    interview.oversight_note = None
     storage.store(session, interview, result.document, others)
     storage.snapshot(session, interview, actor, previous)
     audit.record(session, actor=actor.label, organisation=actor.organisation_code,
@@ -181,33 +184,144 @@ def wrote(session: Session, interview: Interview, actor: Caller) -> bool:
     return session.execute(version_by_actor).first() is not None
 
 
-def approve(session: Session, interview: Interview, actor: Caller) -> None:
+OVERSIGHT_NOTE_MAX = 10_000
+ENTER_APPROVAL_NOTE = "Enter your oversight note: what you checked and what you decided"
+ENTER_RETURN_NOTE = "Enter a comment saying what the interviewer should change"
+CONFIRM_READ = "Confirm that you have read the record and the child's account"
+
+
+def _note_errors(pointer: str, note: str, missing: str) -> list[FieldError]:
+    label = "Your comment" if pointer == "/comment" else "Your oversight note"
+    if not note:
+        return [FieldError(pointer, "missing", missing)]
+    if UNSAFE_CHARACTERS.search(note):
+        return [FieldError(pointer, "invalid_character", f"{label} contains a control or "
+                           "text-direction character that cannot be stored; remove it")]
+    if len(note) > OVERSIGHT_NOTE_MAX:
+        return [FieldError(pointer, "too_long", f"{label} must be {OVERSIGHT_NOTE_MAX:,} "
+                           f"characters or fewer (it is {len(note):,})")]
+    return []
+
+
+def _decide(session: Session, interview: Interview, actor: Caller, decision: str,
+            note: str, at: datetime) -> None:
+    """Keep the decision on the version decided (the one submitted), and announce it."""
+    interview.updated_at = at
+    session.execute(
+        update(InterviewVersion)
+        .where(col(InterviewVersion.interview_id) == interview.id,
+               col(InterviewVersion.version) == interview.version)
+        .values(decision=decision, decided_by=actor.user_id, decided_at=at, oversight_note=note))
+    interview.findings = storage.findings_for(session, interview, storage.typed(interview))
+    record_changed(session, interview)
+    audit.record(session, actor=actor.label, organisation=actor.organisation_code,
+                 action=f"interview.{'approve' if decision == 'approved' else 'return'}",
+                 target=str(interview.id), details={"version": interview.version})
+
+
+def approve(session: Session, interview: Interview, actor: Caller, note: str, *,
+            read_record: bool) -> None:
+    """Approve a submitted record: the manager's oversight note is required, and so is their
+    word that they read the record and the child's account. Nobody approves what they wrote.
+
+    Raises `ValidationFailed` naming the form's fields (`/oversight_note`, `/read_record`).
+    """
     if interview.status != "submitted":
         raise Conflict("Only a submitted record can be approved")
     if wrote(session, interview, actor):  # four eyes
         raise Forbidden("You wrote or changed this record, so another manager must approve it")
+    note = note.strip()
+    errors = _note_errors("/oversight_note", note, ENTER_APPROVAL_NOTE)
+    if not read_record:
+        errors.append(FieldError("/read_record", "not_confirmed", CONFIRM_READ))
+    if errors:
+        raise ValidationFailed(errors, title="The record could not be approved")
     interview.status = "approved"
     interview.approved_at = utcnow()
     interview.approved_by = actor.user_id
-    interview.updated_at = interview.approved_at
-    interview.findings = storage.findings_for(session, interview, storage.typed(interview))
-    record_changed(session, interview)
-    audit.record(session, actor=actor.label, organisation=actor.organisation_code,
-                 action="interview.approve", target=str(interview.id),
-                 details={"version": interview.version})
+    interview.oversight_note = note
+    _decide(session, interview, actor, "approved", note, interview.approved_at)
 
 
 def return_to_interviewer(session: Session, interview: Interview, actor: Caller,
                           comment: str) -> None:
+    """Return a submitted record to the interviewer: the comment (the manager's oversight note,
+    required) is what they see when they open it.
+
+    Raises `ValidationFailed` naming the form's field (`/comment`).
+    """
     if interview.status != "submitted":
         raise Conflict("Only a submitted record can be returned")
+    comment = comment.strip()
+    errors = _note_errors("/comment", comment, ENTER_RETURN_NOTE)
+    if errors:
+        raise ValidationFailed(errors, title="The record could not be returned")
     interview.status = "returned"
     interview.returned_comment = comment
-    interview.updated_at = utcnow()
-    interview.findings = storage.findings_for(session, interview, storage.typed(interview))
-    record_changed(session, interview)
-    audit.record(session, actor=actor.label, organisation=actor.organisation_code,
-                 action="interview.return", target=str(interview.id))
+    _decide(session, interview, actor, "returned", comment, utcnow())
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A manager's decision on a version: "approved" or "returned", by whom (in words), when,
+    and their oversight note (None for a decision made before notes were kept)."""
+
+    decision: str
+    by: str | None
+    at: datetime | None
+    note: str | None
+
+
+def _people(session: Session, ids: set[int], viewer: str) -> dict[int, str]:
+    """People by name for the viewer's organisation: its own by name, another's as "someone
+    at" it (as the audit log names them)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(col(User.id), col(User.name), col(Organisation.code), col(Organisation.name))
+        .join(Organisation, col(Organisation.id) == col(User.organisation_id))
+        .where(col(User.id).in_(ids))).all()
+    return {person: name if code == viewer else f"someone at {organisation}"
+            for person, name, code, organisation in rows if person is not None}
+
+
+def decisions(session: Session, interview: Interview, versions: Sequence[InterviewVersion],
+              viewer: str) -> dict[int, Decision]:
+    """The decision on each version decided, by version number, named for the viewer's
+    organisation. The current version's falls back on the record itself for an approval or a
+    return made before decisions were kept on versions."""
+    ids = {v.decided_by for v in versions if v.decided_by is not None}
+    if interview.approved_by is not None:
+        ids.add(interview.approved_by)
+    names = _people(session, ids, viewer)
+    found = {v.version: Decision(v.decision, names.get(v.decided_by) if v.decided_by else None,
+                                 v.decided_at, v.oversight_note)
+             for v in versions if v.decision is not None}
+    if interview.version not in found and interview.status == "approved":
+        found[interview.version] = Decision(
+            "approved", names.get(interview.approved_by) if interview.approved_by else None,
+            interview.approved_at, interview.oversight_note)
+    elif interview.version not in found and interview.status == "returned":
+        found[interview.version] = Decision("returned", None, None, interview.returned_comment)
+    return found
+
+
+def current_decision(session: Session, interview: Interview, viewer: str) -> Decision | None:
+    """The decision on the record as it stands: its approval, or the return it waits on."""
+    if interview.status not in ("approved", "returned"):
+        return None
+    return decisions(session, interview, storage.versions(session, interview), viewer).get(
+        interview.version)
+
+
+def submitted_by(session: Session, version: InterviewVersion, viewer: str) -> str:
+    """Who submitted a version, in words: a person (as `_people` names them), else a partner
+    system through its API key."""
+    kind, _, ident = version.changed_by.partition(":")
+    if kind == "user" and ident.isdigit():
+        return _people(session, {int(ident)}, viewer).get(
+            int(ident), "an account that no longer exists")
+    return "a partner system" if kind == "key" else "the service"
 
 
 DISCARD_REASON_MAX = 500

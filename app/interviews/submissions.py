@@ -110,6 +110,7 @@ def update_from_api(session: Session, actor: Caller, interview_id: UUID, raw: An
         interview.submitted_at = utcnow()
         interview.approved_at = None
         interview.approved_by = None
+        interview.oversight_note = None  # kept on the version approved
         interview.rejected_input = None  # the web draft's unsaved answers: replaced wholesale
     storage.store(session, interview, result.document, others)
     storage.snapshot(session, interview, actor, previous)

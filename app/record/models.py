@@ -50,6 +50,11 @@ class Interview(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     approved_by: int | None = Field(default=None, foreign_key="users.id")
+    # The approving manager's oversight note (with `approved_by` and `approved_at`): what they
+    # checked and decided. Cleared, like them, when a new version is submitted; each version
+    # keeps its own decision (`InterviewVersion.decision`).
+    oversight_note: str | None = Field(default=None, max_length=10_000)
+    # A returning manager's oversight note: what the interviewer should change.
     returned_comment: str | None = Field(default=None, max_length=10_000)
     # What a person typed into a draft's sections that could not be saved into the document,
     # as typed, by section slug: {"interview": {"interview-seraf_score": "lots", ...}}. The
@@ -72,6 +77,12 @@ class InterviewVersion(SQLModel, table=True):
     changed_by: str = Field(max_length=200)
     changed_pointers: list[str] = Field(default_factory=list, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The manager's decision on this version, once made: "approved" or "returned", by whom,
+    # when, and their oversight note (required for either). None while it waits.
+    decision: str | None = Field(default=None, max_length=16)
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    oversight_note: str | None = Field(default=None, max_length=10_000)
 
 
 class Episode(SQLModel, table=True):

@@ -215,7 +215,7 @@ def test_a_change_to_an_approved_record_sends_it_back_for_approval(
     assert interview is not None
     manager = make_user(db, role="manager", org="803")
     service.approve(db, interview, Caller(label=f"user:{manager.id}", organisation_code="803",
-                                          user_id=manager.id))
+                                          user_id=manager.id), "Checked.", read_record=True)
     db.flush()
     approved = client.get(f"{URL}/{record['id']}", headers=auth)
     assert approved.json()["status"] == "approved"

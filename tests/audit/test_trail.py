@@ -42,7 +42,8 @@ def test_the_web_form_from_sign_in_to_approval_is_audited(client: TestClient,
     client.cookies.clear()
     csrf = sign_in(client, manager)
     assert client.get(f"/interviews/{record}").status_code == 200
-    approved = client.post(f"/interviews/{record}/approve", data={"csrf_token": csrf},
+    approved = client.post(f"/interviews/{record}/approve", data={
+        "csrf_token": csrf, "oversight_note": "Checked.", "read_record": "yes"},
                            follow_redirects=False)
     assert approved.status_code == 303
 

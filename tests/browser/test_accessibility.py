@@ -10,6 +10,7 @@ cannot ship without an accessibility check.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +30,10 @@ from tests.browser.support import (
     OpenPage,
     Server,
     page_width,
+    run_rhi,
     security_code,
     shot,
+    whole_interview,
 )
 
 
@@ -49,6 +52,19 @@ def _sign_in_with_nothing(page: Page, server: Server) -> None:
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
 
+def _an_organisation_with_its_own_sign_in(page: Page, server: Server) -> None:
+    """The sign-in page as drawn while Bristol signs its people in through its own provider
+    (`rhi orgs sso set`), cleared again at once: the other tests' sign-in page offers none."""
+    env = {**os.environ, "RHI_DATABASE_URL": f"sqlite:///{server.database}", "RHI_ENV": "test"}
+    run_rhi([(["orgs", "sso", "set", "--org", "801", "--client-id", "axe-client",
+               "--issuer", "https://login.example.test/tenant/v2.0"], None)], env)
+    try:
+        page.reload()
+    finally:
+        run_rhi([(["orgs", "sso", "clear", "--org", "801"], None)], env)
+    expect(page.get_by_role("link", name="Bristol City Council")).to_be_visible()
+
+
 def _impossible_date_of_birth(page: Page, server: Server) -> None:
     page.locator("#child-date_of_birth-day").fill("31")
     page.locator("#child-date_of_birth-month").fill("2")
@@ -59,12 +75,92 @@ def _impossible_date_of_birth(page: Page, server: Server) -> None:
 
 
 def _queue_is_shown(page: Page, server: Server) -> None:
-    expect(page.get_by_role("table", name="Records needing oversight")).to_contain_text("Casey")
+    expect(page.get_by_role("table", name=re.compile("^Needs your sign-off"))).to_contain_text(
+        "Casey")
+
+
+def _submitted_record(user: HttpUser, given: str) -> str:
+    """A CSE case of a child of its own, submitted by `user`."""
+    record = user.start()
+    for slug, fields in whole_interview(given, "Decided", cse=True).items():
+        if slug == "child":
+            fields = {**fields, "child-local_id": f"BT-{uuid4().hex[:8]}"}
+        user.save(record, slug, fields)
+    user.submit(record)
+    return record
+
+
+def _decided_records(server: Server) -> dict[str, str]:
+    """Made once: a record the manager returned to the interviewer, and one returned, changed
+    and submitted again (version 2)."""
+    if "returned" not in server.seeded:
+        interviewer = HttpUser(server.base_url, server.people["interviewer"])
+        manager = HttpUser(server.base_url, server.people["manager"])
+        try:
+            made = {name: _submitted_record(interviewer, name.capitalize())
+                    for name in ("returned", "resubmitted")}
+            for record in made.values():
+                answer = manager.client.post(f"/interviews/{record}/return", data={
+                    "csrf_token": manager.csrf,
+                    "comment": "Please say where the child stayed, and who with."})
+                assert answer.status_code == 303, answer.text[:2000]
+            interviewer.save(made["resubmitted"], "voice", {
+                **whole_interview("Resubmitted", "Decided")["voice"],
+                "interview-child_account": "The child said they stayed at a friend's flat."})
+            interviewer.submit(made["resubmitted"])
+        finally:
+            interviewer.close()
+            manager.close()
+        server.seeded.update(made)
+    return server.seeded
+
+
+def _approve_without_a_note(page: Page, server: Server) -> None:
+    page.get_by_role("button", name="Approve the record").click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter your oversight note")
+
+
+def _approve_a_new_record(page: Page, server: Server) -> None:
+    user = HttpUser(server.base_url, server.people["interviewer"])
+    try:
+        record = _submitted_record(user, "Approved")
+    finally:
+        user.close()
+    page.goto(f"/interviews/{record}")
+    page.get_by_label("Your oversight note").fill("Read the account; the safety plan covers it.")
+    page.get_by_label("I have read the record and the child's account").check()
+    page.get_by_role("button", name="Approve the record").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "You approved the record")
+    expect(page.locator("#decision-made")).to_contain_text("Read the account")
+
+
+def _open_a_returned_section(page: Page, server: Server) -> None:
+    page.goto(f"/interviews/{_decided_records(server)['returned']}/voice")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Please say where")
+
+
+def _check_a_returned_record(page: Page, server: Server) -> None:
+    page.goto(f"/interviews/{_decided_records(server)['returned']}/check")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Please say where")
+
+
+def _what_changed_in_version_2(page: Page, server: Server) -> None:
+    page.goto(f"/interviews/{_decided_records(server)['resubmitted']}/versions/2")
+    expect(page.get_by_role("table", name="The child's voice")).to_contain_text(
+        "stayed at a friend's flat")
 
 
 def _return_without_a_comment(page: Page, server: Server) -> None:
     page.get_by_role("button", name="Return to the interviewer").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+def _technical_record_open(page: Page, server: Server) -> None:
+    """The first entry's technical record shown: its hashes must wrap, not widen the page."""
+    page.locator(".govuk-details__summary").first.click()
+    expect(page.locator(".govuk-details__text").first).to_contain_text("Previous hash")
 
 
 def _password_only(page: Page, server: Server, who: str) -> None:
@@ -122,12 +218,6 @@ def _timeout_warning(page: Page, server: Server) -> None:
     # The dialog as rhi.js opens it before the session ends (30 minutes here: opened at once).
     page.evaluate("document.getElementById('rhi-timeout').showModal()")
     expect(page.get_by_role("dialog", name="You will be signed out soon")).to_be_visible()
-
-
-def _technical_record_open(page: Page, server: Server) -> None:
-    """The first entry's technical record shown: its hashes must wrap, not widen the page."""
-    page.locator(".govuk-details__summary").first.click()
-    expect(page.locator(".govuk-details__text").first).to_contain_text("Previous hash")
 
 
 def _invite_with_nothing(page: Page, server: Server) -> None:
@@ -195,9 +285,28 @@ def _make_nothing(page: Page, server: Server) -> None:
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
 
+def _search_for_the_seeded_child(page: Page, server: Server) -> None:
+    page.get_by_label("Search for a child").fill("casey seeded")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("table")).to_contain_text("Casey Seeded")
+
+
+def _open_the_seeded_childs_history(page: Page, server: Server) -> None:
+    _search_for_the_seeded_child(page, server)
+    page.get_by_role("link", name="Casey Seeded").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Casey Seeded")
+
+
+def _open_the_navigation_menu(page: Page, server: Server) -> None:
+    """At 320 px the service navigation folds into a menu button; opened, it shows the links."""
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("link", name="Audit log")).to_be_visible()
+
+
 SECTIONS = ("child", "episodes", "offer", "interview", "voice", "actions")
 SECTION_ROUTE = "/interviews/{interview_id}/{slug}"
 RECORD_ROUTE = "/interviews/{interview_id}"
+VERSION_ROUTE = "/interviews/{interview_id}/versions/{number}"
 
 PAGES: dict[str, Visit] = {
     "sign-in": Visit("/login", "/login"),
@@ -205,6 +314,12 @@ PAGES: dict[str, Visit] = {
     "sign-in-signed-out": Visit("/login", "/login?signed_out=true"),
     "sign-in-timed-out": Visit("/login", "/login?reason=timeout&next=%2F&saved=14%3A02"),
     "sign-in-320px": Visit("/login", "/login", device="320px"),
+    "sign-in-organisations-own-account": Visit("/login", "/login",
+                                               prepare=_an_organisation_with_its_own_sign_in),
+    "sign-in-own-account-not-offered": Visit("/login/sso/{org_code}", "/login/sso/no-such-org",
+                                             status=404),
+    "sign-in-own-account-refused": Visit("/login/sso/{org_code}/callback",
+                                         "/login/sso/801/callback?code=x&state=y", status=404),
     "two-factor-set-up": Visit("/login/two-factor", "/login", prepare=_set_up_second_factor),
     "two-factor-set-up-errors": Visit("/login/two-factor", "/login",
                                       prepare=_set_up_with_no_code),
@@ -242,6 +357,24 @@ PAGES: dict[str, Visit] = {
                                       device="desktop"),
     "record-manager-return-errors": Visit(RECORD_ROUTE, "/interviews/{submitted}", "manager",
                                           device="desktop", prepare=_return_without_a_comment),
+    "record-manager-oversight-320px": Visit(RECORD_ROUTE, "/interviews/{submitted}", "manager",
+                                            device="320px"),
+    "record-manager-approve-errors": Visit(RECORD_ROUTE, "/interviews/{submitted}", "manager",
+                                           device="desktop", prepare=_approve_without_a_note),
+    "record-manager-approved": Visit(RECORD_ROUTE, "/interviews/{submitted}", "manager",
+                                     device="desktop", prepare=_approve_a_new_record),
+    "section-returned-with-comment": Visit(SECTION_ROUTE, "/interviews/{submitted}",
+                                           "interviewer", prepare=_open_a_returned_section),
+    "check-answers-returned-with-comment": Visit("/interviews/{interview_id}/check",
+                                                 "/interviews/{submitted}", "interviewer",
+                                                 prepare=_check_a_returned_record),
+    "version-first": Visit(VERSION_ROUTE, "/interviews/{submitted}/versions/1", "interviewer"),
+    "version-what-changed": Visit(VERSION_ROUTE, "/interviews/{submitted}/versions/1",
+                                  "manager", device="desktop",
+                                  prepare=_what_changed_in_version_2),
+    "version-what-changed-320px": Visit(VERSION_ROUTE, "/interviews/{submitted}/versions/1",
+                                        "interviewer", device="320px",
+                                        prepare=_what_changed_in_version_2),
     "quarterly-report-analyst": Visit("/reports/quarterly", "/reports/quarterly", "analyst",
                                       device="desktop"),
     "quarterly-report-manager": Visit("/reports/quarterly", "/reports/quarterly?period=2026-Q1",
@@ -259,6 +392,17 @@ PAGES: dict[str, Visit] = {
     "episodes-mine": Visit("/episodes/mine", "/episodes/mine", "interviewer"),
     "children-differences": Visit("/children/differences", "/children/differences", "manager",
                                   device="desktop"),
+    "search": Visit("/search", "/search", "interviewer"),
+    "search-results": Visit("/search", "/search", "interviewer",
+                            prepare=_search_for_the_seeded_child),
+    "search-results-320px": Visit("/search", "/search", "interviewer", device="320px",
+                                  prepare=_search_for_the_seeded_child),
+    "child-history": Visit("/children/{child_id}", "/search", "interviewer", device="desktop",
+                           prepare=_open_the_seeded_childs_history),
+    "child-history-320px": Visit("/children/{child_id}", "/search", "interviewer",
+                                 device="320px", prepare=_open_the_seeded_childs_history),
+    "navigation-menu-320px": Visit("/", "/", "manager", device="320px",
+                                   prepare=_open_the_navigation_menu),
     "audit-admin": Visit("/audit", "/audit", "admin", device="desktop"),
     "audit-manager-320px": Visit("/audit", "/audit", "manager", device="320px",
                                  prepare=_technical_record_open),

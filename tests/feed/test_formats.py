@@ -84,7 +84,7 @@ def test_an_unchanged_feed_answers_304_and_a_change_gives_a_new_tag(
     assert client.get(FEED, params=params, headers={
         **headers, "If-None-Match": f'"other", W/{etag}'}).status_code == 304
 
-    approve(db, made, actor())
+    approve(db, made, actor(), "Checked.", read_record=True)
     db.commit()
     changed = client.get(FEED, params=params, headers={**headers, "If-None-Match": etag})
     assert changed.status_code == 200

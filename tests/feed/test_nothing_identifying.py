@@ -40,6 +40,7 @@ SECRETS = {
     "attempt_result": "ATTEMPT-Fudge",
     "action_notes": "NOTES-Praline",
     "returned_comment": "COMMENT-Brittle",
+    "oversight_note": "NOTE-Quarrelsome",
 }
 # Other spellings of the same facts.
 ALSO_NEVER = ("17/02/2010", "BS997QZ", "7QZ", "9XT", "BA19XT")
@@ -109,6 +110,7 @@ def identifying_records(db: Session) -> None:
         offer={"outcome": "not_offered", "not_offered_reason": SECRETS["not_offered_reason"]},
         interview=None))
     service.return_to_interviewer(db, declined, actor(), SECRETS["returned_comment"])
+    service.approve(db, completed, actor(), SECRETS["oversight_note"], read_record=True)
     assert completed.document["child"]["given_name"] == SECRETS["given_name"]
     db.commit()
 

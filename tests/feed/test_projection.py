@@ -37,7 +37,7 @@ def test_approving_and_returning_a_record_move_it_forward_in_the_feed(db: Sessio
     submitted = fed(db, first)
     assert submitted is not None and submitted["status"] == "submitted"
     assert result_of(submitted, "manager-oversight") == "pending"
-    service.approve(db, first, actor())
+    service.approve(db, first, actor(), "Checked.", read_record=True)
     approved = fed(db, first)
     assert approved is not None and approved["status"] == "approved"
     assert approved["approved_at"] is not None

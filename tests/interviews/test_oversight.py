@@ -49,7 +49,8 @@ def test_a_cse_case_waits_in_the_managers_queue_until_approved(
     assert f"/interviews/{interview.id}" in home.text
     assert "CSE: sign-off needed" in home.text
 
-    approved = post(client, f"/interviews/{interview.id}/approve", csrf)
+    approved = post(client, f"/interviews/{interview.id}/approve", csrf,
+                    oversight_note="Risks assessed; safety plan in place.", read_record="yes")
     assert approved.status_code == 303
     db.expire_all()
     stored = db.get(Interview, interview.id)
@@ -157,4 +158,5 @@ def test_nobody_approves_a_record_they_wrote(client: TestClient, db: Session) ->
         "submitted"}
     client.cookies.clear()
     second = sign_in(client, make_user(db, "manager", org="803", email="second@example.org"))
-    assert post(client, f"/interviews/{started.id}/approve", second).status_code == 303
+    assert post(client, f"/interviews/{started.id}/approve", second, oversight_note="Checked.",
+                read_record="yes").status_code == 303

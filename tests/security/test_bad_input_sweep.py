@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.interviews import forms
-from tests.builders import make_document, make_org, make_user, sign_in
+from tests.builders import make_document, make_org, make_user, record, sign_in
 from tests.interviews.helpers import post, start
 
 NASTY = [
@@ -83,6 +83,19 @@ def test_every_pages_query_fields_take_bad_input_without_a_500(
     for url in (f"/login?next={q}", f"/login?reason=timeout&saved={q}&next={q}",
                 f"/login?reason={q}", f"/login/two-factor?next={q}"):
         assert_answered(client.get(url), url)
+
+
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_the_search_and_a_childs_history_take_bad_input_without_a_500(
+        client: TestClient, db: Session, csrf: str, value: str) -> None:
+    from tests.builders import record
+
+    record(db, "803", child__given_name="Sweep", child__local_id="TEST-SWEEP-1")
+    db.commit()
+    q = quote(value, safe="")
+    for url in (f"/search?q={q}", f"/search?q=sw{q}", f"/search?q={q}&q=sweep",
+                f"/children/{q}", f"/children/1{q}"):
+        assert_answered(client.get(url), url[:80])
 
 
 @pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
@@ -230,9 +243,59 @@ def test_the_administrators_key_and_organisation_forms_take_bad_input_without_a_
         assert client.get(url).status_code == 200
 
 
+@pytest.mark.filterwarnings("ignore:get_jwt_config.*:DeprecationWarning")
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_the_single_sign_on_pages_take_bad_input_without_a_500(
+        client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from app.accounts import sso
+    from tests.accounts.oidc import running_provider
+
+    q = quote(value, safe="")
+    with running_provider() as provider:
+        make_org(db, "sweep-sso")
+        sso.configure(db, "sweep-sso", issuer=provider.issuer, client_id="sweep-client")
+        db.commit()
+        monkeypatch.setenv(sso.default_secret_env("sweep-sso"), "sweep-secret")
+        for url in (f"/login/sso/{q}", f"/login/sso/{q}/callback?code=c&state=s",
+                    f"/login/sso/sweep-sso?next={q}",
+                    f"/login/sso/sweep-sso/callback?code={q}&state={q}",
+                    f"/login/sso/sweep-sso/callback?error={q}"):
+            assert_answered(client.get(url, follow_redirects=False), url)
+        # With a flow under way and its own state: a made-up code goes to the provider, which
+        # refuses it.
+        start = client.get("/login/sso/sweep-sso", follow_redirects=False)
+        state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+        answer = client.get(f"/login/sso/sweep-sso/callback?code={q}&state={state}")
+        assert_answered(answer, f"callback code={value!r}")
+        assert answer.status_code in (400, 401, 422)
+    sso.forget_providers()
+
+
 @pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
 def test_a_discard_reason_takes_bad_input_without_a_500(
         client: TestClient, db: Session, csrf: str, value: str) -> None:
     base = start(client, csrf)
     answer = post(client, f"{base}/discard", csrf, reason=value)
     assert_answered(answer, f"discard reason={value!r}")
+
+
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_a_managers_decision_and_a_version_number_take_bad_input_without_a_500(
+        client: TestClient, db: Session, value: str) -> None:
+    returned, approved = record(db), record(db)
+    csrf = sign_in(client, make_user(db, "manager", org="803", email="sweep.decider@example.org"))
+    for url, fields in (
+            (f"/interviews/{returned.id}/approve", {"oversight_note": value, "read_record": value}),
+            (f"/interviews/{returned.id}/approve", {"oversight_note": "Checked.",
+                                                    "read_record": value}),
+            (f"/interviews/{returned.id}/return", {"comment": value}),
+            (f"/interviews/{approved.id}/approve", {"oversight_note": value,
+                                                    "read_record": "yes"})):
+        answer = post(client, url, csrf, **fields)
+        assert_answered(answer, f"{url} {fields!r}")
+        assert answer.status_code in (303, 400, 422), f"{url} {fields!r}: {answer.status_code}"
+    answer = client.get(f"/interviews/{returned.id}/versions/{quote(value, safe='')}")
+    assert_answered(answer, f"version {value!r}")
+    assert answer.status_code in (400, 404, 422)

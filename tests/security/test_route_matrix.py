@@ -177,6 +177,11 @@ MATRIX: list[Row] = [
     row("GET", "/login/two-factor", None, "303 303 303 303 303  login login login login  login"),
     row("POST", "/login/two-factor", None, "303 303 303 303 303  login login login login  login",
         form(code="000000")),
+    # Signing in through the organisation's own provider: mx-own has none, so there is nothing
+    # to start or come back to (the sign-in page says so), for anyone.
+    row("GET", "/login/sso/{org_code}", None, "404 404 404 404 404  404 404 404 404  404"),
+    row("GET", "/login/sso/{org_code}/callback", None,
+        "404 404 404 404 404  404 404 404 404  404", query(code="matrix-code", state="matrix")),
     # Pages. The analyst's home sends them to the reports; the admin's holds no records.
     row("GET", "/", None, "200 200 200 303 200  login login login login  login",
         lists="interviewer placement_team manager"),
@@ -207,6 +212,8 @@ MATRIX: list[Row] = [
     row("POST", "/interviews/new", None, POST_OF_RECORD_ROLES, form()),
     row("GET", "/interviews/{interview_id}", "submitted", PAGE_OF_RECORD_ROLES),
     row("GET", "/interviews/{interview_id}/check", "draft", PAGE_OF_RECORD_ROLES),
+    # What changed in a version (version 1 of the matrix's submitted record).
+    row("GET", "/interviews/{interview_id}/versions/{number}", "submitted", PAGE_OF_RECORD_ROLES),
     row("GET", "/interviews/{interview_id}/{slug}", "draft", PAGE_OF_RECORD_ROLES),
     row("POST", "/interviews/{interview_id}/{slug}", "draft", POST_OF_RECORD_ROLES,
         section_form),
@@ -215,7 +222,10 @@ MATRIX: list[Row] = [
     row("GET", "/interviews/{interview_id}/discard", "draft", PAGE_OF_RECORD_ROLES),
     row("POST", "/interviews/{interview_id}/discard", "draft", POST_OF_RECORD_ROLES,
         form(reason="Started twice in the matrix")),
-    row("POST", "/interviews/{interview_id}/approve", "submitted", MANAGERS_ONLY_POST, form()),
+    # A manager's decision: an oversight note either way, and to approve, their word that they
+    # read the record and the child's account.
+    row("POST", "/interviews/{interview_id}/approve", "submitted", MANAGERS_ONLY_POST,
+        form(oversight_note="Checked in the matrix", read_record="yes")),
     row("POST", "/interviews/{interview_id}/return", "submitted", MANAGERS_ONLY_POST,
         form(comment="Please add the police reference")),
     # The interviews API: keys with the submit scope only; sessions do not count here.
@@ -248,6 +258,10 @@ MATRIX: list[Row] = [
     row("GET", "/children/differences", None, MANAGERS_ONLY_PAGE),
     row("POST", "/children/differences/{source}/{source_id}/{decision}", None,
         "403 403 404 403 403  login login login login  login", form()),
+    # Finding a child by name or case id ("child" is in every record's family name), and the
+    # child's history: people who interview, among what their organisation may see.
+    row("GET", "/search", None, PAGE_OF_RECORD_ROLES, query(q="child")),
+    row("GET", "/children/{child_id}", "submitted", PAGE_OF_RECORD_ROLES),
     # The episode register's API: keys with the notify scope (police, children's services).
     row("POST", "/api/v1/episodes", None, "401 401 401 401 401  403 403 403 201  401",
         new_episode),
@@ -352,10 +366,12 @@ def _url(case: Case, world: World) -> tuple[str, Any]:
     if record is not None:
         path = path.replace("{interview_id}", str(record.id))
         path = path.replace("{episode_id}", str(record.episode_id))
+        path = path.replace("{child_id}", str(record.child_id))
     path = path.replace("{slug}", forms.SECTIONS[0].slug).replace("{chart}", "headline")
     path = path.replace("{user_id}", str(world.people["own"])).replace("{action}",
                                                                         "end-sessions")
-    path = path.replace("{key_id}", world.key_ids["key:feed"])
+    path = path.replace("{key_id}", world.key_ids["key:feed"]).replace("{org_code}", OWN)
+    path = path.replace("{number}", "1")
     path = path.replace("{source}", "record").replace("{source_id}", str(uuid4())).replace(
         "{decision}", "accepted")
     return path, record
@@ -365,11 +381,12 @@ def _url(case: Case, world: World) -> tuple[str, Any]:
 # records, or the feed, summaries, reports and exports (not /audit: admins read the log itself).
 AUDITED_READS = frozenset({
     "/", "/interviews/{interview_id}", "/interviews/{interview_id}/check",
-    "/interviews/{interview_id}/{slug}", "/api/v1/interviews", "/api/v1/interviews/{interview_id}",
+    "/interviews/{interview_id}/{slug}", "/interviews/{interview_id}/versions/{number}",
+    "/api/v1/interviews", "/api/v1/interviews/{interview_id}",
     "/api/v1/interviews/{interview_id}/versions", "/api/v1/feed/interviews",
     "/api/v1/feed/episodes",
     "/api/v1/episodes", "/api/v1/episodes/{episode_id}", "/episodes", "/episodes/mine",
-    "/episodes/{episode_id}", "/children/differences",
+    "/episodes/{episode_id}", "/children/differences", "/search", "/children/{child_id}",
     "/api/v1/feed/summary", "/api/v1/exports/ssda903-missing", "/reports/quarterly",
     "/reports/quarterly/{chart}.csv", "/audit",
 })
@@ -450,10 +467,11 @@ def test_another_organisations_record_answers_exactly_as_a_missing_one(
         request.pop("cookies", None)
         with world.case(caller) as client:
             episode_id = str(record.episode_id) if interview_id == str(record.id) else MISSING_ID
+            child_id = str(record.child_id) if interview_id == str(record.id) else "987654321"
             path = matrix_row.path.replace("{interview_id}", interview_id).replace(
-                "{episode_id}", episode_id)
-            answer = client.request(matrix_row.method,
-                                    path.replace("{slug}", forms.SECTIONS[0].slug), **request)
+                "{episode_id}", episode_id).replace("{child_id}", child_id)
+            path = path.replace("{slug}", forms.SECTIONS[0].slug).replace("{number}", "1")
+            answer = client.request(matrix_row.method, path, **request)
         # The session's clock moves between the two requests; nothing else may differ.
         text = SESSION_CLOCK.sub("<clock>", answer.text.replace(interview_id, "<id>").replace(
             episode_id, "<id>"))

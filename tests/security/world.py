@@ -70,6 +70,7 @@ class Record:
     etag: str
     # An episode of the same child and organisations, returned, with no interview yet.
     episode_id: UUID | None = None
+    child_id: int | None = None  # the child's row (`Interview.child_id`): its history
 
     def identifying(self) -> list[str]:
         """What would identify the child: names, case id, free text, the full postcode."""
@@ -174,7 +175,7 @@ def _make_records(session: Session) -> dict[tuple[str, str], Record]:
             "returned_at": format_timestamp(returned)})
         episode_id = notified.id
         records[(kind, "submitted")] = Record(submitted.id, document, storage.etag(submitted),
-                                              episode_id)
+                                              episode_id, submitted.child_id)
         draft = service.start_draft(session, actor)
         changes = {k: v for k, v in _document(kind, responsible).items() if k != "id"}
         errors = save_draft(session, draft, actor, changes)
