@@ -17,7 +17,7 @@ from app.accounts.models import ApiKey, Organisation
 from app.audit.models import AuditEntry
 from app.core.db import get_engine
 from app.main import create_app
-from app.record.models import Child, Episode, Interview, InterviewVersion
+from app.record.models import Child, Episode, Interview, InterviewVersion, RegisterEpisode
 from tests.builders import bearer, make_document
 
 
@@ -31,6 +31,9 @@ def _remove_rows(code: str, key_id: str, interview_id: UUID) -> None:
             session.execute(delete(table).where(
                 col(table.interview_id) == interview_id))
         session.execute(delete(Interview).where(col(Interview.id) == interview_id))
+        # The register episode the record registered (no record covers it any more).
+        session.execute(delete(RegisterEpisode).where(
+            col(RegisterEpisode.responsible_authority) == code))
         session.execute(delete(Child).where(col(Child.responsible_authority) == code))
         session.execute(delete(ApiKey).where(col(ApiKey.id) == key_id))
         session.execute(delete(Organisation).where(col(Organisation.code) == code))
