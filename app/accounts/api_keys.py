@@ -24,6 +24,7 @@ from sqlmodel import col
 from app.accounts.models import API_SCOPES, ApiKey, Organisation
 from app.audit import service as audit
 from app.core.errors import BadRequest, NotFound, Unauthorized
+from app.core.text import UNSAFE_CHARACTERS
 from app.core.types import utcnow
 
 KEY_PREFIX = "rhi_"
@@ -58,8 +59,9 @@ def create_api_key(session: Session, org_code: str, name: str, scopes: Sequence[
     if organisation is None:
         raise NotFound(f"No organisation has the code {org_code.strip()!r}")
     name = name.strip()
-    if not name or len(name) > 200:
-        raise BadRequest("Enter a key name of 1 to 200 characters")
+    if not name or len(name) > 200 or UNSAFE_CHARACTERS.search(name):
+        raise BadRequest("Enter a key name of 1 to 200 characters, without control or "
+                         "text-direction characters")
     unknown = sorted(set(scopes) - set(API_SCOPES))
     if not scopes or unknown:
         raise BadRequest(f"Give at least one scope from: {', '.join(API_SCOPES)}"

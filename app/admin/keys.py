@@ -7,6 +7,7 @@ organisation's key does not exist here.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,12 +19,13 @@ from app.accounts.caller import Caller
 from app.accounts.deps import allow, page_context
 from app.accounts.models import API_SCOPES, ApiKey
 from app.core.db import SessionDep
-from app.core.errors import BadRequest
+from app.core.errors import BadRequest, NotFound
 from app.core.templating import templates
-from app.core.text import digits
+from app.core.text import UNSAFE_CHARACTERS, digits
 from app.core.types import utcnow
 
 router = APIRouter(include_in_schema=False)
+KEY_ID = re.compile(r"^rk_[a-z0-9]{8}$")
 
 Admin = Annotated[Caller, Depends(allow(roles=("admin",)))]
 SCOPE_NAMES = {
@@ -72,8 +74,9 @@ async def new_key(request: Request, db: SessionDep, user: Admin) -> Response:
     days_text = form.get("expires_days")
     days_text = days_text.strip() if isinstance(days_text, str) else ""
     errors: dict[str, str] = {}
-    if not name.strip() or len(name.strip()) > 200:
-        errors["name"] = "Enter what the key is for, in 1 to 200 characters"
+    if not name.strip() or len(name.strip()) > 200 or UNSAFE_CHARACTERS.search(name):
+        errors["name"] = ("Enter what the key is for, in 1 to 200 characters, without control "
+                          "or text-direction characters")
     if not scopes or set(scopes) - set(API_SCOPES):
         errors["scopes"] = "Choose what the key may do"
     if not (digits(days_text) and len(days_text) <= 4 and
@@ -96,6 +99,8 @@ async def new_key(request: Request, db: SessionDep, user: Admin) -> Response:
 
 @router.post("/admin/api-keys/{key_id}/revoke")
 def revoke(key_id: str, db: SessionDep, user: Admin) -> Response:
-    key = revoke_api_key(db, key_id[:64], actor=user.label,
+    if not KEY_ID.match(key_id):  # never a NUL or anything else to PostgreSQL: not a key
+        raise NotFound(f"No API key has the id {key_id[:40]!r}")
+    key = revoke_api_key(db, key_id, actor=user.label,
                          organisation_id=user.organisation_id)
     return RedirectResponse(f"/admin/api-keys?done={key.id}", status_code=303)
