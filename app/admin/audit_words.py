@@ -149,7 +149,9 @@ METHODS: Final = {"GET": "open", "HEAD": "open", "POST": "send something to",
                   "PUT": "change", "PATCH": "change", "DELETE": "delete"}
 VIA: Final = {"api": "through the API", "web": "on the web", "sso": "through single sign-on",
               "home": "on the home page"}
-REASONS: Final = {"wrong_password": "a wrong password", "unknown_account": "no such account",
+# Words for the reasons a sign-in failed (phrases, not secrets).
+REASONS: Final = {"wrong_password": "a wrong password",  # nosec B105
+                  "unknown_account": "no such account",
                   "locked": "the account was locked", "inactive": "the account is disabled",
                   "throttled": "too many tries from this address",
                   "sso_required": "the organisation signs in through its own service",
