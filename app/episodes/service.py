@@ -6,11 +6,10 @@ and start an interview from it. Services flush; the caller owns the transaction.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import orjson
 from sqlalchemy import select
@@ -21,7 +20,14 @@ from sqlmodel import col
 from app.accounts.caller import Caller
 from app.accounts.models import Organisation, User
 from app.audit import service as audit
-from app.core.errors import Conflict, FieldError, Forbidden, PreconditionFailed, ValidationFailed
+from app.core.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from app.core.types import utcnow
 from app.interviews import service as interviews
 from app.interviews import storage
@@ -71,7 +77,7 @@ def _canonical(session: Session, child_id: int, started: datetime) -> RegisterEp
 def _may_see(episode: RegisterEpisode, session: Session, organisation: str) -> bool:
     try:
         get_visible(session, episode.id, organisation)
-    except Exception:  # NotFound
+    except NotFound:
         return False
     return True
 
@@ -351,15 +357,8 @@ def episode_json(episode: RegisterEpisode, local_id: str, viewer: str,
     return body
 
 
-def plain_fields(episode: RegisterEpisode) -> Mapping[str, Any]:
-    return {key: getattr(episode, key) for key in notification.CHANGEABLE}
-
-
 def local_id_of(session: Session, episode: RegisterEpisode) -> str:
     found: str = session.execute(select(col(Child.local_id))
                                  .where(col(Child.id) == episode.child_id)).scalar_one()
     return found
 
-
-def new_id() -> UUID:
-    return uuid4()
