@@ -40,7 +40,7 @@ from app.interviews import storage
 from app.record import register
 from app.record.models import Child, Interview, RegisterEpisode
 from app.record.visibility import visible_to
-from app.standards import CURRENT, Finding, describe, episode_findings
+from app.standards import CURRENT, Finding, episode_findings, titles
 
 router = APIRouter()
 
@@ -296,4 +296,4 @@ def child_page(request: Request, child_id: str, user: ChildUser, db: SessionDep)
         "episodes": lines, "records": records, "unmet": unmet,
         "repeat": repeatedly_missing(episodes, now), "repeat_days": REPEAT_WINDOW.days,
         "state_labels": register.STATE_LABELS,
-        "titles": {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}})
+        "titles": titles()})

@@ -31,7 +31,7 @@ from app.interviews.storage import current_findings
 from app.record.formats import parse_timestamp
 from app.record.models import Interview, InterviewVersion
 from app.record.visibility import visible_to
-from app.standards import CURRENT, describe
+from app.standards import titles as standard_titles
 from app.standards.calendar import add_working_days
 
 QUEUE_LIMIT = 200  # rows shown in each group (the count says how many there are)
@@ -115,7 +115,7 @@ def oversight_queue(session: Session, viewer: Caller,
     and what was missed, each row with its reasons (see the module's docstring)."""
     moment = now or utcnow()
     horizon = add_working_days(moment, 2)
-    titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
+    titles = standard_titles()
     interviews = list(session.execute(
         select(Interview).where(visible_to(viewer.organisation_code),
                                 col(Interview.status).in_(("submitted", "returned")))

@@ -30,7 +30,7 @@ from app.interviews.summary import summarise
 from app.record import codes, register
 from app.record.models import Interview, RegisterEpisode
 from app.record.visibility import get_visible, visible_to
-from app.standards import CURRENT, describe
+from app.standards import titles as standard_titles
 
 router = APIRouter()
 
@@ -167,7 +167,7 @@ def _section_page(request: Request, user: RecordUser, db: SessionDep, interview:
     # What this section still needs before submitting, and the standards' evidence it holds.
     missing = storage.validate(db, interview.document, complete=True,
                                viewer=user.organisation_code, interview_id=interview.id).errors
-    titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
+    titles = standard_titles()
     needed = guidance.needed_here(
         section, missing, guidance.unmet(storage.current_findings(interview), titles,
                                          interview.id), interview.id)
@@ -211,7 +211,7 @@ def _check_page(request: Request, user: Caller, interview: Interview,
                 names: dict[str, str] | None = None,
                 decision: service.Decision | None = None) -> HTMLResponse:
     findings = storage.current_findings(interview)
-    titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
+    titles = standard_titles()
     unmet = guidance.unmet(findings, titles, interview.id)
     missing_by_section: dict[str, list[dict[str, str]]] = {}
     for error in missing:
@@ -255,7 +255,7 @@ def _record_page(request: Request, db: SessionDep, user: Caller, interview: Inte
     decision that could not be made, and what they typed, kept."""
     versions = storage.versions(db, interview)  # read with the record, from the same snapshot
     _audit_view(db, user, interview)
-    titles = {s["code"]: s["title"] for s in describe(CURRENT)["standards"]}
+    titles = standard_titles()
     decisions = service.decisions(db, interview, versions, user.organisation_code)
     error_list = [{"text": e.message, "href": f"#{forms.field_id(e.pointer)}"}
                   for e in errors or []]

@@ -74,7 +74,15 @@ class _Shape(BaseModel):
 
 
 class Child(_Shape):
-    local_id: Annotated[str, _text(64, required=True)]
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"no_case_id": {"const": True}}, "required": ["no_case_id"]},
+        "then": {"not": {"required": ["local_id"]}},
+        "else": {"required": ["local_id"]},
+    })
+
+    local_id: Annotated[str | None, _text(64, required=True), Field(
+        description="Required unless `no_case_id` is true; then the service gives the child "
+                    "a provisional id, `prov-` and 12 hex digits")] = None
     given_name: Annotated[str, _text(100, required=True)]
     family_name: Annotated[str, _text(100, required=True)]
     date_of_birth: Annotated[Date, Field(description="In the past; the child must be under 18 "
@@ -85,6 +93,12 @@ class Child(_Shape):
     legal_status: Annotated[str, code_enum(codes.LEGAL_STATUS)]
     responsible_authority: OrgCode
     placement_authority: OrgCode | None = None
+    no_case_id: Annotated[bool | None, Field(
+        description="The child has no case id with children's services")] = None
+    uasc: Annotated[bool | None, Field(
+        description="An unaccompanied asylum-seeking child")] = None
+    disability_or_send: Annotated[str, code_enum(codes.DISABILITY_OR_SEND)] | None = None
+    placement_type: Annotated[str, code_enum(codes.PLACEMENT_TYPE)] | None = None
 
 
 class Episode(_Shape):
@@ -99,6 +113,10 @@ class Episode(_Shape):
     police_risk_grade: Annotated[str, code_enum(codes.POLICE_RISK_GRADE)] | None = None
     found_location: Annotated[str, _text(500)] | None = None
     found_postcode: Postcode | None = None
+    brought_back_by: Annotated[str, code_enum(codes.BROUGHT_BACK_BY)] | None = None
+    prevention_interview_at: Annotated[Timestamp | None, Field(
+        description="When the police prevention (safe and well) interview took place; it is "
+                    "never the return interview")] = None
 
 
 class Attempt(_Shape):
@@ -151,6 +169,11 @@ class InterviewContent(_Shape):
     model_config = ConfigDict(json_schema_extra={"allOf": [
         _other_needs_text("push_factors"), _other_needs_text("pull_factors"),
         _none_identified_alone("push_factors"), _none_identified_alone("pull_factors"),
+        {"if": {"properties": {"shared_against_wishes": {"const": True}},
+                "required": ["shared_against_wishes"]},
+         "then": {"required": ["shared_against_wishes_reason"],
+                  "properties": {"shared_against_wishes_reason": {
+                      "type": "string", "pattern": REQUIRED_TEXT_PATTERN}}}},
     ]})
 
     conducted_at: Annotated[Timestamp | None, Field(
@@ -161,7 +184,10 @@ class InterviewContent(_Shape):
     interviewer_name: Annotated[str, _text(200)] | None = None
     interviewer_role: Annotated[str, code_enum(codes.INTERVIEWER_ROLE)] | None = Field(
         None, description="Required when the outcome is `completed`")
-    interviewer_independent: bool | None = None
+    interviewer_relationship: Annotated[str, code_enum(codes.INTERVIEWER_RELATIONSHIP)] | None \
+        = Field(None, description="With the role, decides independence from set 2027.1")
+    interviewer_independent: Annotated[bool | None, Field(
+        description="Self-declared; read by set 2026.1 only")] = None
     interviewer_trained: bool | None = None
     child_chose_interviewer: bool | None = None
     push_factors: Annotated[list[str], _code_list(codes.PUSH_FACTORS)] | None = Field(
@@ -182,20 +208,55 @@ class InterviewContent(_Shape):
     child_wishes: Text | None = None
     read_back_to_child: bool | None = None
     information_sharing_explained: bool | None = None
-    consent_to_share: Annotated[str, code_enum(codes.CONSENT_TO_SHARE)] | None = None
+    consent_to_share: Annotated[str | None, code_enum(codes.CONSENT_TO_SHARE), Field(
+        description="Deprecated: record `views_on_sharing` and `lawful_basis` instead")] = None
     seraf_score: Annotated[int, Field(ge=0, le=99)] | None = None
+    feelings_now: Text | None = None
+    afraid_of_anyone: Annotated[str, code_enum(codes.AFRAID_OF_ANYONE)] | None = None
+    health_needs: Text | None = None
+    safety_information_given: bool | None = None
+    carer_view: Text | None = None
+    education: Text | None = None
+    views_on_sharing: Annotated[str, code_enum(codes.VIEWS_ON_SHARING)] | None = None
+    lawful_basis: Annotated[str, code_enum(codes.LAWFUL_BASIS)] | None = None
+    shared_against_wishes: bool | None = None
+    shared_against_wishes_reason: Annotated[Text | None, Field(
+        description="Required when `shared_against_wishes` is true")] = None
+    child_told_of_sharing: bool | None = None
+
+
+def _status_is(*statuses: str) -> dict[str, Any]:
+    return {"properties": {"status": {"enum": list(statuses)}}, "required": ["status"]}
 
 
 class Action(_Shape):
-    model_config = ConfigDict(json_schema_extra={
-        "if": {"properties": {"type": {"const": "other"}}},
-        "then": {"required": ["notes"],
-                 "properties": {"notes": {"type": "string", "pattern": REQUIRED_TEXT_PATTERN}}},
-    })
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        {"if": {"properties": {"type": {"const": "other"}}},
+         "then": {"required": ["notes"],
+                  "properties": {"notes": {"type": "string",
+                                           "pattern": REQUIRED_TEXT_PATTERN}}}},
+        {"if": _status_is("planned", "not_done"), "then": {"not": {"required": ["at"]}},
+         "else": {"required": ["at"]}},
+        {"if": _status_is("planned"), "then": {"required": ["due_at"]}},
+        {"if": _status_is("not_done"),
+         "then": {"required": ["outcome"],
+                  "properties": {"outcome": {"type": "string",
+                                             "pattern": REQUIRED_TEXT_PATTERN}}}},
+    ]})
 
     type: Annotated[str, code_enum(codes.ACTION_TYPE)]
-    at: Timestamp
+    at: Annotated[Timestamp | None, Field(
+        description="When it was done: required unless the status is `planned` or `not_done`, "
+                    "and refused then")] = None
     notes: Annotated[Text | None, Field(description="Required when the type is `other`")] = None
+    owner: Annotated[str, _text(200)] | None = None
+    agency: Annotated[str, _text(200)] | None = None
+    due_at: Annotated[Timestamp | None, Field(
+        description="When it is due; required when `planned`; may be in the future")] = None
+    status: Annotated[str | None, code_enum(codes.ACTION_STATUS), Field(
+        description="Absent means done at `at` (as before set 2027.1)")] = None
+    outcome: Annotated[Text | None, Field(
+        description="What came of it; required when `not_done` (why not)")] = None
 
 
 class Sharing(_Shape):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from app.accounts.caller import Caller
 from app.accounts.deps import allow
 from app.accounts.models import API_SCOPES, ROLES
-from app.standards import CURRENT, describe
+from app.core.errors import FieldError, ValidationFailed
+from app.standards import CURRENT, SETS, describe
 
 router = APIRouter(prefix="/api/v1", tags=["standards"])
 
@@ -19,10 +20,28 @@ AnyCaller = Annotated[Caller, Depends(allow(scopes=API_SCOPES, roles=ROLES))]
 
 @router.get(
     "/standards", operation_id="readStandards",
-    summary="The practice standard set in force",
+    summary="The practice standard set in force, or an earlier one",
     description="The version of the standard set, and per standard its code, title and "
-                "parameters (`practice-standards.md`). Any API key or signed-in user.",
-    responses={401: {"description": "No live API key or sign-in"}},
+                "parameters (`practice-standards.md`), with every version published "
+                "(`versions`). A finding names the set it was made under (`set_version`): read "
+                "that set with `?version=`. Any API key or signed-in user.",
+    responses={401: {"description": "No live API key or sign-in"},
+               422: {"description": "No standard set has this version",
+                     "content": {"application/problem+json": {}}}},
 )
-def read_standards(_caller: AnyCaller) -> dict[str, Any]:
-    return describe(CURRENT)
+def read_standards(
+    _caller: AnyCaller,
+    version: Annotated[str | None, Query(
+        description="A published version (`2026.1`); the set in force when absent",
+        max_length=16)] = None,
+) -> dict[str, Any]:
+    if version is None:
+        chosen = CURRENT
+    elif version in SETS:
+        chosen = SETS[version]
+    else:
+        raise ValidationFailed(
+            [FieldError("/query/version", "unknown_code",
+                        f"No standard set has this version; use one of: {', '.join(SETS)}")],
+            title="The request is not valid")
+    return {**describe(chosen), "in_force": chosen is CURRENT, "versions": list(SETS)}

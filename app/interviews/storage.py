@@ -28,7 +28,7 @@ from app.record.formats import parse_timestamp
 from app.record.models import Child, Episode, Interview, InterviewVersion
 from app.record.serialize import document_hash, document_to_json
 from app.record.validation import Validated, validate_document
-from app.standards import CURRENT, RecordFacts, evaluate
+from app.standards import CURRENT, RecordFacts, evaluate, set_for
 
 # The same child's episodes in other records, each with the words that name its record and the
 # organisations that recorded it (one episode may be on several organisations' records).
@@ -139,7 +139,12 @@ def findings_for(session: Session, interview: Interview, doc: d.InterviewDocumen
     facts = RecordFacts(document=doc, status=interview.status,
                         submitted_at=interview.submitted_at, approved_at=interview.approved_at,
                         other_episodes=tuple(e for e, _, _ in seen))
-    return [f.to_json() for f in evaluate(facts, CURRENT, as_of=as_of or utcnow())]
+    # A record is judged for its life under the set in force when it was first submitted; a
+    # draft never submitted, under the set in force now.
+    if interview.standard_set is None and interview.submitted_at is not None:
+        interview.standard_set = CURRENT.version
+    params = set_for(interview.standard_set)
+    return [f.to_json() for f in evaluate(facts, params, as_of=as_of or utcnow())]
 
 
 def current_findings(interview: Interview, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -25,6 +25,10 @@ class Child:
     legal_status: str | None = None
     responsible_authority: str | None = None
     placement_authority: str | None = None
+    no_case_id: bool | None = None
+    uasc: bool | None = None
+    disability_or_send: str | None = None
+    placement_type: str | None = None
 
     @property
     def out_of_area(self) -> bool:
@@ -44,6 +48,8 @@ class Episode:
     police_risk_grade: str | None = None
     found_location: str | None = None
     found_postcode: str | None = None
+    brought_back_by: str | None = None
+    prevention_interview_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,7 @@ class InterviewContent:
     location_type: str | None = None
     interviewer_name: str | None = None
     interviewer_role: str | None = None
+    interviewer_relationship: str | None = None
     interviewer_independent: bool | None = None
     interviewer_trained: bool | None = None
     child_chose_interviewer: bool | None = None
@@ -95,6 +102,17 @@ class InterviewContent:
     information_sharing_explained: bool | None = None
     consent_to_share: str | None = None
     seraf_score: int | None = None
+    feelings_now: str | None = None
+    afraid_of_anyone: str | None = None
+    health_needs: str | None = None
+    safety_information_given: bool | None = None
+    carer_view: str | None = None
+    education: str | None = None
+    views_on_sharing: str | None = None
+    lawful_basis: str | None = None
+    shared_against_wishes: bool | None = None
+    shared_against_wishes_reason: str | None = None
+    child_told_of_sharing: bool | None = None
 
     @property
     def seraf_category(self) -> int | None:
@@ -104,8 +122,20 @@ class InterviewContent:
 @dataclass(frozen=True, slots=True)
 class Action:
     type: str | None = None
-    at: datetime | None = None
+    at: datetime | None = None  # when it was done; never a plan
     notes: str | None = None
+    owner: str | None = None
+    agency: str | None = None
+    due_at: datetime | None = None
+    status: str | None = None  # absent: done at `at` (as before set 2027.1)
+    outcome: str | None = None
+
+    @property
+    def done_at(self) -> datetime | None:
+        """When the action was done: its `at`, unless it is only planned or was not done."""
+        if self.status == "planned" or self.status == "not_done":
+            return None
+        return self.at
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,10 @@ ERROR_CODES: Final = {
     "several_open_episodes": "A child can have only one episode without a return",
     "empty_list": "At least one item is needed",
     "id_mismatch": "The id in the body is not the id in the URL",
+    "not_done_yet": "A planned or not-done action has no time it was done: give `due_at` "
+                    "instead of `at`, or mark it done",
+    "case_id_conflict": "The child is recorded as having no case id, yet a case id other than "
+                        "the provisional one is given",
 }
 
 @dataclass

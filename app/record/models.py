@@ -56,6 +56,10 @@ class Interview(SQLModel, table=True):
     oversight_note: str | None = Field(default=None, max_length=10_000)
     # A returning manager's oversight note: what the interviewer should change.
     returned_comment: str | None = Field(default=None, max_length=10_000)
+    # The standard set the record is judged under: set at its first submission and kept, so
+    # its findings keep their meaning when a new set is published. Empty on a draft never
+    # submitted, which is judged by the set in force (`app.standards.set_for`).
+    standard_set: str | None = Field(default=None, max_length=16)
     # What a person typed into a draft's sections that could not be saved into the document,
     # as typed, by section slug: {"interview": {"interview-seraf_score": "lots", ...}}. The
     # form shows it again with its error; submitting needs it gone (app/interviews/rejected.py).

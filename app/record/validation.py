@@ -58,15 +58,31 @@ SHARING_FIELDS: Final = json_fields(Sharing)
 DOCUMENT_FIELDS: Final = json_fields(InterviewDocument)
 
 
-def _child(ctx: Context, raw: Any) -> Child:
+def provisional_id(record_id: UUID) -> str:
+    """The case id the service gives a child unknown to children's services: `prov-` and the
+    first 12 hex digits of the record's id, stable for the record's life."""
+    return f"prov-{record_id.hex[:12]}"
+
+
+def _child(ctx: Context, raw: Any, record_id: UUID) -> Child:
     p = "/child"
     obj = read_object(ctx, raw, p, CHILD_FIELDS, "The child")
     if obj is None:
         ctx.missing(p, "Enter the child's details")
         return Child()
+    no_case_id = read_bool(ctx, obj, "no_case_id", p, "The child has no case id")
+    local_id = read_identifier(ctx, obj, "local_id", p, "The child's case identifier",
+                               max_len=64, required=no_case_id is not True)
+    if no_case_id is True and local_id is not None and local_id != provisional_id(record_id):
+        ctx.error(f"{p}/local_id", "case_id_conflict",
+                  "The child is recorded as having no case id, so leave the case id empty "
+                  f"(the service gives a provisional one, {provisional_id(record_id)}), or "
+                  "untick 'no case id'")
+        local_id = None
+    if no_case_id is True and local_id is None and record_id.int:
+        local_id = provisional_id(record_id)
     return Child(
-        local_id=read_identifier(ctx, obj, "local_id", p, "The child's case identifier",
-                                 max_len=64, required=True),
+        local_id=local_id,
         given_name=read_text(ctx, obj, "given_name", p, "The child's first name", max_len=100,
                              required=True),
         family_name=read_text(ctx, obj, "family_name", p, "The child's last name", max_len=100,
@@ -74,11 +90,19 @@ def _child(ctx: Context, raw: Any) -> Child:
         date_of_birth=read_date(ctx, obj, "date_of_birth", p, "Date of birth", required=True),
         gender=read_code(ctx, obj, "gender", p, "Gender", codes.GENDER, required=True),
         ethnicity=read_code(ctx, obj, "ethnicity", p, "Ethnicity", codes.ETHNICITY),
-        legal_status=read_code(ctx, obj, "legal_status", p, "Legal status", codes.LEGAL_STATUS,
+        legal_status=read_code(ctx, obj, "legal_status", p,
+                               "Involvement with children's services", codes.LEGAL_STATUS,
                                required=True),
         responsible_authority=read_org(ctx, obj, "responsible_authority", p,
                                        "The responsible authority", required=True),
         placement_authority=read_org(ctx, obj, "placement_authority", p, "The placement authority"),
+        no_case_id=no_case_id,
+        uasc=read_bool(ctx, obj, "uasc", p, "Unaccompanied asylum-seeking child"),
+        disability_or_send=read_code(ctx, obj, "disability_or_send", p,
+                                     "Disability or special educational needs",
+                                     codes.DISABILITY_OR_SEND),
+        placement_type=read_code(ctx, obj, "placement_type", p, "Where the child lives",
+                                 codes.PLACEMENT_TYPE),
     )
 
 
@@ -111,6 +135,12 @@ def _episode(ctx: Context, raw: Any, i: int) -> Episode:
                                  max_len=500),
         found_postcode=read_postcode(ctx, obj, "found_postcode", p,
                                      f"{n} the postcode where the child was found"),
+        brought_back_by=read_code(ctx, obj, "brought_back_by", p,
+                                  f"{n} who brought the child back", codes.BROUGHT_BACK_BY),
+        prevention_interview_at=read_timestamp(
+            ctx, obj, "prevention_interview_at", p,
+            f"{n} when the police prevention (safe and well) interview took place",
+            not_future=True),
     )
 
 
@@ -187,6 +217,14 @@ def _interview(ctx: Context, raw: Any, outcome: str | None) -> InterviewContent 
     elif isinstance(score, int) and not 0 <= score <= 99:
         ctx.error(f"{p}/seraf_score", "out_of_range", "SERAF score must be from 0 to 99")
         score = None
+    against = read_bool(ctx, obj, "shared_against_wishes", p,
+                        "Information is shared against the child's wishes")
+    against_reason = read_text(ctx, obj, "shared_against_wishes_reason", p,
+                               "Why it is shared against the child's wishes")
+    if against is True and not against_reason:
+        ctx.missing(f"{p}/shared_against_wishes_reason",
+                    "Say why information is shared against the child's wishes",
+                    "other_text_required")
     return InterviewContent(
         conducted_at=read_timestamp(ctx, obj, "conducted_at", p, "When the interview took place",
                                     required=needed, not_future=True),
@@ -198,6 +236,9 @@ def _interview(ctx: Context, raw: Any, outcome: str | None) -> InterviewContent 
                                    max_len=200),
         interviewer_role=read_code(ctx, obj, "interviewer_role", p, "The interviewer's role",
                                    codes.INTERVIEWER_ROLE, required=needed),
+        interviewer_relationship=read_code(ctx, obj, "interviewer_relationship", p,
+                                           "The interviewer's involvement with the child",
+                                           codes.INTERVIEWER_RELATIONSHIP),
         interviewer_independent=read_bool(ctx, obj, "interviewer_independent", p,
                                           "The interviewer is independent"),
         interviewer_trained=read_bool(ctx, obj, "interviewer_trained", p,
@@ -225,6 +266,22 @@ def _interview(ctx: Context, raw: Any, outcome: str | None) -> InterviewContent 
         consent_to_share=read_code(ctx, obj, "consent_to_share", p, "Consent to share",
                                    codes.CONSENT_TO_SHARE),
         seraf_score=score,
+        feelings_now=read_text(ctx, obj, "feelings_now", p, "How the child feels now"),
+        afraid_of_anyone=read_code(ctx, obj, "afraid_of_anyone", p,
+                                   "Whether the child is afraid of anyone", codes.AFRAID_OF_ANYONE),
+        health_needs=read_text(ctx, obj, "health_needs", p, "The child's health needs"),
+        safety_information_given=read_bool(ctx, obj, "safety_information_given", p,
+                                           "Safety information and helplines were given"),
+        carer_view=read_text(ctx, obj, "carer_view", p, "The parent's or carer's view"),
+        education=read_text(ctx, obj, "education", p, "School, college or work"),
+        views_on_sharing=read_code(ctx, obj, "views_on_sharing", p,
+                                   "The child's views on sharing", codes.VIEWS_ON_SHARING),
+        lawful_basis=read_code(ctx, obj, "lawful_basis", p, "The lawful basis for sharing",
+                               codes.LAWFUL_BASIS),
+        shared_against_wishes=against,
+        shared_against_wishes_reason=against_reason,
+        child_told_of_sharing=read_bool(ctx, obj, "child_told_of_sharing", p,
+                                        "The child was told it will be shared"),
     )
 
 
@@ -232,19 +289,33 @@ def _actions(ctx: Context, raw: Any) -> tuple[Action, ...]:
     result = []
     for i, item in enumerate(read_list(ctx, raw, "/actions", "Actions")):
         p = f"/actions/{i}"
-        obj = read_object(ctx, item, p, ACTION_FIELDS, f"Action {i + 1}", item=True)
+        n = f"Action {i + 1}"
+        obj = read_object(ctx, item, p, ACTION_FIELDS, n, item=True)
         if obj is None:
             continue
-        kind = read_code(ctx, obj, "type", p, f"Action {i + 1}: type", codes.ACTION_TYPE,
-                         required=True)
-        notes = read_text(ctx, obj, "notes", p, f"Action {i + 1}: notes")
+        kind = read_code(ctx, obj, "type", p, f"{n}: type", codes.ACTION_TYPE, required=True)
+        notes = read_text(ctx, obj, "notes", p, f"{n}: notes")
         if kind == "other" and not notes:
-            ctx.missing(f"{p}/notes", f"Action {i + 1}: describe the other action in the notes",
+            ctx.missing(f"{p}/notes", f"{n}: describe the other action in the notes",
                         "other_text_required")
+        status = read_code(ctx, obj, "status", p, f"{n}: status", codes.ACTION_STATUS)
+        done = status is None or status == "done"
+        at = read_timestamp(ctx, obj, "at", p, f"{n}: when it was done", required=done)
+        if at is not None and not done:
+            ctx.error(f"{p}/at", "not_done_yet",
+                      f"{n} is {codes.ACTION_STATUS[status or 'planned'].lower()}, so it has no "
+                      "time it was done: enter when it is due, or mark it done")
+            at = None
+        due_at = read_timestamp(ctx, obj, "due_at", p, f"{n}: when it is due",
+                                required=status == "planned")
+        outcome = read_text(ctx, obj, "outcome", p, f"{n}: outcome")
+        if status == "not_done" and not outcome:
+            ctx.missing(f"{p}/outcome", f"{n}: say why it was not done", "other_text_required")
         result.append(Action(
-            type=kind,
-            at=read_timestamp(ctx, obj, "at", p, f"Action {i + 1}: when", required=True),
-            notes=notes,
+            type=kind, at=at, notes=notes,
+            owner=read_text(ctx, obj, "owner", p, f"{n}: who owns it", max_len=200),
+            agency=read_text(ctx, obj, "agency", p, f"{n}: agency", max_len=200),
+            due_at=due_at, status=status, outcome=outcome,
         ))
     return tuple(result)
 
@@ -306,7 +377,7 @@ def validate_document(
         except ValueError:
             ctx.error("/id", "invalid_uuid", "The id must be a UUID, like "
                       "3f2b8c1e-5d4a-4e0b-9c3f-2a1b0c9d8e7f")
-    child = _child(ctx, obj.get("child"))
+    child = _child(ctx, obj.get("child"), doc_id)
     raw_episodes = read_list(ctx, obj.get("episodes"), "/episodes", "Episodes", max_items=50)
     before = len(ctx.errors)
     episodes = tuple(_episode(ctx, item, i) for i, item in enumerate(raw_episodes))

@@ -54,7 +54,9 @@ from app.standards.offer_and_report import (
 )
 from app.standards.params import CURRENT, StandardSet
 from app.standards.safeguarding import (
+    actions_followed_through,
     cse_risk_assessed,
+    exploitation_response,
     harm_followed_up,
     manager_oversight,
     repeat_missing_reviewed,
@@ -76,13 +78,16 @@ CHECKS: Final[tuple[tuple[str, Check], ...]] = (
     ("report-shared", report_shared),
     ("manager-oversight", manager_oversight),
     ("repeat-missing-reviewed", repeat_missing_reviewed),
+    ("exploitation-response", exploitation_response),
+    ("actions-followed-through", actions_followed_through),
 )
+_BY_CODE: Final = dict(CHECKS)
 
 
 def evaluate(
     facts: RecordFacts, params: StandardSet = CURRENT, *, as_of: datetime
 ) -> list[Finding]:
-    """All thirteen findings for one record, in the spec's order, as of an aware instant.
+    """The set's findings for one record, in the set's order, as of an aware instant.
 
     Pure: the same facts, parameters and `as_of` always give the same findings.
     """
@@ -90,4 +95,4 @@ def evaluate(
         raise ValueError("as_of must be an aware datetime")
     if as_of.tzinfo is not UTC:
         as_of = as_of.astimezone(UTC)
-    return [check(facts, params, as_of) for _, check in CHECKS]
+    return [_BY_CODE[code](facts, params, as_of) for code in params.codes]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Final
 
 from app.standards.calendar import add_hours, london_date
 from app.standards.judging import (
@@ -25,6 +24,7 @@ from app.standards.judging import (
 )
 from app.standards.model import EpisodeFacts, Finding, RecordFacts
 from app.standards.params import StandardSet
+from app.standards.recipients import RECIPIENT_LABELS, required_recipients
 from app.standards.wording import (
     and_list,
     capitalised,
@@ -36,12 +36,6 @@ from app.standards.wording import (
     moment,
     whole_minutes,
 )
-
-_RECIPIENT_LABELS: Final = {
-    "social_worker": "the social worker",
-    "iro": "the IRO",
-    "responsible_authority": "the responsible authority",
-}
 
 
 def offer_within_72h(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
@@ -136,21 +130,11 @@ def report_within_3wd(facts: RecordFacts, params: StandardSet, as_of: datetime) 
 
 
 @lru_cache(maxsize=256)
-def _required_recipients(
-    legal_status: str | None,
-    out_of_area: bool,
-    social_worker_statuses: frozenset[str],
-    iro_statuses: frozenset[str],
-) -> tuple[tuple[str, ...], str, str]:
-    """Who must receive the findings, and the words naming them (few combinations: cached, and
-    the same string object each time, which keeps the deadline cache's key hashing cheap)."""
-    required = (
-        *(("social_worker",) if legal_status in social_worker_statuses else ()),
-        *(("iro",) if legal_status in iro_statuses else ()),
-        *(("responsible_authority",) if out_of_area else ()),
-    )
-    names = and_list([_RECIPIENT_LABELS[r] for r in required])
-    return required, names, f"sharing with {names}"
+def _recipient_words(required: tuple[str, ...]) -> tuple[str, str]:
+    """The words naming the recipients (few combinations: cached, and the same string object
+    each time, which keeps the deadline cache's key hashing cheap)."""
+    names = and_list([RECIPIENT_LABELS[r] for r in required])
+    return names, f"sharing with {names}"
 
 
 @lru_cache(maxsize=64)
@@ -164,19 +148,17 @@ def _no_recipient(code: str, version: str, legal_status: str | None) -> Finding:
 
 
 def report_shared(facts: RecordFacts, params: StandardSet, as_of: datetime) -> Finding:
-    """The findings reach, within 5 working days, the social worker (for the legal statuses that
-    have one), the IRO (looked after) and the responsible authority (placed out of area)."""
+    """The findings reach, within 5 working days, everyone who must know (`recipients.py`)."""
     code, n, doc = "report-shared", params.sharing_working_days, facts.document
     child = doc.child
-    required, names, what = _required_recipients(
-        child.legal_status, child.out_of_area, params.social_worker_statuses, params.iro_statuses
-    )
+    required = required_recipients(doc, params)
     if not required:
         return _no_recipient(code, params.version, child.legal_status)
     reference = reference_of(doc)
     if reference is None:
         return no_reference(code, params, n)
     label, anchor = reference
+    names, what = _recipient_words(required)
     due = deadline(what, n, label, anchor)
     due_at = due.due_at
     first: dict[str, datetime] = {}
@@ -216,12 +198,12 @@ def _not_shared_detail(
     """'Shared with the social worker on Monday 9 March 2026, 1 day late; not shared with the
     IRO; the standard is ...'."""
     found = [
-        f"shared with {_RECIPIENT_LABELS[r]} on {day(shared)}, {days_late(shared, due_day)}"
+        f"shared with {RECIPIENT_LABELS[r]} on {day(shared)}, {days_late(shared, due_day)}"
         for r, shared in late
     ]
     if missing:
         not_yet = "not yet shared" if pending else "not shared"
-        found.append(f"{not_yet} with {and_list([_RECIPIENT_LABELS[r] for r in missing])}")
+        found.append(f"{not_yet} with {and_list([RECIPIENT_LABELS[r] for r in missing])}")
     return f"{capitalised('; '.join(found))}; {rule}."
 
 

@@ -74,6 +74,10 @@ CASES: list[tuple[str, Change, str]] = [
     ("other_text_required", lambda: make_document(interview__push_factors=["other"]),
      "/interview/push_factors_other"),
     ("empty_list", lambda: make_document(episodes=[]), "/episodes"),
+    ("not_done_yet", lambda: make_document(actions=[
+        {"type": "safety_plan", "status": "planned", "at": "2026-03-04T10:00:00Z",
+         "due_at": "2026-03-06T17:00:00Z"}]), "/actions/0/at"),
+    ("case_id_conflict", lambda: make_document(child__no_case_id=True), "/child/local_id"),
 ]
 
 def test_every_error_code_has_a_case() -> None:

@@ -81,7 +81,7 @@ def named(records: dict[str, str], *names: str) -> set[str]:
     ({"standard": "offer-within-72h", "result": "not_met"}, "b"),
     ({"standard": "offer-within-72h", "result": "met"}, "acd"),
     ({"standard": "interview-within-72h", "result": "not_applicable"}, ""),
-    ({"standard": "cse-risk-assessed", "result": "not_met"}, "a"),
+    ({"standard": "exploitation-response", "result": "not_applicable"}, "bc"),
     ({"legal_status": "looked_after", "out_of_area": "false"}, "d"),
 ])
 def test_each_filter_selects_its_records(

@@ -10,7 +10,7 @@ import pytest
 
 from app.standards import CURRENT, Finding, RecordFacts, Result, describe, evaluate
 from app.standards.checks import CHECKS
-from app.standards.params import STANDARDS
+from app.standards.params import SET_2026_1, SET_2027_1, STANDARDS, set_for
 
 from .builders import RETURNED_AT, make_facts, typed_document
 
@@ -22,14 +22,37 @@ CODES = [
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def test_evaluate_returns_the_thirteen_standards_in_the_spec_order():
-    findings = evaluate(make_facts(), as_of=AS_OF)
+CODES_2027_1 = [
+    "offer-within-72h", "interview-within-72h", "independent-interviewer", "attempts-recorded",
+    "core-content", "child-voice", "sharing-explained", "harm-followed-up",
+    "exploitation-response", "report-within-3wd", "report-shared", "manager-oversight",
+    "repeat-missing-reviewed", "actions-followed-through",
+]
+
+
+def test_evaluate_returns_the_thirteen_standards_of_2026_1_in_the_spec_order():
+    findings = evaluate(make_facts(), SET_2026_1, as_of=AS_OF)
     assert [f.code for f in findings] == CODES
     assert {f.set_version for f in findings} == {"2026.1"}
 
 
+def test_set_2027_1_replaces_cse_risk_assessed_and_adds_the_follow_up_plan():
+    findings = evaluate(make_facts(), SET_2027_1, as_of=AS_OF)
+    assert [f.code for f in findings] == CODES_2027_1
+    assert {f.set_version for f in findings} == {"2027.1"}
+    assert CURRENT is SET_2027_1
+    assert [s["code"] for s in describe(SET_2027_1)["standards"]] == CODES_2027_1
+    assert [s["code"] for s in describe(SET_2026_1)["standards"]] == CODES
+
+
+def test_a_record_is_judged_under_its_own_set_and_a_draft_under_the_set_in_force():
+    assert set_for("2026.1") is SET_2026_1
+    assert set_for("2027.1") is SET_2027_1
+    assert set_for(None) is CURRENT
+
+
 def test_the_default_record_meets_every_standard_that_applies_to_it():
-    results = {f.code: f.result for f in evaluate(make_facts(), as_of=AS_OF)}
+    results = {f.code: f.result for f in evaluate(make_facts(), SET_2026_1, as_of=AS_OF)}
     assert {code for code, result in results.items() if result == "met"} == {
         "offer-within-72h", "interview-within-72h", "independent-interviewer", "core-content",
         "child-voice", "sharing-explained", "report-within-3wd", "report-shared",
@@ -38,7 +61,9 @@ def test_the_default_record_meets_every_standard_that_applies_to_it():
 
 
 def test_the_registry_and_the_published_metadata_agree():
-    assert [code for code, _ in CHECKS] == [info.code for info in STANDARDS] == CODES
+    # Standards added by later sets come after 2026.1's, so the feed's letters keep their places.
+    every = CODES + ["exploitation-response", "actions-followed-through"]
+    assert [code for code, _ in CHECKS] == [info.code for info in STANDARDS] == every
 
 
 def test_evaluate_is_pure():
@@ -52,14 +77,14 @@ def test_as_of_must_be_aware():
 
 
 def test_findings_record_the_version_and_parameters_they_were_made_under():
-    stricter = dataclasses.replace(CURRENT, version="2027.1", offer_hours=48)
+    stricter = dataclasses.replace(SET_2026_1, version="2026.9", offer_hours=48)
     facts = make_facts(typed_document(offered_at=RETURNED_AT + timedelta(hours=60)))
     old, new = (next(f for f in evaluate(facts, params, as_of=AS_OF)
-                     if f.code == "offer-within-72h") for params in (CURRENT, stricter))
+                     if f.code == "offer-within-72h") for params in (SET_2026_1, stricter))
     assert (old.result, old.set_version, old.due_at) == (
         "met", "2026.1", RETURNED_AT + timedelta(hours=72))
     assert (new.result, new.set_version, new.due_at) == (
-        "not_met", "2027.1", RETURNED_AT + timedelta(hours=48))
+        "not_met", "2026.9", RETURNED_AT + timedelta(hours=48))
     assert "the standard is within 48 hours of return" in new.detail
 
 
@@ -118,7 +143,7 @@ def test_record_facts_default_to_a_fresh_draft():
 
 
 class TestDescribe:
-    described = describe(CURRENT)
+    described = describe(SET_2026_1)
 
     def test_it_publishes_the_version_and_thirteen_standards(self):
         assert self.described["version"] == "2026.1"
@@ -142,10 +167,24 @@ class TestDescribe:
             "repeat_episodes": 3, "repeat_window_days": 30, "strategy_meeting_working_days": 5}
         assert by_code["core-content"] == {}
 
-    def test_every_parameter_of_the_set_is_published_by_some_standard(self):
+    def test_every_parameter_2026_1_reads_is_published_by_some_standard(self):
         published = {name for s in self.described["standards"] for name in s["parameters"]}
-        fields = {f.name for f in dataclasses.fields(CURRENT)} - {"version"}
-        assert published == fields
+        assert published == {
+            "offer_hours", "interview_hours", "not_achieved_attempts",
+            "harm_follow_up_working_days", "seraf_working_days", "report_working_days",
+            "sharing_working_days", "social_worker_statuses", "iro_statuses",
+            "oversight_working_days", "oversight_seraf_category", "repeat_episodes",
+            "repeat_window_days", "strategy_meeting_working_days"}
+
+    def test_every_parameter_2027_1_reads_is_published_by_some_standard(self):
+        published = {name for s in describe(SET_2027_1)["standards"] for name in s["parameters"]}
+        unread = {"version", "codes", "seraf_working_days", "oversight_seraf_category",
+                  "recipients_by_status_and_risk", "independence_from_role",
+                  "views_on_sharing_needed"}
+        assert published == {f.name for f in dataclasses.fields(SET_2027_1)} - unread
+        by_code = {s["code"]: s["parameters"] for s in describe(SET_2027_1)["standards"]}
+        assert by_code["exploitation-response"]["risk_tool"] == "SERAF"
+        assert by_code["report-shared"]["personal_adviser_statuses"] == ["care_leaver"]
 
     def test_it_is_json(self):
         assert json.loads(json.dumps(self.described)) == self.described
