@@ -23,15 +23,17 @@ from app.record.formats import parse_timestamp
 EVIDENCE: Final = {
     "offer-within-72h": "/offer/offered_at",
     "interview-within-72h": "/interview/conducted_at",
-    "independent-interviewer": "/interview/interviewer_independent",
+    "independent-interviewer": "/interview/interviewer_role",
     "attempts-recorded": "/offer/attempts",
     "core-content": "/interview/where_stayed",
     "child-voice": "/interview/child_account",
     "sharing-explained": "/interview/information_sharing_explained",
     "harm-followed-up": "/actions",
     "cse-risk-assessed": "/interview/seraf_score",
+    "exploitation-response": "/actions",
     "report-shared": "/sharing",
     "repeat-missing-reviewed": "/actions",
+    "actions-followed-through": "/actions",
 }
 FOR_MANAGERS: Final = frozenset({"manager-oversight"})
 GROUPS: Final = ("fix", "manager", "later", "missed")

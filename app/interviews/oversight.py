@@ -7,7 +7,10 @@
   within two working days (app/standards/calendar.py), soonest first.
 - "Missed, for information": records with a standard not met, latest deadline first.
 
-Records not yet approved (submitted, or returned to the interviewer) are read. A record may be in
+Records not yet approved (submitted, or returned to the interviewer) are read, and approved records
+whose follow-up plan has an action still planned and due within two working days or overdue
+(`actions-followed-through`): approval does not close what was promised to the child. A record
+may be in
 more than one group, each time with its own reasons: a submitted CSE case is signed off in the
 first, and its other standards due soon or missed are in the others (its oversight is said in the
 first group only).
@@ -36,6 +39,7 @@ from app.standards.calendar import add_working_days
 
 QUEUE_LIMIT = 200  # rows shown in each group (the count says how many there are)
 OVERSIGHT = "manager-oversight"
+PLAN = "actions-followed-through"
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,9 @@ def _sign_off(interview: Interview, findings: list[dict[str, Any]],
     return item, _due(oversight) if oversight is not None else None
 
 
-def _said(title: str, finding: dict[str, Any]) -> str:
-    return f"{title}. {finding['detail']}"
+def _said(title: str, finding: dict[str, Any], approved: bool = False) -> str:
+    said = f"{title}. {finding['detail']}"
+    return f"Approved, but its follow-up plan is open: {said}" if approved else said
 
 
 def oversight_queue(session: Session, viewer: Caller,
@@ -117,8 +122,11 @@ def oversight_queue(session: Session, viewer: Caller,
     horizon = add_working_days(moment, 2)
     titles = standard_titles()
     interviews = list(session.execute(
-        select(Interview).where(visible_to(viewer.organisation_code),
-                                col(Interview.status).in_(("submitted", "returned")))
+        select(Interview).where(
+            visible_to(viewer.organisation_code),
+            col(Interview.status).in_(("submitted", "returned"))
+            | ((col(Interview.status) == "approved")
+               & (col(Interview.open_action_due_at) <= horizon)))
     ).scalars())
     written = _written_by(session, viewer, [i for i in interviews if i.status == "submitted"])
     far = datetime.max.replace(tzinfo=moment.tzinfo)
@@ -132,21 +140,25 @@ def oversight_queue(session: Session, viewer: Caller,
             item, oversight_due = _sign_off(interview, findings, interview.id in written)
             sign_off.append(((not item.awaiting_oversight, oversight_due or far,
                               interview.submitted_at or far, str(interview.id)), item))
-        # A waiting record's oversight is said where it is signed off.
-        others = [f for f in findings if not (waiting and f["code"] == OVERSIGHT)]
+        # A waiting record's oversight is said where it is signed off; an approved record is
+        # here for its follow-up plan only.
+        others = [f for f in findings if not (waiting and f["code"] == OVERSIGHT)
+                  and (interview.status != "approved" or f["code"] == PLAN)]
         soon = [(d, f) for f in others
                 if f["result"] == "pending" and (d := _due(f)) is not None and d <= horizon]
         if soon:
             first = min(d for d, _ in soon)
             due_soon.append(((first, str(interview.id)), QueueItem(
-                interview, [_said(titles.get(f["code"], f["code"]), f)
+                interview, [_said(titles.get(f["code"], f["code"]), f, not waiting and
+                                  interview.status == "approved")
                             for _, f in sorted(soon, key=lambda pair: pair[0])], first)))
         gone = [f for f in others if f["result"] == "not_met"]
         if gone:
             dates = [d for f in gone if (d := _due(f)) is not None]
             latest = max(dates) if dates else None
             missed.append((((-(latest.timestamp()) if latest else 0.0), str(interview.id)),
-                           QueueItem(interview, [_said(titles.get(f["code"], f["code"]), f)
+                           QueueItem(interview, [_said(titles.get(f["code"], f["code"]), f,
+                                                       interview.status == "approved")
                                                  for f in gone], latest)))
 
     def group(key: str, title: str, when_label: str,

@@ -147,6 +147,12 @@ def findings_for(session: Session, interview: Interview, doc: d.InterviewDocumen
     return [f.to_json() for f in evaluate(facts, params, as_of=as_of or utcnow())]
 
 
+def open_action_due(doc: d.InterviewDocument) -> datetime | None:
+    """The earliest due date of the follow-up actions still planned (None when none is)."""
+    return min((a.due_at for a in doc.actions if a.due_at is not None and a.status == "planned"),
+               default=None)
+
+
 def current_findings(interview: Interview, now: datetime | None = None) -> list[dict[str, Any]]:
     """Stored findings as they stand now: a pending finding past its deadline is `not_met`.
 
@@ -237,6 +243,7 @@ def store(session: Session, interview: Interview, doc: d.InterviewDocument,
     interview.child_id = child_id(session, doc, interview.recorded_by_org)
     interview.responsible_authority = doc.child.responsible_authority
     interview.findings = findings_for(session, interview, doc, others=others)
+    interview.open_action_due_at = open_action_due(doc)
     # A returned record's episode rows stay those of the version last submitted until it is
     # submitted again: other records are checked, and counted, against submitted episodes only.
     if interview.status != "returned":

@@ -44,6 +44,7 @@ def create_from_api(session: Session, actor: Caller, raw: Any) -> tuple[Intervie
         updated_at=now, responsible_authority=doc.child.responsible_authority,
     )
     interview.findings = storage.findings_for(session, interview, doc, others=others)
+    interview.open_action_due_at = storage.open_action_due(doc)
     try:
         # The primary key makes a concurrent duplicate fail here, not a check-then-insert; the
         # child row is made or updated inside the same savepoint, so a refused record leaves

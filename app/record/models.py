@@ -60,6 +60,9 @@ class Interview(SQLModel, table=True):
     # its findings keep their meaning when a new set is published. Empty on a draft never
     # submitted, which is judged by the set in force (`app.standards.set_for`).
     standard_set: str | None = Field(default=None, max_length=16)
+    # The earliest due date of the follow-up actions still planned: the manager's queue keeps
+    # a record, approved or not, while its plan is due or overdue.
+    open_action_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     # What a person typed into a draft's sections that could not be saved into the document,
     # as typed, by section slug: {"interview": {"interview-seraf_score": "lots", ...}}. The
     # form shows it again with its error; submitting needs it gone (app/interviews/rejected.py).
