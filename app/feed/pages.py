@@ -53,6 +53,8 @@ STANDARD_LABELS: Final = {
     "report-shared": "Report shared",
     "manager-oversight": "Manager oversight",
     "repeat-missing-reviewed": "Repeat missing reviewed",
+    "exploitation-response": "Exploitation response",
+    "actions-followed-through": "Follow-up plan carried out",
 }
 STANDARD_TITLES: Final = {info.code: info.title for info in STANDARDS}
 FACTOR_LISTS: Final = {

@@ -40,6 +40,11 @@ AGE_BANDS: Final = ("under_10", "10_to_12", "13_to_15", "16_to_17", "18_and_over
 EPISODE_FIELDS: Final = ("type", "started_at", "returned_at", "duration_hours",
                          "reported_to_police", "police_risk_grade", "found_district")
 
+# Episode fields added with standard set 2027.1 (CSV columns after every earlier one).
+LATER_EPISODE_FIELDS: Final = ("brought_back_by", "prevention_interview_at")
+# An action in the feed: no free text (owner, agency, notes and outcome are never in it).
+ACTION_FIELDS: Final = ("type", "status", "due_at", "at")
+
 # The columns of the CSV feed: the record's fields with episodes spread into one column per
 # episode field (values joined with `;`, in episode order) and one column per standard.
 CSV_COLUMNS: Final = (
@@ -52,6 +57,12 @@ CSV_COLUMNS: Final = (
     "risk_indicators", "harm_disclosed", "seraf_category", "location_districts", "action_types",
     "shared_with", "episodes_in_last_90_days",
     *(f"standards.{code}" for code in STANDARD_CODES),
+    # Added with standard set 2027.1: after every earlier column, so none moves.
+    "standard_set", "uasc", "disability_or_send", "placement_type",
+    *(f"episodes.{name}" for name in LATER_EPISODE_FIELDS),
+    "interviewer_relationship", "afraid_of_anyone", "safety_information_given",
+    "views_on_sharing", "lawful_basis", "shared_against_wishes", "child_told_of_sharing",
+    *(f"actions.{name}" for name in ACTION_FIELDS),
 )
 
 
@@ -188,6 +199,8 @@ def project(interview: Interview, doc: InterviewDocument, findings: list[dict[st
             "reported_to_police": e.reported_to_police,
             "police_risk_grade": e.police_risk_grade,
             "found_district": district(e.found_postcode),
+            "brought_back_by": e.brought_back_by,
+            "prevention_interview_at": _timestamp(e.prevention_interview_at),
         } for e in doc.episodes],
         "outcome": offer.outcome,
         "offered_at": _timestamp(offer.offered_at),
@@ -208,6 +221,20 @@ def project(interview: Interview, doc: InterviewDocument, findings: list[dict[st
         "shared_with": _unique(sharing.with_ for sharing in doc.sharing),
         "episodes_in_last_90_days": episodes_in_last_90_days,
         "standards": findings,
+        "standard_set": interview.standard_set or CURRENT.version,
+        "uasc": child.uasc,
+        "disability_or_send": child.disability_or_send,
+        "placement_type": child.placement_type,
+        "interviewer_relationship": content.interviewer_relationship if content else None,
+        "afraid_of_anyone": content.afraid_of_anyone if content else None,
+        "safety_information_given": content.safety_information_given if content else None,
+        "views_on_sharing": content.views_on_sharing if content else None,
+        "lawful_basis": content.lawful_basis if content else None,
+        "shared_against_wishes": content.shared_against_wishes if content else None,
+        "child_told_of_sharing": content.child_told_of_sharing if content else None,
+        "actions": [{"type": a.type, "status": a.status or "done",
+                     "due_at": _timestamp(a.due_at), "at": _timestamp(a.at)}
+                    for a in doc.actions],
     }
     pending = {}
     for finding in findings:
@@ -305,6 +332,7 @@ def _cell(value: Any) -> str:
 _CSV_PLAN: Final = tuple(
     ("episodes", column.removeprefix("episodes.")) if column.startswith("episodes.")
     else ("standards", column.removeprefix("standards.")) if column.startswith("standards.")
+    else ("actions", column.removeprefix("actions.")) if column.startswith("actions.")
     else ("record", column)
     for column in CSV_COLUMNS)
 
@@ -321,6 +349,8 @@ def csv_values(record: Mapping[str, Any]) -> list[str]:
                          else _cell(value))
         elif source == "episodes":
             cells.append(";".join(_cell(e.get(name)) for e in episodes))
+        elif source == "actions":
+            cells.append(";".join(_cell(a.get(name)) for a in record.get("actions") or []))
         else:
             cells.append(_cell(results.get(name)))
     return cells

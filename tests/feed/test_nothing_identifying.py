@@ -41,6 +41,14 @@ SECRETS = {
     "action_notes": "NOTES-Praline",
     "returned_comment": "COMMENT-Brittle",
     "oversight_note": "NOTE-Quarrelsome",
+    "feelings_now": "FEELINGS-Cinder",
+    "health_needs": "HEALTH-Aniseed",
+    "carer_view": "CARERVIEW-Marzipan",
+    "education": "EDUCATION-Toffeeapple",
+    "shared_against_wishes_reason": "AGAINST-Rhubarb",
+    "action_owner": "OWNER-Bonbon Person",
+    "action_agency": "AGENCY-Jellybean",
+    "action_outcome": "OUTCOME-Honeycomb",
 }
 # Other spellings of the same facts.
 ALSO_NEVER = ("17/02/2010", "BS997QZ", "7QZ", "9XT", "BA19XT")
@@ -81,9 +89,18 @@ def identifying_document(**changes: Any) -> dict[str, Any]:
             "child_account": SECRETS["child_account"], "child_wishes": SECRETS["child_wishes"],
             "read_back_to_child": True, "information_sharing_explained": True,
             "consent_to_share": "yes", "seraf_score": 12,
+            "feelings_now": SECRETS["feelings_now"], "health_needs": SECRETS["health_needs"],
+            "carer_view": SECRETS["carer_view"], "education": SECRETS["education"],
+            "views_on_sharing": "objects", "lawful_basis": "public_task",
+            "shared_against_wishes": True,
+            "shared_against_wishes_reason": SECRETS["shared_against_wishes_reason"],
+            "child_told_of_sharing": True,
         },
         "actions": [{"type": "other", "at": "2026-03-03T12:00:00Z",
-                     "notes": SECRETS["action_notes"]}],
+                     "notes": SECRETS["action_notes"]},
+                    {"type": "safety_plan", "status": "not_done",
+                     "due_at": "2026-03-05T12:00:00Z", "owner": SECRETS["action_owner"],
+                     "agency": SECRETS["action_agency"], "outcome": SECRETS["action_outcome"]}],
         "sharing": [{"with": "social_worker", "at": "2026-03-04T10:00:00Z"}],
     }
     doc.update(changes)
