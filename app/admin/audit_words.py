@@ -96,6 +96,11 @@ ACTIONS: Final[dict[str, Words]] = {
     "interview.change": _versioned("changed"),
     "interview.discard": Words("{who} discarded a draft interview record"),
     "interview.delete": Words("{who} deleted an interview record"),
+    "interview.retention-decision": Words(
+        "{who} recorded a retention decision on {target}", "record",
+        notes={"decision": "decision: {}", "keep_until": "kept until {}",
+               "retention_ended": "its retention period ended {}",
+               "decided_by": "decided by {}"}),
     "interview.view": Words("{who} viewed {target}", "record"),
     "interview.versions": Words("{who} listed the versions of {target}", "record"),
     "interview.list": Words("{who} was shown a list of interview records",

@@ -1,28 +1,48 @@
-"""Retention: deleting records whose retention period has ended (`rhi retention purge`).
+"""Retention: deleting records whose retention period has ended (`rhi retention purge`), and a
+records manager's decisions on the records that are not deleted automatically
+(`rhi retention decide`).
 
-The rule (`security.md`, configurable here, in `DEFAULT_RULE`): a record is kept until the later
-of the child's 25th birthday and 6 years after the record's last episode, and deleted from the
-next day (Europe/London). A record under legal hold is kept whatever its dates.
+Each record has a retention class (`security.md`, "Retention"; the periods are set here, in
+`DEFAULT_RULE`), decided from what it holds:
+
+- `standard`: kept until the later of the child's 25th birthday and 6 years after the record's
+  last episode, and deleted from the next day (Europe/London).
+- `looked_after`: the child's legal status is `looked_after`, or `care_leaver` (a care leaver
+  was looked after), on the record or on any of its kept versions, or on a register episode it
+  covers. The record is case-record material (Care Planning, Placement and Case Review (England)
+  Regulations 2010, reg. 50): kept until the child's 75th birthday (never less than `standard`).
+- `exploitation`: an exploitation indicator (`EXPLOITATION_INDICATORS`) in the record's risk
+  indicators, or in any of its kept versions'. Its period is whichever of the two above applies,
+  but when it ends the record is never deleted automatically: it waits for a records manager's
+  decision (`RetentionDecision`), to destroy it (the next purge deletes it) or to keep it until
+  a date (then it waits again). Only a decision made after the period ended counts: a decision
+  on an earlier period (before a new episode lengthened it) does not.
+
+A record under legal hold is kept whatever its class and whatever was decided.
 
 - The last episode is the latest return (or start, for an episode with no return) among the
   record's episodes; a record with no episode at all counts from its last change instead.
-- The date of birth is the child row's, else the document's. Without one the 25th birthday is
-  taken as 25 years after the last episode (the youngest child the record could be about), so
+- The date of birth is the child row's, else the document's. Without one a birthday is taken
+  as that many years after the last episode (the youngest child the record could be about), so
   no record is ever deleted early for want of a date.
 - Someone born on 29 February has their birthday on 1 March in other years.
+- An episode of the register that no record covers (notified, never interviewed) is
+  `looked_after` when it or a notification repeating it gives that legal status (or
+  `care_leaver`), else `standard`; it holds no risk indicators.
 
 Deleting a record removes the interview, its versions and episodes, any row of another table
-that refers to it (the analyst feed's projection, say), and the child row once no record refers
-to it. Each deletion writes an audit entry naming the record by id and the rule that ended it:
-no name, no date of birth (the log outlives the record).
+that refers to it (the analyst feed's projection, the retention decisions), and the child row
+once no record refers to it. Each deletion writes an audit entry naming the record by id, its
+class and the rule that ended it: no name, no date of birth (the log outlives the record).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
-from typing import Literal
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Final, Literal
 from uuid import UUID
 
 from sqlalchemy import (
@@ -30,20 +50,25 @@ from sqlalchemy import (
     Delete,
     column,
     delete,
+    exists,
     func,
     inspect,
+    or_,
     select,
     table,
     type_coerce,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import TableClause
 from sqlmodel import col
 
 from app.audit import service as audit
+from app.core.errors import BadRequest, NotFound
 from app.core.london import london_day
+from app.core.text import UNSAFE_CHARACTERS
 from app.core.types import UTCDateTime, utcnow
+from app.record.codes import EXPLOITATION_INDICATORS
 from app.record.models import (
     Child,
     Episode,
@@ -52,17 +77,34 @@ from app.record.models import (
     InterviewVersion,
     RegisterEpisode,
 )
+from app.retention.models import (
+    DECIDED_BY_MAX,
+    DESTROY,
+    KEEP_UNTIL,
+    REASON_MAX,
+    RetentionDecision,
+)
 
 
 @dataclass(frozen=True)
 class RetentionRule:
     age_years: int = 25
     years_after_last_episode: int = 6
+    # Looked-after children (and care leavers): case-record material, kept to this birthday.
+    looked_after_age_years: int = 75
 
 
 DEFAULT_RULE = RetentionRule()
 
-Because = Literal["birthday", "last_episode"]
+# The legal statuses that make a record case-record material: a care leaver was looked after.
+LOOKED_AFTER_STATUSES: Final = frozenset({"looked_after", "care_leaver"})
+
+Because = Literal["birthday", "last_episode", "looked_after_birthday"]
+RetentionClass = Literal["standard", "looked_after", "exploitation"]
+CLASSES: Final[tuple[RetentionClass, ...]] = ("standard", "looked_after", "exploitation")
+# What the purge does with a record today: nothing yet (its period runs), keep it (legal hold;
+# a records manager's decision to keep it), wait for a records manager's decision, or delete it.
+Outcome = Literal["running", "held", "deferred", "waiting", "delete"]
 
 
 def ordinal(n: int) -> str:
@@ -80,45 +122,167 @@ def anniversary(day: date, years: int) -> date:
 
 
 @dataclass(frozen=True)
+class Recorded:
+    """A records manager's decision on a record (a `RetentionDecision` row)."""
+
+    decision: str  # DESTROY or KEEP_UNTIL
+    keep_until: date | None
+    decided_on: date  # London day
+
+
+@dataclass(frozen=True)
 class Decision:
     """What the rule says about one record."""
 
     interview_id: UUID
     recorded_by_org: str
     child_id: int | None
-    keep_until: date  # the last day the record is kept
+    keep_until: date  # the last day the record is kept (its period)
     because: Because
     legal_hold: bool
+    looked_after: bool = False
+    exploitation: bool = False
+    # The latest decision of a records manager made after the period ended (exploitation).
+    recorded: Recorded | None = None
 
-    def due(self, today: date) -> bool:
+    @property
+    def retention_class(self) -> RetentionClass:
+        if self.exploitation:
+            return "exploitation"
+        return "looked_after" if self.looked_after else "standard"
+
+    @property
+    def label(self) -> str:
+        """The class as the purge prints it: an exploitation record says which period."""
+        if self.exploitation:
+            return "exploitation, looked-after period" if self.looked_after else "exploitation"
+        return self.retention_class
+
+    def ended(self, today: date) -> bool:
+        """Whether the retention period has ended by `today`."""
         return today > self.keep_until
 
+    def outcome(self, today: date) -> Outcome:
+        if not self.ended(today):
+            return "running"
+        if self.legal_hold:
+            return "held"
+        if not self.exploitation:
+            return "delete"
+        if self.recorded is None:
+            return "waiting"
+        if self.recorded.decision == DESTROY:
+            return "delete"
+        if self.recorded.keep_until is not None and today <= self.recorded.keep_until:
+            return "deferred"
+        return "waiting"
+
     def reason(self, rule: RetentionRule = DEFAULT_RULE) -> str:
-        if self.because == "birthday":
-            return f"the child's {ordinal(rule.age_years)} birthday has passed"
-        return f"{rule.years_after_last_episode} years have passed since the last episode"
+        return _reason(self.because, rule)
+
+
+def _reason(because: Because, rule: RetentionRule) -> str:
+    if because == "birthday":
+        return f"the child's {ordinal(rule.age_years)} birthday has passed"
+    if because == "looked_after_birthday":
+        return (f"the child's {ordinal(rule.looked_after_age_years)} birthday has passed "
+                "(looked after: kept as case-record material)")
+    return f"{rule.years_after_last_episode} years have passed since the last episode"
 
 
 def keep_until(date_of_birth: date | None, last_episode: date,
-               rule: RetentionRule = DEFAULT_RULE) -> tuple[date, Because]:
-    """The last day a record is kept, and which part of the rule decided it."""
+               rule: RetentionRule = DEFAULT_RULE, *, looked_after: bool = False
+               ) -> tuple[date, Because]:
+    """The last day a record is kept, and which part of the rule decided it. A looked-after
+    child's record is kept to the 75th birthday, and never for less than another's."""
     after_episode = anniversary(last_episode, rule.years_after_last_episode)
     birthday = anniversary(date_of_birth or last_episode, rule.age_years)
+    until: date = after_episode
+    because: Because = "last_episode"
     if birthday > after_episode:
-        return birthday, "birthday"
-    return after_episode, "last_episode"
+        until, because = birthday, "birthday"
+    if looked_after:
+        case_record = anniversary(date_of_birth or last_episode, rule.looked_after_age_years)
+        if case_record > until:
+            return case_record, "looked_after_birthday"
+    return until, because
 
 
-def _document_date_of_birth(session: Session, interview_id: UUID) -> date | None:
-    document = session.execute(
-        select(col(Interview.document)).where(col(Interview.id) == interview_id)
-    ).scalar_one()
-    child = document.get("child") if isinstance(document, dict) else None
-    text = child.get("date_of_birth") if isinstance(child, dict) else None
-    try:
-        return date.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
-        return None
+@dataclass
+class _Holds:
+    """What a record's document and kept versions say, for its class."""
+
+    date_of_birth: date | None = None
+    looked_after: bool = False
+    exploitation: bool = False
+
+
+def _read_document(document: Any, holds: _Holds, *, current: bool) -> None:
+    if not isinstance(document, dict):
+        return
+    child = document.get("child")
+    if isinstance(child, dict):
+        if child.get("legal_status") in LOOKED_AFTER_STATUSES:
+            holds.looked_after = True
+        text = child.get("date_of_birth")
+        if current and isinstance(text, str):
+            try:
+                holds.date_of_birth = date.fromisoformat(text)
+            except ValueError:
+                pass
+    interview = document.get("interview")
+    indicators = interview.get("risk_indicators") if isinstance(interview, dict) else None
+    if isinstance(indicators, list) and any(
+            isinstance(code, str) and code in EXPLOITATION_INDICATORS for code in indicators):
+        holds.exploitation = True
+
+
+_CHUNK = 200  # records read together: their documents, versions and decisions
+
+
+def _holds(session: Session, ids: list[UUID]) -> dict[UUID, _Holds]:
+    """What each record (of a few) holds: its documents, every kept version's, and the legal
+    status of the register episodes it covers."""
+    found: dict[UUID, _Holds] = {found_id: _Holds() for found_id in ids}
+    for found_id, document in session.execute(
+            select(col(Interview.id), col(Interview.document)).where(
+                col(Interview.id).in_(ids))):
+        _read_document(document, found[found_id], current=True)
+    for found_id, document in session.execute(
+            select(col(InterviewVersion.interview_id), col(InterviewVersion.document)).where(
+                col(InterviewVersion.interview_id).in_(ids))):
+        _read_document(document, found[found_id], current=False)
+    covered = session.execute(
+        select(col(Episode.interview_id)).join(RegisterEpisode, or_(
+            col(RegisterEpisode.id) == col(Episode.register_id),
+            col(RegisterEpisode.duplicate_of) == col(Episode.register_id)))
+        .where(col(Episode.interview_id).in_(ids),
+               col(RegisterEpisode.legal_status).in_(LOOKED_AFTER_STATUSES))
+        .distinct()).scalars()
+    for found_id in covered:
+        found[found_id].looked_after = True
+    return found
+
+
+def _recorded(session: Session, ids: list[UUID]) -> dict[UUID, list[Recorded]]:
+    """Each record's decisions, oldest first."""
+    found: dict[UUID, list[Recorded]] = defaultdict(list)
+    for row in session.execute(
+            select(RetentionDecision).where(col(RetentionDecision.interview_id).in_(ids))
+            .order_by(col(RetentionDecision.decided_at), col(RetentionDecision.id))).scalars():
+        found[row.interview_id].append(
+            Recorded(row.decision, row.keep_until, london_day(row.decided_at)))
+    return found
+
+
+def _latest_after(recorded: Iterable[Recorded], period_end: date) -> Recorded | None:
+    """The latest decision made after the period ended: one made before is about another
+    period (a new episode has lengthened it since)."""
+    latest = None
+    for decision in recorded:
+        if decision.decided_on > period_end:
+            latest = decision
+    return latest
 
 
 def decisions(session: Session, rule: RetentionRule = DEFAULT_RULE, *,
@@ -140,11 +304,21 @@ def decisions(session: Session, rule: RetentionRule = DEFAULT_RULE, *,
     )
     if interview_id is not None:
         query = query.where(col(Interview.id) == interview_id)
-    for found_id, org, child_id, held, updated_at, born, last in session.execute(query).all():
-        anchor = london_day(last or updated_at)
-        born = born or _document_date_of_birth(session, found_id)
-        until, because = keep_until(born, anchor, rule)
-        yield Decision(found_id, org, child_id, until, because, bool(held))
+    rows = session.execute(query).all()
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        ids = [row[0] for row in chunk]
+        holds = _holds(session, ids)
+        recorded = _recorded(session, ids)
+        for found_id, org, child_id, held, updated_at, born, last in chunk:
+            anchor = london_day(last or updated_at)
+            what = holds[found_id]
+            until, because = keep_until(born or what.date_of_birth, anchor, rule,
+                                        looked_after=what.looked_after)
+            latest = (_latest_after(recorded.get(found_id, ()), until)
+                      if what.exploitation else None)
+            yield Decision(found_id, org, child_id, until, because, bool(held),
+                           what.looked_after, what.exploitation, latest)
 
 
 @dataclass(frozen=True)
@@ -179,7 +353,8 @@ def _delete(session: Session, statement: Delete) -> int:
 
 
 def delete_record(session: Session, decision: Decision, *, actor: str = "system") -> Removal:
-    """Delete one record and everything that hangs off it, with an audit entry. Flushes."""
+    """Delete one record and everything that hangs off it (its retention decisions too), with
+    an audit entry. Flushes."""
     interview_id = decision.interview_id
     known = {"interviews", "interview_versions", "episodes"}
     other_rows = 0
@@ -194,7 +369,8 @@ def delete_record(session: Session, decision: Decision, *, actor: str = "system"
         col(Episode.interview_id) == interview_id))
     session.execute(delete(Interview).where(col(Interview.id) == interview_id))
     # The register's episodes this record covered: each ends no later than the record's last
-    # episode, so its retention has ended too, unless another record still covers it.
+    # episode, and its legal status counted in the record's class, so its retention has ended
+    # too, unless another record still covers it.
     for register_id in registered:
         if session.execute(select(func.count()).select_from(Episode).where(
                 col(Episode.register_id) == register_id)).scalar_one() == 0:
@@ -204,11 +380,14 @@ def delete_record(session: Session, decision: Decision, *, actor: str = "system"
     child_removed = (decision.child_id is not None
                      and _remove_child_if_unused(session, decision.child_id))
     session.expire_all()  # rows deleted by statement must not linger in the identity map
+    details: dict[str, Any] = {
+        "reason": "retention", "class": decision.retention_class, "rule": decision.because,
+        "versions": versions, "episodes": episodes, "other_rows": other_rows,
+        "child_removed": child_removed}
+    if decision.recorded is not None:
+        details["decided_on"] = decision.recorded.decided_on.isoformat()
     audit.record(session, actor=actor, organisation=decision.recorded_by_org,
-                 action="interview.delete", target=str(interview_id),
-                 details={"reason": "retention", "rule": decision.because,
-                          "versions": versions, "episodes": episodes,
-                          "other_rows": other_rows, "child_removed": child_removed})
+                 action="interview.delete", target=str(interview_id), details=details)
     session.flush()
     return Removal(decision, versions, episodes, other_rows, child_removed)
 
@@ -244,32 +423,48 @@ def _delete_register_episode(session: Session, register_id: UUID) -> None:
 @dataclass(frozen=True)
 class RegisterDecision:
     """The rule applied to an episode of the register that no record covers (notified, and
-    never interviewed): kept until the child's 25th birthday or 6 years after the episode."""
+    never interviewed): kept until the child's 25th birthday or 6 years after the episode, or,
+    for a looked-after child or a care leaver, until the 75th birthday."""
 
     episode_id: UUID
     responsible_authority: str
     child_id: int
     keep_until: date
     because: Because
+    looked_after: bool = False
+
+    @property
+    def retention_class(self) -> RetentionClass:
+        return "looked_after" if self.looked_after else "standard"
+
+    def reason(self, rule: RetentionRule = DEFAULT_RULE) -> str:
+        return _reason(self.because, rule)
 
 
 def register_due(session: Session, today: date,
                  rule: RetentionRule = DEFAULT_RULE) -> list[RegisterDecision]:
     """Episodes of the register, covered by no record, whose retention has ended."""
     covered = select(col(Episode.register_id)).where(col(Episode.register_id).is_not(None))
+    repeat = aliased(RegisterEpisode)
+    looked_after = or_(
+        col(RegisterEpisode.legal_status).in_(LOOKED_AFTER_STATUSES),
+        exists().where(col(repeat.duplicate_of) == col(RegisterEpisode.id),
+                       col(repeat.legal_status).in_(LOOKED_AFTER_STATUSES)))
     rows = session.execute(
         select(col(RegisterEpisode.id), col(RegisterEpisode.responsible_authority),
                col(RegisterEpisode.child_id), col(RegisterEpisode.started_at),
-               col(RegisterEpisode.returned_at), col(Child.date_of_birth))
+               col(RegisterEpisode.returned_at), col(Child.date_of_birth), looked_after)
         .join(Child, col(Child.id) == col(RegisterEpisode.child_id))
         .where(col(RegisterEpisode.duplicate_of).is_(None),
                col(RegisterEpisode.id).not_in(covered))
         .order_by(col(RegisterEpisode.started_at))).all()
     due = []
-    for episode_id, authority, child_id, started, returned, born in rows:
-        until, because = keep_until(born, london_day(returned or started), rule)
+    for episode_id, authority, child_id, started, returned, born, cared_for in rows:
+        until, because = keep_until(born, london_day(returned or started), rule,
+                                    looked_after=bool(cared_for))
         if until < today:
-            due.append(RegisterDecision(episode_id, authority, child_id, until, because))
+            due.append(RegisterDecision(episode_id, authority, child_id, until, because,
+                                        bool(cared_for)))
     return due
 
 
@@ -282,8 +477,8 @@ def delete_register_episode(session: Session, decision: RegisterDecision, *,
     session.expire_all()
     audit.record(session, actor=actor, organisation=decision.responsible_authority,
                  action="episode.delete", target=str(decision.episode_id),
-                 details={"reason": "retention", "rule": decision.because,
-                          "child_removed": child_removed})
+                 details={"reason": "retention", "class": decision.retention_class,
+                          "rule": decision.because, "child_removed": child_removed})
     session.flush()
     return child_removed
 
@@ -291,26 +486,92 @@ def delete_register_episode(session: Session, decision: RegisterDecision, *,
 @dataclass(frozen=True)
 class Plan:
     due: list[Decision]
-    held: list[Decision]  # due but under legal hold: kept
+    held: list[Decision]  # ended, but under legal hold: kept
+    # Exploitation records whose period has ended, with no decision in force: kept.
+    waiting: list[Decision] = field(default_factory=list)
+    # Exploitation records a records manager decided to keep until a date not yet passed.
+    deferred: list[Decision] = field(default_factory=list)
+    # How many records of each class are still within their retention period.
+    running: Mapping[RetentionClass, int] = field(default_factory=dict)
 
 
 def plan(session: Session, today: date | None = None,
          rule: RetentionRule = DEFAULT_RULE) -> Plan:
-    """Which records the rule deletes today, and which it would but for a legal hold."""
+    """Which records the rule deletes today, which it would but for a legal hold, and which
+    wait for (or are kept by) a records manager's decision."""
     day = today or london_day(utcnow())
-    due: list[Decision] = []
-    held: list[Decision] = []
+    lists: dict[Outcome, list[Decision]] = {
+        "delete": [], "held": [], "waiting": [], "deferred": []}
+    running: dict[RetentionClass, int] = dict.fromkeys(CLASSES, 0)
     for decision in decisions(session, rule):
-        if decision.due(day):
-            (held if decision.legal_hold else due).append(decision)
-    return Plan(due, held)
+        outcome = decision.outcome(day)
+        if outcome == "running":
+            running[decision.retention_class] += 1
+        else:
+            lists[outcome].append(decision)
+    return Plan(lists["delete"], lists["held"], lists["waiting"], lists["deferred"], running)
 
 
 def recheck(session: Session, decision: Decision, today: date,
             rule: RetentionRule = DEFAULT_RULE) -> Decision | None:
     """The decision again, just before deleting: since the plan a hold may have been set, an
-    episode added, or the record removed. None unless it is still due and not held."""
+    episode or an exploitation indicator added, a decision recorded, or the record removed.
+    None unless it is still to be deleted today."""
     for fresh in decisions(session, rule, interview_id=decision.interview_id):
-        if fresh.due(today) and not fresh.legal_hold:
+        if fresh.outcome(today) == "delete":
             return fresh
     return None
+
+
+# --- a records manager's decision ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A decision just recorded, and the record's retention as it stood."""
+
+    row: RetentionDecision
+    record: Decision
+
+
+def decide(session: Session, interview_id: UUID, *, keep_until_day: date | None,
+           reason: str, decided_by: str, at: datetime | None = None,
+           rule: RetentionRule = DEFAULT_RULE, actor: str = "cli") -> Decided:
+    """Record a records manager's decision on an exploitation record whose retention period
+    has ended: destroy it (`keep_until_day` None; the next purge deletes it) or keep it until
+    that day (then it waits for a decision again). Audited without the reason, which is free
+    text and may name the child; the reason stays on the row, and goes with the record.
+    Flushes; the caller commits. Refuses (BadRequest, NotFound) anything else."""
+    moment = at or utcnow()
+    today = london_day(moment)
+    reason = reason.strip()
+    decided_by = decided_by.strip()
+    if not reason or len(reason) > REASON_MAX or UNSAFE_CHARACTERS.search(reason):
+        raise BadRequest(f"give the reason for the decision in 1 to {REASON_MAX} characters")
+    if not decided_by or len(decided_by) > DECIDED_BY_MAX or UNSAFE_CHARACTERS.search(
+            decided_by):
+        raise BadRequest(f"give who decided (--by) in 1 to {DECIDED_BY_MAX} characters")
+    if keep_until_day is not None and keep_until_day <= today:
+        raise BadRequest(f"--keep-until must be a day after today ({today.isoformat()})")
+    found = next(decisions(session, rule, interview_id=interview_id), None)
+    if found is None:
+        raise NotFound(f"there is no record {interview_id}")
+    if not found.exploitation:
+        raise BadRequest(f"record {interview_id} is of the {found.retention_class} class: it "
+                         "is deleted when its retention period ends, with no decision")
+    if not found.ended(today):
+        raise BadRequest(f"the retention period of record {interview_id} runs until "
+                         f"{found.keep_until.isoformat()}: a decision is made once it has "
+                         "ended")
+    row = RetentionDecision(
+        interview_id=interview_id, decision=KEEP_UNTIL if keep_until_day else DESTROY,
+        keep_until=keep_until_day, reason=reason, decided_by=decided_by, decided_at=moment)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, organisation=found.recorded_by_org,
+                 action="interview.retention-decision", target=str(interview_id),
+                 details={"decision": row.decision,
+                          "keep_until": keep_until_day.isoformat() if keep_until_day else None,
+                          "decided_by": decided_by, "class": found.retention_class,
+                          "retention_ended": found.keep_until.isoformat()})
+    return Decided(row, found)
