@@ -21,8 +21,8 @@ from app.record.document import (
     Sharing,
 )
 from app.standards import Finding, RecordFacts, StandardSet, evaluate
-from app.standards.params import SET_2026_1, SET_2027_1
 from app.standards.judging import reference_of
+from app.standards.params import SET_2026_1, SET_2027_1
 
 CODES = [
     "offer-within-72h", "interview-within-72h", "independent-interviewer", "attempts-recorded",

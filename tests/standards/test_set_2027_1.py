@@ -63,7 +63,10 @@ def ce(**overrides: Any):
     return typed_document(**{"risk_indicators": ("criminal_exploitation",), **overrides})
 
 
-def full_response(at: datetime = london(2026, 3, 6, 10)) -> tuple[Any, ...]:
+FRIDAY = london(2026, 3, 6, 10)
+
+
+def full_response(at: datetime = FRIDAY) -> tuple[Any, ...]:
     return (make_action("strategy_discussion", at),
             make_action("exploitation_risk_assessment", at + timedelta(hours=1)),
             make_action("police_intelligence", at + timedelta(hours=2)),
