@@ -287,6 +287,7 @@ def child_page(request: Request, child_id: str, user: ChildUser, db: SessionDep)
              for finding in storage.current_findings(record, now)
              if finding.get("result") == "not_met"]
     named = _latest_named(records)
+    same_reference = _same_police_reference(db, user, child, episodes)
     return templates.TemplateResponse(request, "episodes/child.html", {
         "current_user": user, "csrf_token": user.csrf_token, "child": child,
         "name": _name(named), "authority": _organisation_names(
@@ -295,5 +296,32 @@ def child_page(request: Request, child_id: str, user: ChildUser, db: SessionDep)
         "date_of_birth": _date_of_birth(child, named, episodes, user.organisation_code),
         "episodes": lines, "records": records, "unmet": unmet,
         "repeat": repeatedly_missing(episodes, now), "repeat_days": REPEAT_WINDOW.days,
-        "state_labels": register.STATE_LABELS,
+        "state_labels": register.STATE_LABELS, "same_reference": same_reference,
+        "provisional": child.local_id.startswith(PROVISIONAL_PREFIX),
         "titles": titles()})
+
+
+PROVISIONAL_PREFIX = "prov-"
+
+
+def _same_police_reference(db: Session, user: Caller, child: Child,
+                           episodes: Sequence[RegisterEpisode]) -> list[tuple[Child, str]]:
+    """Other children of the same responsible authority with an episode the viewer may see that
+    carries a police reference of this child's episodes: how a child first recorded without a
+    case id (a provisional `prov-` id) is matched later to their case, and the other way round.
+    Each with the shared reference, once."""
+    references = {e.police_reference for e in episodes if e.police_reference}
+    if not references:
+        return []
+    rows = db.execute(
+        _visible_episodes(user).where(
+            col(RegisterEpisode.police_reference).in_(sorted(references)),
+            col(RegisterEpisode.responsible_authority) == child.responsible_authority,
+            col(RegisterEpisode.child_id) != child.id)
+        .order_by(col(RegisterEpisode.started_at).desc())).scalars().all()
+    found: dict[int, tuple[Child, str]] = {}
+    for episode in rows:
+        other = db.get(Child, episode.child_id) if episode.child_id is not None else None
+        if other is not None and other.id not in found and episode.police_reference:
+            found[other.id] = (other, episode.police_reference)
+    return list(found.values())

@@ -20,7 +20,7 @@ from app.core.types import utcnow
 from app.episodes import service
 from app.record.formats import format_timestamp
 from app.record.models import Interview, RegisterEpisode
-from tests.builders import make_org, make_user, record, sign_in
+from tests.builders import DELETE, make_org, make_user, record, sign_in
 from tests.interviews.helpers import error_summary
 
 SESSION_CLOCK = re.compile(r'(?<=<meta name="rhi-session-ends-in" content=")\d+')
@@ -271,3 +271,30 @@ def test_the_work_list_and_the_home_page_link_to_the_childs_history(
 
     assert f'href="/children/{episode.child_id}"' in client.get("/episodes").text
     assert f'href="/children/{child.child_id}"' in client.get("/").text
+
+
+def test_a_child_without_a_case_id_is_matched_later_through_the_police_reference(
+        client: TestClient, db: Session) -> None:
+    # Recorded without a case id: the service gives a provisional one.
+    provisional = a_child(db, child__local_id=DELETE, child__no_case_id=True,
+                          episodes__0__police_reference="TEST-MP-7001")
+    assert provisional.document["child"]["local_id"] == f"prov-{provisional.id.hex[:12]}"
+    # Later the same child is recorded with their real case id and the same police reference.
+    known = a_child(db, child__local_id="TEST-REAL-7001",
+                    episodes__0__police_reference="TEST-MP-7001",
+                    episodes__0__started_at="2026-03-01T18:00:00Z")
+    unrelated = a_child(db, child__local_id="TEST-OTHER-7002",
+                        episodes__0__police_reference="TEST-MP-9999")
+    sign_in(client, make_user(db, "manager"))
+
+    page = client.get(f"/children/{provisional.child_id}").text
+    assert "Possibly the same child" in page and "(provisional" in page
+    assert f'href="/children/{known.child_id}"' in page and "TEST-MP-7001" in page
+    assert f'href="/children/{unrelated.child_id}"' not in page
+    back = client.get(f"/children/{known.child_id}").text
+    assert f'href="/children/{provisional.child_id}"' in back
+
+    # Another authority's manager sees neither the match nor the provisional child.
+    client.cookies.clear()
+    sign_in(client, make_user(db, "manager", org="801"))
+    assert client.get(f"/children/{provisional.child_id}").status_code == 404
