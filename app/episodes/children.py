@@ -322,6 +322,7 @@ def _same_police_reference(db: Session, user: Caller, child: Child,
     found: dict[int, tuple[Child, str]] = {}
     for episode in rows:
         other = db.get(Child, episode.child_id) if episode.child_id is not None else None
-        if other is not None and other.id not in found and episode.police_reference:
+        if (other is not None and other.id is not None and other.id not in found
+                and episode.police_reference):
             found[other.id] = (other, episode.police_reference)
     return list(found.values())
