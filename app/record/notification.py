@@ -131,7 +131,7 @@ def _child(ctx: Context, raw: Any) -> NotifiedChild:
         local_id=read_identifier(ctx, obj, "local_id", p, "The child's case identifier",
                                  max_len=64, required=True),
         date_of_birth=born,
-        legal_status=read_code(ctx, obj, "legal_status", p, "Legal status",
+        legal_status=read_code(ctx, obj, "legal_status", p, "Involvement with children's services",
                                codes.LEGAL_STATUS),
         placement_authority=read_org(ctx, obj, "placement_authority", p,
                                      "The placement authority"),
