@@ -100,6 +100,7 @@ def create_app() -> FastAPI:
     from app.feed.pages import router as feed_pages
     from app.interviews.api import router as interviews_api
     from app.interviews.pages import router as interviews_pages
+    from app.interviews.reports import router as interviews_reports
     from app.interviews.standards_api import router as standards_api
 
     # Pages are HTML for people: they stay out of the API's OpenAPI document.
@@ -110,6 +111,7 @@ def create_app() -> FastAPI:
     app.include_router(admin_keys, include_in_schema=False)
     app.include_router(admin_organisations, include_in_schema=False)
     app.include_router(interviews_pages, include_in_schema=False)
+    app.include_router(interviews_reports, include_in_schema=False)
     app.include_router(feed_pages, include_in_schema=False)
     app.include_router(episodes_pages, include_in_schema=False)
     app.include_router(children_pages, include_in_schema=False)  # after /children/differences

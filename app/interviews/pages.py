@@ -26,6 +26,7 @@ from app.core.http import is_htmx
 from app.core.templating import templates
 from app.interviews import changes, forms, guidance, rejected, service, storage
 from app.interviews.oversight import oversight_queue
+from app.interviews.recipients import recipient_reports
 from app.interviews.summary import summarise
 from app.record import codes, register
 from app.record.models import Interview, RegisterEpisode
@@ -272,7 +273,8 @@ def _record_page(request: Request, db: SessionDep, user: Caller, interview: Inte
                    if interview.status in ("approved", "returned") else None,
                    own_record=service.wrote(db, interview, user), error_list=error_list,
                    errors={item["href"][1:]: item["text"] for item in error_list},
-                   typed=typed or {})
+                   typed=typed or {},
+                   reports=recipient_reports(interview) if interview.status != "draft" else None)
 
 
 @router.get("/interviews/{interview_id}", response_class=HTMLResponse)

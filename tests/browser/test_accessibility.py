@@ -152,6 +152,25 @@ def _what_changed_in_version_2(page: Page, server: Server) -> None:
         "stayed at a friend's flat")
 
 
+def _warned_parent_or_carer_report(page: Page, server: Server) -> None:
+    """The parent's or carer's report of a record whose child named domestic abuse as a reason
+    for going: it warns before anything else."""
+    user = HttpUser(server.base_url, server.people["interviewer"])
+    try:
+        record = user.start()
+        for slug, fields in whole_interview("Warned", "Reported").items():
+            if slug == "child":
+                fields = {**fields, "child-local_id": f"BT-{uuid4().hex[:8]}"}
+            if slug == "interview":
+                fields = {**fields, "interview-push_factors": ["domestic_abuse"]}
+            user.save(record, slug, fields)
+        user.submit(record)
+    finally:
+        user.close()
+    page.goto(f"/interviews/{record}/report/parent_or_carer")
+    expect(page.locator(".govuk-warning-text")).to_contain_text("abuse at home")
+
+
 def _return_without_a_comment(page: Page, server: Server) -> None:
     page.get_by_role("button", name="Return to the interviewer").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
@@ -307,6 +326,7 @@ SECTIONS = ("child", "episodes", "offer", "interview", "voice", "actions")
 SECTION_ROUTE = "/interviews/{interview_id}/{slug}"
 RECORD_ROUTE = "/interviews/{interview_id}"
 VERSION_ROUTE = "/interviews/{interview_id}/versions/{number}"
+REPORT_ROUTE = "/interviews/{interview_id}/report/{recipient}"
 
 PAGES: dict[str, Visit] = {
     "sign-in": Visit("/login", "/login"),
@@ -375,6 +395,12 @@ PAGES: dict[str, Visit] = {
     "version-what-changed-320px": Visit(VERSION_ROUTE, "/interviews/{submitted}/versions/1",
                                         "interviewer", device="320px",
                                         prepare=_what_changed_in_version_2),
+    "report-police": Visit(REPORT_ROUTE, "/interviews/{submitted}/report/police", "interviewer"),
+    "report-whole-record-320px": Visit(REPORT_ROUTE, "/interviews/{submitted}/report/social_worker",
+                                       "interviewer", device="320px"),
+    "report-parent-or-carer-warning": Visit(REPORT_ROUTE,
+                                            "/interviews/{submitted}/report/parent_or_carer",
+                                            "interviewer", prepare=_warned_parent_or_carer_report),
     "quarterly-report-analyst": Visit("/reports/quarterly", "/reports/quarterly", "analyst",
                                       device="desktop"),
     "quarterly-report-manager": Visit("/reports/quarterly", "/reports/quarterly?period=2026-Q1",

@@ -299,3 +299,18 @@ def test_a_managers_decision_and_a_version_number_take_bad_input_without_a_500(
     answer = client.get(f"/interviews/{returned.id}/versions/{quote(value, safe='')}")
     assert_answered(answer, f"version {value!r}")
     assert answer.status_code in (400, 404, 422)
+
+
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_a_recipients_report_takes_bad_ids_and_recipients_without_a_500(
+        client: TestClient, db: Session, csrf: str, value: str) -> None:
+    made = record(db)
+    db.commit()  # a refused request rolls back its own work, not the record
+    q = quote(value, safe="")
+    for url in (f"/interviews/{q}/report/police", f"/interviews/{made.id}{q}/report/police",
+                f"/interviews/{made.id}/report/{q}", f"/interviews/{made.id}/report/police{q}",
+                f"/interviews/{made.id}/report/{q}police", f"/interviews/{q}/report/{q}"):
+        answer = client.get(url)
+        assert_answered(answer, url[:80])
+        assert answer.status_code in (400, 404, 422), f"{url[:80]}: {answer.status_code}"
+    assert client.get(f"/interviews/{made.id}/report/police").status_code == 200

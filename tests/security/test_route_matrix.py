@@ -214,6 +214,9 @@ MATRIX: list[Row] = [
     row("GET", "/interviews/{interview_id}/check", "draft", PAGE_OF_RECORD_ROLES),
     # What changed in a version (version 1 of the matrix's submitted record).
     row("GET", "/interviews/{interview_id}/versions/{number}", "submitted", PAGE_OF_RECORD_ROLES),
+    # A report per recipient (the police's here): exactly who may see the record page.
+    row("GET", "/interviews/{interview_id}/report/{recipient}", "submitted",
+        PAGE_OF_RECORD_ROLES),
     row("GET", "/interviews/{interview_id}/{slug}", "draft", PAGE_OF_RECORD_ROLES),
     row("POST", "/interviews/{interview_id}/{slug}", "draft", POST_OF_RECORD_ROLES,
         section_form),
@@ -371,7 +374,7 @@ def _url(case: Case, world: World) -> tuple[str, Any]:
     path = path.replace("{user_id}", str(world.people["own"])).replace("{action}",
                                                                         "end-sessions")
     path = path.replace("{key_id}", world.key_ids["key:feed"]).replace("{org_code}", OWN)
-    path = path.replace("{number}", "1")
+    path = path.replace("{number}", "1").replace("{recipient}", "police")
     path = path.replace("{source}", "record").replace("{source_id}", str(uuid4())).replace(
         "{decision}", "accepted")
     return path, record
@@ -382,6 +385,7 @@ def _url(case: Case, world: World) -> tuple[str, Any]:
 AUDITED_READS = frozenset({
     "/", "/interviews/{interview_id}", "/interviews/{interview_id}/check",
     "/interviews/{interview_id}/{slug}", "/interviews/{interview_id}/versions/{number}",
+    "/interviews/{interview_id}/report/{recipient}",
     "/api/v1/interviews", "/api/v1/interviews/{interview_id}",
     "/api/v1/interviews/{interview_id}/versions", "/api/v1/feed/interviews",
     "/api/v1/feed/episodes",
@@ -471,6 +475,7 @@ def test_another_organisations_record_answers_exactly_as_a_missing_one(
             path = matrix_row.path.replace("{interview_id}", interview_id).replace(
                 "{episode_id}", episode_id).replace("{child_id}", child_id)
             path = path.replace("{slug}", forms.SECTIONS[0].slug).replace("{number}", "1")
+            path = path.replace("{recipient}", "police")
             answer = client.request(matrix_row.method, path, **request)
         # The session's clock moves between the two requests; nothing else may differ.
         text = SESSION_CLOCK.sub("<clock>", answer.text.replace(interview_id, "<id>").replace(
