@@ -60,8 +60,22 @@ class Group:
 
 
 @dataclass(frozen=True)
+class QueueFilter:
+    """What the manager narrowed the queue to (all empty: everything)."""
+
+    standard: str | None = None  # only rows whose reasons include this standard
+    recorded_by: str | None = None  # only records of this organisation
+    exploitation: bool = False  # only exploitation cases (manager-oversight applies)
+
+    def __bool__(self) -> bool:
+        return bool(self.standard or self.recorded_by or self.exploitation)
+
+
+@dataclass(frozen=True)
 class Queue:
     groups: tuple[Group, Group, Group]
+    # The organisations whose records are in the queue before filtering (for the filter's list).
+    recorded_by: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return any(group.total for group in self.groups)
@@ -114,10 +128,16 @@ def _said(title: str, finding: dict[str, Any], approved: bool = False) -> str:
     return f"Approved, but its follow-up plan is open: {said}" if approved else said
 
 
-def oversight_queue(session: Session, viewer: Caller,
-                    now: datetime | None = None) -> Queue:
+def _exploitation_case(findings: list[dict[str, Any]]) -> bool:
+    return any(f["code"] == OVERSIGHT and f["result"] != "not_applicable" for f in findings)
+
+
+def oversight_queue(session: Session, viewer: Caller, now: datetime | None = None,
+                    only: QueueFilter | None = None) -> Queue:
     """The manager's queue: what needs their sign-off, what falls due within two working days,
-    and what was missed, each row with its reasons (see the module's docstring)."""
+    and what was missed, each row with its reasons (see the module's docstring); `only`
+    narrows it (a standard, an organisation, exploitation cases)."""
+    only = only or QueueFilter()
     moment = now or utcnow()
     horizon = add_working_days(moment, 2)
     titles = standard_titles()
@@ -133,8 +153,17 @@ def oversight_queue(session: Session, viewer: Caller,
     sign_off: list[tuple[tuple[Any, ...], QueueItem]] = []
     due_soon: list[tuple[tuple[Any, ...], QueueItem]] = []
     missed: list[tuple[tuple[Any, ...], QueueItem]] = []
+    recorded_by = tuple(sorted({i.recorded_by_org for i in interviews}))
     for interview in interviews:
         findings = current_findings(interview, moment)
+        if only.recorded_by and interview.recorded_by_org != only.recorded_by:
+            continue
+        if only.exploitation and not _exploitation_case(findings):
+            continue
+        if only.standard:
+            findings = [f for f in findings if f["code"] == only.standard]
+            if not any(f["result"] in ("pending", "not_met") for f in findings):
+                continue
         waiting = interview.status == "submitted"
         if waiting:
             item, oversight_due = _sign_off(interview, findings, interview.id in written)
@@ -171,4 +200,4 @@ def oversight_queue(session: Session, viewer: Caller,
         group("sign-off", "Needs your sign-off", "Submitted", sign_off),
         group("due-soon", "Due in the next two working days", "Due", due_soon),
         group("missed", "Missed, for information", "Was due", missed),
-    ))
+    ), recorded_by)

@@ -25,10 +25,11 @@ from app.core.errors import BadRequest, FieldError, NotFound, ValidationFailed
 from app.core.http import is_htmx
 from app.core.templating import templates
 from app.interviews import changes, forms, guidance, rejected, service, storage
-from app.interviews.oversight import oversight_queue
+from app.interviews.oversight import QueueFilter, oversight_queue
 from app.interviews.recipients import recipient_reports
 from app.interviews.summary import summarise
 from app.record import codes, register
+from app.record.formats import ORG_CODE
 from app.record.models import Interview, RegisterEpisode
 from app.record.visibility import get_visible, visible_to
 from app.standards import titles as standard_titles
@@ -97,7 +98,8 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
         select(Interview).where(visible, col(Interview.status).in_(("submitted", "approved")))
         .order_by(desc(col(Interview.updated_at))).limit(20)
     ).scalars().all()
-    queue = oversight_queue(db, user) if user.role == "manager" else None
+    only, filter_errors = _queue_filter(request) if user.role == "manager" else (None, {})
+    queue = oversight_queue(db, user, only=only) if user.role == "manager" else None
     placed = _placed_out_of_area(db, user) if user.role == "placement_team" else []
     shown = [str(i.id) for i in (*drafts, *recent, *placed, *(queue.interviews() if queue
                                                                else ()))]
@@ -111,7 +113,28 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
     saved = next((d for d in drafts if str(d.id) == saved_id), None)
     return _render(request, "home.html", user, drafts=drafts, recent=recent, queue=queue,
                    saved=saved, returns=_returns_waiting(db, user), placed=placed,
-                   discarded=request.query_params.get("discarded") == "1")
+                   discarded=request.query_params.get("discarded") == "1",
+                   only=only, filter_errors=filter_errors, standard_titles=standard_titles(),
+                   names=organisation_names(db) if queue is not None else {})
+
+
+def _queue_filter(request: Request) -> tuple[QueueFilter, dict[str, str]]:
+    """The queue's filters from the query string; a value that is not one of the choices is
+    said beside its field and not applied."""
+    params = request.query_params
+    errors: dict[str, str] = {}
+    standard = (params.get("standard") or "").strip() or None
+    if standard is not None and standard not in standard_titles():
+        errors["standard"] = "Choose a standard from the list"
+        standard = None
+    recorded_by = (params.get("recorded_by") or "").strip() or None
+    if recorded_by is not None and not ORG_CODE.match(recorded_by):
+        errors["recorded_by"] = "Choose an organisation from the list"
+        recorded_by = None
+    exploitation = params.get("exploitation")
+    if exploitation not in (None, "", "1"):
+        errors["exploitation"] = "Tick the box, or leave it empty"
+    return QueueFilter(standard, recorded_by, exploitation == "1"), errors
 
 
 def _placed_out_of_area(db: SessionDep, user: Caller, limit: int = 200) -> list[Interview]:

@@ -77,7 +77,8 @@ def test_every_pages_query_fields_take_bad_input_without_a_500(
     manager = make_user(db, "manager", org="803", email="sweep.manager@example.org")
     sign_in(client, manager)
     for url in (f"/reports/quarterly?period={q}", f"/reports/quarterly/{q}.csv",
-                f"/?saved={q}", f"/interviews/{q}", f"/interviews/{q}/check"):
+                f"/?saved={q}", f"/interviews/{q}", f"/interviews/{q}/check",
+                f"/?standard={q}", f"/?recorded_by={q}", f"/?exploitation={q}"):
         assert_answered(client.get(url), f"{url}")
     client.cookies.clear()
     for url in (f"/login?next={q}", f"/login?reason=timeout&saved={q}&next={q}",
