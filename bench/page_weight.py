@@ -63,7 +63,7 @@ SAVE_TARGET = 10_000
 SECTIONS = ("child", "episodes", "offer", "interview", "voice", "actions")
 # A field on each section to type into for the browser's autosave.
 TYPE_INTO = {"child": "#child-given_name", "episodes": None, "offer": "#offer-carer_information",
-             "interview": "#interview-where_stayed", "voice": "#interview-child_account",
+             "interview": "#interview-where_stayed", "voice": "#interview-child_wishes",
              "actions": None}
 
 LINKED = re.compile(r"<(?:link|script|img)\b[^>]*?\b(?:href|src)=\"([^\"]+)\"", re.IGNORECASE)

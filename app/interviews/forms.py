@@ -25,16 +25,34 @@ MAX_ROWS = 50
 
 CHILD_TEXT = ("local_id", "given_name", "family_name")
 CHILD_CODES = ("gender", "ethnicity", "legal_status", "responsible_authority",
-               "placement_authority")
+               "placement_authority", "disability_or_send", "placement_type")
+CHILD_BOOLS = ("no_case_id", "uasc")
 EPISODE_KEYS = ("type", "started_at", "returned_at", "reported_to_police", "police_reference",
-                "police_risk_grade", "found_location", "found_postcode")
+                "police_risk_grade", "found_location", "found_postcode", "brought_back_by",
+                "prevention_interview_at")
+# The interview page, in the order of the conversation: who, when and how; then the child's
+# account in their own words; before (why they went), during (where, with whom, how), after
+# (how they are now, harm, risk); the words first, the codes after them.
 INTERVIEW_KEYS = ("conducted_at", "mode", "location_type", "interviewer_name", "interviewer_role",
-                  "interviewer_independent", "interviewer_trained", "child_chose_interviewer",
-                  "push_factors", "pull_factors", "push_factors_other", "pull_factors_other",
-                  "where_stayed", "with_whom", "travel", "harm_disclosed", "risk_indicators",
-                  "locations", "seraf_score")
-VOICE_KEYS = ("child_account", "child_wishes", "read_back_to_child",
-              "information_sharing_explained", "consent_to_share")
+                  "interviewer_relationship", "interviewer_trained", "child_chose_interviewer",
+                  "child_account", "push_factors", "push_factors_other",
+                  "where_stayed", "with_whom", "travel", "locations", "pull_factors",
+                  "pull_factors_other", "feelings_now", "afraid_of_anyone", "harm_disclosed",
+                  "health_needs", "risk_indicators", "seraf_score", "safety_information_given",
+                  "education", "carer_view")
+# What the child's voice page asks: reading back, their wishes, and sharing with their views.
+VOICE_ASKED = ("read_back_to_child", "child_wishes", "information_sharing_explained",
+               "views_on_sharing", "lawful_basis", "shared_against_wishes",
+               "shared_against_wishes_reason", "child_told_of_sharing")
+# Answers no longer asked, kept as stored (the form never takes away what it does not show):
+# `interviewer_independent` (independence is worked out from the role and the relationship)
+# and `consent_to_share` (the child's views and the lawful basis replace it).
+INTERVIEW_KEPT = ("interviewer_independent",)
+VOICE_KEPT = ("consent_to_share",)
+# The part of the record the voice page covers (its errors, its block of the summary).
+VOICE_KEYS = VOICE_ASKED + VOICE_KEPT
+ACTION_KEYS = ("type", "owner", "agency", "due_at", "status", "at", "outcome", "notes")
+SHARING_KEYS = ("with", "at")
 
 
 # The API's examples of a good value are ISO 8601; the form's are what a person types there.
@@ -44,32 +62,44 @@ FORM_EXAMPLES = {
 }
 
 
-# Each page's fields from the top (a key of a row counts within its row): the order of the
-# error summary, as GOV.UK asks.
+_KEPT_AT = INTERVIEW_KEYS.index("interviewer_relationship") + 1  # where independence was asked
+# Each page's fields from the top: the order of the error summary, as GOV.UK asks. A field of
+# a row (an episode, an attempt, a place, an action, a sharing) is ranked within its row.
 PAGE_ORDER = (
-    "local_id", "given_name", "family_name", "date_of_birth", "gender", "ethnicity",
-    "legal_status", "responsible_authority", "placement_authority",
-    "type", "started_at", "returned_at", "reported_to_police", "police_reference",
-    "police_risk_grade", "found_location", "found_postcode",
-    "outcome", "offered_at", "not_offered_reason", "decline_reason", "carer_information",
-    "attempts", "at", "method", "result",
-    "conducted_at", "mode", "location_type", "interviewer_name", "interviewer_role",
-    "interviewer_independent", "interviewer_trained", "child_chose_interviewer",
-    "push_factors", "push_factors_other", "pull_factors", "pull_factors_other", "where_stayed",
-    "with_whom", "travel", "locations", "description", "postcode", "harm_disclosed",
-    "risk_indicators", "seraf_score",
-    "child_account", "child_wishes", "read_back_to_child", "information_sharing_explained",
-    "consent_to_share", "notes", "with",
+    "id", "child", "local_id", "no_case_id", "given_name", "family_name", "date_of_birth",
+    "gender", "ethnicity", "uasc", "disability_or_send", "legal_status", "responsible_authority",
+    "placement_type", "placement_authority",
+    "episodes",
+    "offer", "outcome", "offered_at", "not_offered_reason", "decline_reason", "carer_information",
+    "attempts",
+    "interview", *INTERVIEW_KEYS[:_KEPT_AT], *INTERVIEW_KEPT, *INTERVIEW_KEYS[_KEPT_AT:],
+    *VOICE_ASKED, *VOICE_KEPT,
+    "actions", "sharing",
 )
+ROW_ORDER = {
+    "episodes": EPISODE_KEYS,
+    "attempts": ("at", "method", "result"),
+    "locations": ("description", "postcode"),
+    "actions": ACTION_KEYS,
+    "sharing": SHARING_KEYS,
+}
 _RANK = {key: i for i, key in enumerate(PAGE_ORDER)}
+_ROW_RANK = {row: {key: i for i, key in enumerate(keys)} for row, keys in ROW_ORDER.items()}
 
 
 def page_order(errors: list[FieldError]) -> list[FieldError]:
     """Errors in the order their fields come on the page (rows in their order)."""
     def rank(error: FieldError) -> tuple[tuple[int, int], ...]:
         parts = error.pointer.strip("/").split("/")
-        return tuple((int(p), 0) if digits(p) else (-1, _RANK.get(p, len(_RANK)))
-                     for p in parts)
+        ranked = []
+        for i, part in enumerate(parts):
+            if digits(part):
+                ranked.append((int(part), 0))
+                continue
+            row = parts[i - 2] if i >= 2 and digits(parts[i - 1]) else None
+            table = _ROW_RANK.get(row, _RANK) if row else _RANK
+            ranked.append((-1, table.get(part, len(table))))
+        return tuple(ranked)
     return sorted(errors, key=rank)
 
 
@@ -151,7 +181,8 @@ def _clean(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
-    child = {k: _text(form, f"child-{k}") for k in CHILD_TEXT + CHILD_CODES}
+    child: dict[str, Any] = {k: _text(form, f"child-{k}") for k in CHILD_TEXT + CHILD_CODES}
+    child.update({k: _bool(form, f"child-{k}") for k in CHILD_BOOLS})
     child["date_of_birth"] = date_from_form(form, "child-date_of_birth")
     return {"child": _clean(child)}
 
@@ -169,6 +200,8 @@ def episodes_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]
             "police_risk_grade": _text(form, f"{p}-police_risk_grade"),
             "found_location": _text(form, f"{p}-found_location"),
             "found_postcode": _text(form, f"{p}-found_postcode"),
+            "brought_back_by": _text(form, f"{p}-brought_back_by"),
+            "prevention_interview_at": timestamp_from_form(form, f"{p}-prevention_interview_at"),
         }))
     if _wants_row(form, "episodes"):
         episodes.append({})
@@ -196,6 +229,8 @@ def offer_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
 
 def _merge_interview(doc: Mapping[str, Any], values: dict[str, Any],
                      keys: tuple[str, ...]) -> dict[str, Any]:
+    """The interview part with this page's answers (`keys`) replaced by what was posted, and
+    every other answer kept as stored: another page's, or one no longer asked."""
     existing = doc.get("interview")
     merged = {k: v for k, v in (existing.items() if isinstance(existing, dict) else ())
               if k not in keys}
@@ -218,9 +253,10 @@ def interview_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any
         "location_type": _text(form, f"{p}-location_type"),
         "interviewer_name": _text(form, f"{p}-interviewer_name"),
         "interviewer_role": _text(form, f"{p}-interviewer_role"),
-        "interviewer_independent": _bool(form, f"{p}-interviewer_independent"),
+        "interviewer_relationship": _text(form, f"{p}-interviewer_relationship"),
         "interviewer_trained": _bool(form, f"{p}-interviewer_trained"),
         "child_chose_interviewer": _bool(form, f"{p}-child_chose_interviewer"),
+        "child_account": _text(form, f"{p}-child_account"),
         "push_factors": form.getlist(f"{p}-push_factors"),
         "pull_factors": form.getlist(f"{p}-pull_factors"),
         "push_factors_other": _text(form, f"{p}-push_factors_other"),
@@ -228,10 +264,16 @@ def interview_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any
         "where_stayed": _text(form, f"{p}-where_stayed"),
         "with_whom": _text(form, f"{p}-with_whom"),
         "travel": _text(form, f"{p}-travel"),
-        "harm_disclosed": _text(form, f"{p}-harm_disclosed"),
-        "risk_indicators": form.getlist(f"{p}-risk_indicators"),
         "locations": locations,
+        "feelings_now": _text(form, f"{p}-feelings_now"),
+        "afraid_of_anyone": _text(form, f"{p}-afraid_of_anyone"),
+        "harm_disclosed": _text(form, f"{p}-harm_disclosed"),
+        "health_needs": _text(form, f"{p}-health_needs"),
+        "risk_indicators": form.getlist(f"{p}-risk_indicators"),
         "seraf_score": _int(form, f"{p}-seraf_score"),
+        "safety_information_given": _bool(form, f"{p}-safety_information_given"),
+        "education": _text(form, f"{p}-education"),
+        "carer_view": _text(form, f"{p}-carer_view"),
     }
     return _merge_interview(doc, values, INTERVIEW_KEYS)
 
@@ -239,19 +281,27 @@ def interview_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any
 def voice_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
     p = "interview"
     values = {
-        "child_account": _text(form, f"{p}-child_account"),
-        "child_wishes": _text(form, f"{p}-child_wishes"),
         "read_back_to_child": _bool(form, f"{p}-read_back_to_child"),
+        "child_wishes": _text(form, f"{p}-child_wishes"),
         "information_sharing_explained": _bool(form, f"{p}-information_sharing_explained"),
-        "consent_to_share": _text(form, f"{p}-consent_to_share"),
+        "views_on_sharing": _text(form, f"{p}-views_on_sharing"),
+        "lawful_basis": _text(form, f"{p}-lawful_basis"),
+        "shared_against_wishes": _bool(form, f"{p}-shared_against_wishes"),
+        "shared_against_wishes_reason": _text(form, f"{p}-shared_against_wishes_reason"),
+        "child_told_of_sharing": _bool(form, f"{p}-child_told_of_sharing"),
     }
-    return _merge_interview(doc, values, VOICE_KEYS)
+    return _merge_interview(doc, values, VOICE_ASKED)
 
 
 def actions_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
     actions = [
         _clean({"type": _text(form, f"actions-{i}-type"),
+                "owner": _text(form, f"actions-{i}-owner"),
+                "agency": _text(form, f"actions-{i}-agency"),
+                "due_at": timestamp_from_form(form, f"actions-{i}-due_at"),
+                "status": _text(form, f"actions-{i}-status"),
                 "at": timestamp_from_form(form, f"actions-{i}-at"),
+                "outcome": _text(form, f"actions-{i}-outcome"),
                 "notes": _text(form, f"actions-{i}-notes")})
         for i in _rows(form, "actions")
     ]
@@ -289,11 +339,15 @@ BY_SLUG = {s.slug: s for s in SECTIONS}
 
 
 def section_for(pointer: str) -> Section:
-    """The page where the field a pointer names is filled in."""
+    """The page where the field a pointer names is filled in: the section naming the longest
+    part of it (`/interview/child_wishes` is the voice page's, `/interview/mode` the interview
+    page's, which takes every other part of `/interview`)."""
+    found, length = SECTIONS[0], -1
     for section in SECTIONS:
-        if any(pointer == p or pointer.startswith(p + "/") for p in section.pointers):
-            return section
-    return SECTIONS[0]
+        for part in section.pointers:
+            if (pointer == part or pointer.startswith(part + "/")) and len(part) > length:
+                found, length = section, len(part)
+    return found
 
 
 def belongs(pointer: str, section: Section) -> bool:

@@ -276,7 +276,7 @@ def _interview(ctx: Context, raw: Any, outcome: str | None) -> InterviewContent 
         education=read_text(ctx, obj, "education", p, "School, college or work"),
         views_on_sharing=read_code(ctx, obj, "views_on_sharing", p,
                                    "The child's views on sharing", codes.VIEWS_ON_SHARING),
-        lawful_basis=read_code(ctx, obj, "lawful_basis", p, "The lawful basis for sharing",
+        lawful_basis=read_code(ctx, obj, "lawful_basis", p, "Lawful basis for sharing",
                                codes.LAWFUL_BASIS),
         shared_against_wishes=against,
         shared_against_wishes_reason=against_reason,

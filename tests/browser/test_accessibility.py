@@ -104,8 +104,8 @@ def _decided_records(server: Server) -> dict[str, str]:
                     "csrf_token": manager.csrf,
                     "comment": "Please say where the child stayed, and who with."})
                 assert answer.status_code == 303, answer.text[:2000]
-            interviewer.save(made["resubmitted"], "voice", {
-                **whole_interview("Resubmitted", "Decided")["voice"],
+            interviewer.save(made["resubmitted"], "interview", {
+                **whole_interview("Resubmitted", "Decided")["interview"],
                 "interview-child_account": "The child said they stayed at a friend's flat."})
             interviewer.submit(made["resubmitted"])
         finally:
@@ -148,7 +148,7 @@ def _check_a_returned_record(page: Page, server: Server) -> None:
 
 def _what_changed_in_version_2(page: Page, server: Server) -> None:
     page.goto(f"/interviews/{_decided_records(server)['resubmitted']}/versions/2")
-    expect(page.get_by_role("table", name="The child's voice")).to_contain_text(
+    expect(page.get_by_role("table", name="The interview")).to_contain_text(
         "stayed at a friend's flat")
 
 

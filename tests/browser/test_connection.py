@@ -37,15 +37,15 @@ def test_words_typed_offline_stay_on_screen_and_save_when_the_connection_returns
         open_page: OpenPage, server: Server, device: str) -> None:
     page = open_page(device, as_="interviewer")
     interview_id = start_interview(page)
-    page.goto(f"/interviews/{interview_id}/voice")
+    page.goto(f"/interviews/{interview_id}/interview")
     account = page.get_by_label("The child's account, in their own words")
-    wishes = page.get_by_label("What the child wants to happen next")
+    wishes = page.get_by_label("How the child feels now")
     status = page.locator("#save-status")
     expect(status).to_have_attribute("role", "status")  # announced by screen readers
 
     first = "I went to my friend's flat after a row at home."
     with page.expect_response(autosave_carrying(
-            interview_id, "voice", interview__child_account=first)) as saved:
+            interview_id, "interview", interview__child_account=first)) as saved:
         account.press_sequentially(first)
     assert saved.value.status == 200
     expect(status).to_have_text(SAVED)
@@ -66,15 +66,15 @@ def test_words_typed_offline_stay_on_screen_and_save_when_the_connection_returns
 
     # The signal comes back: it saves without the interviewer doing anything.
     with page.expect_response(autosave_carrying(
-            interview_id, "voice", interview__child_account=first + more,
-            interview__child_wishes=wanted), timeout=20_000) as retried:
+            interview_id, "interview", interview__child_account=first + more,
+            interview__feelings_now=wanted), timeout=20_000) as retried:
         page.context.set_offline(False)
     assert retried.value.status == 200
     expect(status).to_have_text(SAVED)
     shot(page, f"{device}-back-online-saved")
     stored = server.interview_document(interview_id)["interview"]
     assert stored["child_account"] == first + more
-    assert stored["child_wishes"] == wanted
+    assert stored["feelings_now"] == wanted
 
     # A reload loses nothing that had been saved.
     page.reload()

@@ -1,9 +1,16 @@
 """An interviewer records a whole interview in a real browser, and sees the findings.
 
-The same journey runs three ways: by touch on a tablet (810×1080), by touch at 320 px wide, and by
-keyboard alone (Tab, Space, Enter, arrow keys inside a radio group, and typing; never the mouse).
+The same journey runs four ways: by touch on a tablet (810×1080), by touch at 320 px wide, and by
+keyboard alone (Tab, Space, Enter, arrow keys inside a radio group, and typing; never the mouse)
+on a tablet-sized window and at 320 px wide. It fills in the form in the order of the
+conversation, with the answers of standard set 2027.1: the child's status (UASC, SEND, placement
+type), who brought them back and the police prevention interview, the interviewer's involvement,
+how the child feels now, the child's views on sharing and the lawful basis, something shared
+against their wishes with its reason, an "other" reason for going (its words revealed under
+"Other"), and an action with an owner, an agency, a due date, a
+status and the time it was done, shared with the missing co-ordinator.
 On every page: a screenshot in tests/artifacts/, no sideways scrolling (WCAG 1.4.10 reflow), and,
-on the tablet and at 320 px, axe-core's WCAG 2.2 A/AA rules.
+on the tablet and at 320 px by touch, axe-core's WCAG 2.2 A/AA rules.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.support import (
     CheckAxe,
+    HttpUser,
     Keyboard,
     OpenPage,
     Server,
@@ -23,6 +31,7 @@ from tests.browser.support import (
     page_width,
     shot,
     sign_in_browser,
+    whole_interview,
 )
 
 pytestmark = pytest.mark.browser
@@ -84,8 +93,11 @@ def record_an_interview(page: Page, drive: Touch | Keyboard, look: Look,
     drive.fill("child-date_of_birth-year", "2011")
     drive.choose("child-gender", "female")
     drive.pick("child-ethnicity", "wbri", "White British")
+    drive.choose("child-uasc", "yes")
+    drive.choose("child-disability_or_send", "no")
     drive.choose("child-legal_status", "looked_after")
     drive.pick("child-responsible_authority", "803", "South")
+    drive.choose("child-placement_type", "foster_care")
     drive.pick("child-placement_authority", "801", "Bristol")
     drive.button("Save and continue")
 
@@ -116,6 +128,10 @@ def record_an_interview(page: Page, drive: Touch | Keyboard, look: Look,
         drive.fill(f"episodes-0-returned_at-{part}", value)
     drive.choose("episodes-0-reported_to_police", "yes")
     drive.fill("episodes-0-found_postcode", "bs161qy")
+    drive.choose("episodes-0-brought_back_by", "police")
+    for part, value in zip(("day", "month", "year", "time"), ("2", "3", "2026", "11:00"),
+                           strict=True):
+        drive.fill(f"episodes-0-prevention_interview_at-{part}", value)
     drive.button("Add another episode")
     expect(page.get_by_role("heading", name="Episode 2")).to_be_visible()
     look("episodes-two")
@@ -135,7 +151,8 @@ def record_an_interview(page: Page, drive: Touch | Keyboard, look: Look,
         drive.fill(f"offer-offered_at-{part}", value)
     drive.button("Save and continue")
 
-    # The interview.
+    # The interview, in the order of the conversation: the child's own words, then before,
+    # during and after.
     expect(page.get_by_role("heading", level=1)).to_have_text("The interview")
     look("interview")
     for part, value in zip(("day", "month", "year", "time"), ("3", "3", "2026", "10:00"),
@@ -143,35 +160,63 @@ def record_an_interview(page: Page, drive: Touch | Keyboard, look: Look,
         drive.fill(f"interview-conducted_at-{part}", value)
     drive.choose("interview-mode", "in_person")
     drive.pick("interview-interviewer_role", "independent_rhi_worker", "Independent")
-    drive.choose("interview-interviewer_independent", "yes")
+    drive.choose("interview-interviewer_relationship", "none")
     drive.choose("interview-interviewer_trained", "yes")
+    drive.fill("interview-child_account", "I went to my friend's flat after a row at home.")
     drive.choose("interview-push_factors", "family_conflict")
     drive.choose("interview-push_factors", "bullying")
-    drive.choose("interview-pull_factors", "peer_pressure")
+    other = page.locator("#interview-push_factors_other")
+    expect(other).to_be_hidden()  # revealed under "Other" (a checkbox: GOV.UK's reveal)
+    drive.choose("interview-push_factors", "other")
+    expect(other).to_be_visible()
+    drive.fill("interview-push_factors_other", "Wanted some space")
     drive.fill("interview-where_stayed", "A friend's flat")
     drive.fill("interview-with_whom", "Friends")
+    drive.choose("interview-pull_factors", "peer_pressure")
+    drive.fill("interview-feelings_now", "Tired, and glad to be back.")
+    drive.choose("interview-afraid_of_anyone", "no")
     drive.choose("interview-harm_disclosed", "no")
     drive.fill("interview-seraf_score", "4")
+    drive.choose("interview-safety_information_given", "yes")
     drive.button("Save and continue")
 
-    # The child's voice.
+    # The child's voice: their wishes, and sharing with their views.
     expect(page.get_by_role("heading", level=1)).to_have_text("The child's voice")
     look("voice")
-    drive.fill("interview-child_account", "I went to my friend's flat after a row at home.")
     drive.choose("interview-read_back_to_child", "yes")
     drive.choose("interview-information_sharing_explained", "yes")
-    drive.choose("interview-consent_to_share", "yes")
+    drive.choose("interview-views_on_sharing", "agrees_in_part")
+    drive.choose("interview-lawful_basis", "public_task")
+    drive.choose("interview-shared_against_wishes", "yes")
+    drive.fill("interview-shared_against_wishes_reason", "The police must know where.")
+    drive.choose("interview-child_told_of_sharing", "yes")
+    look("voice-shared-against-wishes")
     drive.button("Save and continue")
 
-    # Actions and sharing.
+    # Actions and sharing: an action someone owns, with its due date and status.
     expect(page.get_by_role("heading", level=1)).to_have_text("Actions and sharing")
     look("actions")
     drive.button("Add an action")
     expect(page.get_by_role("heading", name="Action 1")).to_be_visible()
     drive.pick("actions-0-type", "safety_plan", "Safety")
+    drive.fill("actions-0-owner", "Ivy Interviewer")
+    drive.fill("actions-0-agency", "Avon Return Interview Service")
+    for part, value in zip(("day", "month", "year", "time"), ("3", "3", "2026", "17:00"),
+                           strict=True):
+        drive.fill(f"actions-0-due_at-{part}", value)
+    drive.choose("actions-0-status", "done")
     for part, value in zip(("day", "month", "year", "time"), ("3", "3", "2026", "15:00"),
                            strict=True):
         drive.fill(f"actions-0-at-{part}", value)
+    drive.fill("actions-0-outcome", "Agreed with the child and the carer.")
+    drive.button("Add who it was shared with")
+    expect(page.get_by_role("heading", name="Shared 1")).to_be_visible()
+    expect(page.locator("#actions-0-owner")).to_have_value("Ivy Interviewer")  # kept
+    drive.pick("sharing-0-with", "missing_coordinator", "The authority")
+    for part, value in zip(("day", "month", "year", "time"), ("3", "3", "2026", "16:00"),
+                           strict=True):
+        drive.fill(f"sharing-0-at-{part}", value)
+    look("actions-filled")
     drive.button("Save and continue")
 
     # Check, submit, and see the findings.
@@ -198,10 +243,29 @@ def assert_recorded(server: Server, interview_id: str) -> None:
     assert len(doc["episodes"]) == 1
     assert doc["episodes"][0]["found_postcode"] == "BS16 1QY"
     assert doc["episodes"][0]["returned_at"] == "2026-03-02T09:00:00Z"
-    assert doc["interview"]["push_factors"] == ["family_conflict", "bullying"]
-    assert doc["interview"]["harm_disclosed"] == "no"
-    assert doc["interview"]["child_account"] == "I went to my friend's flat after a row at home."
-    assert [a["type"] for a in doc["actions"]] == ["safety_plan"]
+    assert (child["uasc"], child["disability_or_send"], child["placement_type"]) == (
+        True, "no", "foster_care")
+    assert doc["episodes"][0]["brought_back_by"] == "police"
+    assert doc["episodes"][0]["prevention_interview_at"] == "2026-03-02T11:00:00Z"
+    interview = doc["interview"]
+    assert interview["push_factors"] == ["family_conflict", "bullying", "other"]
+    assert interview["push_factors_other"] == "Wanted some space"
+    assert interview["harm_disclosed"] == "no"
+    assert interview["child_account"] == "I went to my friend's flat after a row at home."
+    assert (interview["interviewer_relationship"], interview["feelings_now"],
+            interview["afraid_of_anyone"], interview["safety_information_given"]) == (
+        "none", "Tired, and glad to be back.", "no", True)
+    assert "interviewer_independent" not in interview and "consent_to_share" not in interview
+    assert (interview["views_on_sharing"], interview["lawful_basis"],
+            interview["shared_against_wishes"], interview["shared_against_wishes_reason"],
+            interview["child_told_of_sharing"]) == (
+        "agrees_in_part", "public_task", True, "The police must know where.", True)
+    assert doc["actions"] == [{
+        "type": "safety_plan", "owner": "Ivy Interviewer",
+        "agency": "Avon Return Interview Service", "due_at": "2026-03-03T17:00:00Z",
+        "status": "done", "at": "2026-03-03T15:00:00Z",
+        "outcome": "Agreed with the child and the carer."}]
+    assert doc["sharing"] == [{"with": "missing_coordinator", "at": "2026-03-03T16:00:00Z"}]
 
 
 @pytest.mark.parametrize("device", ["tablet", "320px"])
@@ -214,10 +278,11 @@ def test_an_interview_is_recorded_by_touch(open_page: OpenPage, server: Server,
     look.assert_clean()
 
 
+@pytest.mark.parametrize("device", ["keyboard", "keyboard-320px"])
 def test_an_interview_is_recorded_with_the_keyboard_alone(
-        open_page: OpenPage, server: Server, check_axe: CheckAxe) -> None:
-    page = open_page("keyboard")
-    look = Look(page, "keyboard", check_axe, axe=False)  # the tablet journey's pages, unchanged
+        open_page: OpenPage, server: Server, check_axe: CheckAxe, device: str) -> None:
+    page = open_page(device)
+    look = Look(page, device, check_axe, axe=False)  # the touch journeys' pages, unchanged
     interview_id = record_an_interview(page, Keyboard(page), look, server)
     assert_recorded(server, interview_id)
     look.assert_clean()
@@ -240,3 +305,36 @@ def test_enter_in_a_field_saves_and_continues_and_never_removes_an_episode(
     expect(page.get_by_role("heading", level=1)).to_have_text("The offer of an interview")
     page.goto(f"{base}/episodes")
     expect(page.locator("#episodes-0-police_reference")).to_have_value("REF-42")
+
+
+@pytest.mark.parametrize("device", ["tablet", "320px"])
+def test_sharing_with_a_parent_the_child_named_as_harmful_is_warned_against(
+        open_page: OpenPage, server: Server, check_axe: CheckAxe, device: str) -> None:
+    """A draft whose child named domestic abuse as a reason for going, shared with a parent or
+    carer: the warning is beside that row (and no other), and axe finds nothing."""
+    user = HttpUser(server.base_url, server.people["interviewer"])
+    try:
+        draft = user.start()
+        for slug, fields in whole_interview("Warned", "Sharing").items():
+            if slug == "interview":
+                fields = {**fields, "interview-push_factors": ["domestic_abuse"]}
+            if slug == "actions":
+                fields = {**fields, "sharing-count": "2", "sharing-0-with": "social_worker",
+                          "sharing-1-with": "parent_or_carer",
+                          "sharing-0-at-day": "3", "sharing-0-at-month": "3",
+                          "sharing-0-at-year": "2026", "sharing-0-at-time": "16:00"}
+            user.save(draft, slug, fields)
+    finally:
+        user.close()
+    page = open_page(device, as_="interviewer")
+    page.goto(f"/interviews/{draft}/actions")
+
+    warning = page.locator(".govuk-warning-text")
+    expect(warning).to_have_count(1)
+    expect(warning).to_contain_text("The child described abuse at home as a reason for going. "
+                                    "Think before sharing with a parent or carer")
+    expect(page.locator("section", has=page.get_by_role("heading", name="Shared 2"))
+           .locator(".govuk-warning-text")).to_be_visible()
+    shot(page, f"{device}-sharing-warning")
+    check_axe(page, f"actions with the sharing warning ({device})")
+    assert page_width(page) is None

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session
 
+from app.interviews import forms
 from app.record.models import Interview
 
 
@@ -56,6 +57,12 @@ def stored(db: Session, base: str) -> dict[str, Any]:
     return interview.document
 
 
+def as_on_the_page(db: Session, base: str, **changes: Any) -> dict[str, Any]:
+    """The stored answers as the form's fields hold them (what a browser posts back), with
+    `changes` (field names with `-`) typed over them."""
+    return {**forms.values_from_document(stored(db, base)), **changes}
+
+
 def fill_whole_interview(client: TestClient, base: str, csrf: str) -> None:
     answer = post(client, f"{base}/child", csrf, **{
         "child-local_id": "TEST-001", "child-given_name": "Alex", "child-family_name": "Testchild",
@@ -76,15 +83,16 @@ def fill_whole_interview(client: TestClient, base: str, csrf: str) -> None:
     answer = post(client, f"{base}/interview", csrf, **{
         **when("interview-conducted_at", 3, 3, 2026, "10:00"), "interview-mode": "in_person",
         "interview-interviewer_role": "independent_rhi_worker",
-        "interview-interviewer_independent": "yes", "interview-interviewer_trained": "yes",
+        "interview-interviewer_relationship": "none", "interview-interviewer_trained": "yes",
+        "interview-child_account": "Synthetic account.",
         "interview-push_factors": ["family_conflict", "bullying"],
         "interview-pull_factors": "peer_pressure", "interview-where_stayed": "A friend's flat",
         "interview-with_whom": "Friends", "interview-harm_disclosed": "no",
         "interview-seraf_score": "4"})
     assert answer.status_code == 303, error_summary(answer.text)
     answer = post(client, f"{base}/voice", csrf, **{
-        "interview-child_account": "Synthetic account.", "interview-read_back_to_child": "yes",
-        "interview-information_sharing_explained": "yes", "interview-consent_to_share": "yes"})
+        "interview-read_back_to_child": "yes", "interview-information_sharing_explained": "yes",
+        "interview-views_on_sharing": "agrees", "interview-lawful_basis": "public_task"})
     assert answer.status_code == 303, error_summary(answer.text)
     answer = post(client, f"{base}/actions", csrf, **{
         "actions-count": "1", "actions-0-type": "safety_plan",

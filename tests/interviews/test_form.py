@@ -136,7 +136,7 @@ def test_missing_content_is_allowed_in_a_draft(client: TestClient, db: Session,
 def test_htmx_autosave_answers_with_the_save_status_only(
         client: TestClient, db: Session, csrf: str) -> None:
     base = start(client, csrf)
-    answer = post(client, f"{base}/voice", csrf, htmx=True,
+    answer = post(client, f"{base}/interview", csrf, htmx=True,
                   **{"interview-child_account": "Typed so far"})
     assert answer.status_code == 200
     assert template_of(answer) == "interviews/_autosave_result.html"
@@ -267,7 +267,7 @@ def test_a_submitted_record_is_not_changed_by_its_form(
     plain = client.get(f"{base}/voice", follow_redirects=False)
     assert (plain.status_code, plain.headers["location"]) == (303, base)
     assert template_of(plain) is None
-    late = post(client, f"{base}/voice", csrf, htmx=True,
+    late = post(client, f"{base}/interview", csrf, htmx=True,
                 **{"interview-child_account": "Typed in a tab left open"})
     assert late.status_code == 200
     assert template_of(late) == "_save_status.html"  # the status line only, not the record page
@@ -285,11 +285,11 @@ def test_an_autosave_after_signing_out_leaves_the_form_in_place_and_names_the_si
         client: TestClient, db: Session, csrf: str) -> None:
     base = start(client, csrf)
     assert post(client, "/logout", csrf).status_code == 303
-    sign_in_again = "/login?next=" + quote(f"{base}/voice", safe="")
+    sign_in_again = "/login?next=" + quote(f"{base}/interview", safe="")
 
-    autosave = post(client, f"{base}/voice", csrf, htmx=True,
+    autosave = post(client, f"{base}/interview", csrf, htmx=True,
                     **{"interview-child_account": "Typed after signing out"})
-    plain = post(client, f"{base}/voice", csrf,
+    plain = post(client, f"{base}/interview", csrf,
                  **{"interview-child_account": "Typed after signing out"})
 
     # No HX-Redirect: htmx would leave the page, and the words typed with it.

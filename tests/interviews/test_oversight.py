@@ -14,7 +14,7 @@ from app.accounts.caller import Caller
 from app.interviews import service, storage
 from app.record.models import Interview
 from tests.builders import make_user, record, sign_in, template_of
-from tests.interviews.helpers import post
+from tests.interviews.helpers import as_on_the_page, post
 
 
 def recent(hours_ago: float) -> str:
@@ -47,7 +47,7 @@ def test_a_cse_case_waits_in_the_managers_queue_until_approved(
     home = client.get("/")
     assert "Oversight queue" in home.text
     assert f"/interviews/{interview.id}" in home.text
-    assert "CSE: sign-off needed" in home.text
+    assert "Exploitation: sign-off needed" in home.text
 
     approved = post(client, f"/interviews/{interview.id}/approve", csrf,
                     oversight_note="Risks assessed; safety plan in place.", read_record="yes")
@@ -76,8 +76,9 @@ def test_a_manager_returns_a_record_with_a_comment_and_resubmitting_makes_a_new_
 
     csrf = sign_in(client, make_user(db, "interviewer", org="803"))
     assert "Please record who the child was with." in client.get("/").text
-    saved = post(client, f"/interviews/{interview.id}/voice", csrf,
-                 **{"interview-child_account": "Added after the manager's comment."})
+    saved = post(client, f"/interviews/{interview.id}/interview", csrf, **as_on_the_page(
+        db, f"/interviews/{interview.id}",
+        **{"interview-child_account": "Added after the manager's comment."}))
     assert saved.status_code == 303
     assert post(client, f"/interviews/{interview.id}/submit", csrf).status_code == 303
     db.expire_all()

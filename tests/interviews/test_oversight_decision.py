@@ -23,7 +23,7 @@ from app.interviews.oversight import oversight_queue
 from app.record.models import Interview
 from app.standards.calendar import add_working_days
 from tests.builders import make_org, make_user, record, sign_in, template_of
-from tests.interviews.helpers import error_summary, post, title
+from tests.interviews.helpers import as_on_the_page, error_summary, post, title
 
 NOTE = "Read the account; the safety plan covers the risks. Strategy meeting on Friday."
 
@@ -194,13 +194,17 @@ def test_the_queue_says_what_needs_sign_off_what_is_due_soon_and_what_was_missed
     assert sign_off.total == 2
     assert sign_off.items[0].awaiting_oversight
     assert sign_off.items[0].reasons[0].startswith(
-        "Exploitation case, for a manager's oversight: A CSE indicator is recorded; not "
-        "approved by a manager yet")
+        "Exploitation case, for a manager's oversight: Exploitation is recorded (")
+    assert "not approved by a manager yet" in sign_off.items[0].reasons[0]
     assert sign_off.items[1].reasons[0].startswith("Submitted on ")
     assert "waiting for a manager to approve it" in sign_off.items[1].reasons[0]
-    assert [i.interview.id for i in due_soon.items] == [returned.id]
-    assert any(r.startswith("A manager oversees every case with CSE concerns. A CSE indicator")
-               for r in due_soon.items[0].reasons)
+    # Set 2027.1 adds deadlines (the exploitation response, sharing with the co-ordinator), so
+    # the other exploitation case may be due soon too; the returned one is there for oversight.
+    soon = {i.interview.id: i for i in due_soon.items}
+    assert returned.id in soon
+    assert any(r.startswith("A manager oversees every case with any form of exploitation. "
+                            "Exploitation is recorded")
+               for r in soon[returned.id].reasons)
     assert waiting.id in [i.interview.id for i in missed.items]
     wren = next(i for i in missed.items if i.interview.id == waiting.id)
     assert any(r.startswith("The interview record is submitted within 3 working days")
@@ -236,9 +240,12 @@ def resubmitted(client: TestClient, db: Session) -> Interview:
     post(client, f"/interviews/{interview.id}/return", csrf, comment="Say where they stayed.")
     client.cookies.clear()
     csrf = sign_in(client, make_user(db, "interviewer", org="803"))
-    changed = post(client, f"/interviews/{interview.id}/voice", csrf, **{
-        "interview-child_account": "The child said they stayed at a friend's flat.",
-        "interview-information_sharing_explained": "yes"})
+    base = f"/interviews/{interview.id}"
+    changed = post(client, f"{base}/interview", csrf, **as_on_the_page(db, base, **{
+        "interview-child_account": "The child said they stayed at a friend's flat."}))
+    assert changed.status_code == 303, error_summary(changed.text)
+    changed = post(client, f"{base}/voice", csrf, **as_on_the_page(db, base, **{
+        "interview-information_sharing_explained": "yes"}))
     assert changed.status_code == 303, error_summary(changed.text)
     assert post(client, f"/interviews/{interview.id}/submit", csrf).status_code == 303
     return stored(db, interview)
