@@ -339,8 +339,7 @@ def actions_followed_through(facts: RecordFacts, params: StandardSet,
     waiting: list[Action] = []
     for action in planned:
         due = action.due_at
-        assert due is not None  # noqa: S101 (filtered above; for the type checker)
-        if action.status == "not_done":
+        if due is None or action.status == "not_done":  # (no due date: filtered above)
             continue
         if action.status == "planned" or action.at is None:
             (overdue if as_of > due else waiting).append(action)
