@@ -91,7 +91,7 @@ def read(raw: Any, *, complete: bool, now: datetime,
                                       "When the return service was told", not_future=True),
     }
     given = frozenset(key for key in FIELDS if key in obj) if complete else frozenset(obj)
-    if not complete and "type" in given and obj.get("type") is None:
+    if not complete and "type" in given and values["type"] is None:
         ctx.error("/type", "required", "The episode type cannot be removed: send missing or "
                   "away")
     merged = {**(stored or {}), **{k: v for k, v in values.items() if k in given}}

@@ -133,6 +133,20 @@ def test_a_change_needs_the_current_version(client: TestClient, db: Session) -> 
     assert client.get(url, headers=headers).json()["police_risk_grade"] == "high"
 
 
+def test_an_empty_type_in_a_change_is_a_field_error_not_a_500(
+        client: TestClient, db: Session) -> None:
+    headers = key(db)
+    body = notification()
+    made = client.post("/api/v1/episodes", json=body, headers=headers)
+    url = f"/api/v1/episodes/{body['id']}"
+    for empty in ("", None):
+        answer = client.patch(url, json={"type": empty},
+                              headers={**headers, "If-Match": made.headers["etag"]})
+        assert answer.status_code == 422, answer.text
+        assert "/type" in answer.text
+    assert client.get(url, headers=headers).json()["type"] == body["type"]
+
+
 def test_bad_notifications_are_refused_field_by_field(client: TestClient, db: Session) -> None:
     headers = key(db)
     body = notification(type="lost", started_at="yesterday",
