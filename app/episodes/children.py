@@ -314,15 +314,16 @@ def _same_police_reference(db: Session, user: Caller, child: Child,
     if not references:
         return []
     rows = db.execute(
-        _visible_episodes(user).where(
-            col(RegisterEpisode.police_reference).in_(sorted(references)),
-            col(RegisterEpisode.responsible_authority) == child.responsible_authority,
-            col(RegisterEpisode.child_id) != child.id)
-        .order_by(col(RegisterEpisode.started_at).desc())).scalars().all()
+        select(Child, col(RegisterEpisode.police_reference))
+        .join(RegisterEpisode, col(RegisterEpisode.child_id) == col(Child.id))
+        .where(register.visible_to(user.organisation_code),
+               col(RegisterEpisode.duplicate_of).is_(None),
+               col(RegisterEpisode.police_reference).in_(sorted(references)),
+               col(RegisterEpisode.responsible_authority) == child.responsible_authority,
+               col(RegisterEpisode.child_id) != child.id)
+        .order_by(col(RegisterEpisode.started_at).desc())).all()
     found: dict[int, tuple[Child, str]] = {}
-    for episode in rows:
-        other = db.get(Child, episode.child_id) if episode.child_id is not None else None
-        if (other is not None and other.id is not None and other.id not in found
-                and episode.police_reference):
-            found[other.id] = (other, episode.police_reference)
+    for other, reference in rows:
+        if other.id is not None and other.id not in found and reference:
+            found[other.id] = (other, reference)
     return list(found.values())

@@ -130,13 +130,6 @@ class Action:
     status: str | None = None  # absent: done at `at` (as before set 2027.1)
     outcome: str | None = None
 
-    @property
-    def done_at(self) -> datetime | None:
-        """When the action was done: its `at`, unless it is only planned or was not done."""
-        if self.status == "planned" or self.status == "not_done":
-            return None
-        return self.at
-
 
 @dataclass(frozen=True, slots=True)
 class Sharing:

@@ -6,7 +6,7 @@ was made under, so old findings keep their meaning (`docs/practice-standards.md`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from app.record.codes import (
@@ -94,23 +94,13 @@ SET_2026_1: Final = StandardSet(
     ),
 )
 
-SET_2027_1: Final = StandardSet(
+# What set 2027.1 changes; every other parameter is 2026.1's.
+SET_2027_1: Final = replace(
+    SET_2026_1,
     version="2027.1",
-    offer_hours=72,
-    interview_hours=72,
-    report_working_days=3,
-    sharing_working_days=5,
-    harm_follow_up_working_days=1,
-    seraf_working_days=5,
-    oversight_working_days=5,
-    strategy_meeting_working_days=5,
-    repeat_episodes=3,
-    repeat_window_days=30,
-    not_achieved_attempts=2,
     social_worker_statuses=frozenset(
         {"looked_after", "child_protection_plan", "child_in_need"}
     ),
-    iro_statuses=frozenset({"looked_after"}),
     oversight_seraf_category=None,
     codes=(
         "offer-within-72h", "interview-within-72h", "independent-interviewer",
