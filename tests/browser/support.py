@@ -295,9 +295,22 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
+def settle(page: Page) -> None:
+    """Wait until no autosave is in flight and two frames have drawn.
+
+    An autosave's answer marks or clears field errors, which moves everything below them; a
+    finger aims at where a control is now, so a test taps only once the page has stopped
+    moving (a person does the same without thinking)."""
+    for _ in range(2):
+        page.wait_for_function("() => !document.querySelector('.htmx-request')")
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() =>"
+                      " requestAnimationFrame(() => done(null))))")
+
+
 def press(page: Page, target: Locator) -> None:
     """Tap on a touch screen, click otherwise."""
     if _has_touch(page):
+        settle(page)
         target.tap()
     else:
         target.click()
