@@ -26,6 +26,7 @@ from app.audit import cli as audit_cli
 from app.core.db import get_engine, upgrade_database
 from app.core.errors import DomainError
 from app.core.settings import ConfigurationError, get_settings
+from app.notify import cli as notify_cli
 from app.retention import cli as retention_cli
 from app.startup import wire
 
@@ -314,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     retention_cli.add_commands(commands, _Parser)
     audit_cli.add_commands(commands, _Parser)
+    notify_cli.add_commands(commands, _Parser)
     return parser
 
 

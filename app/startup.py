@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from app.episodes import linking
 from app.feed import projection
+from app.notify import dispatch, notices
 from app.record import events
 
 
 def wire() -> None:
     """Register the handlers of "record changed": the episode register (first: the feed reads
-    it), then the analyst feed's projection."""
+    it), the analyst feed's projection, then the email notices (sent after each commit)."""
     events.subscribe(linking.link)
     events.subscribe(projection.refresh)
+    events.subscribe(notices.record_changed)
+    dispatch.send_after_commit()

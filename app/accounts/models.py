@@ -44,6 +44,9 @@ class Organisation(SQLModel, table=True):
                                  sa_column_kwargs={"server_default": "email"})
     # Its people sign in through the provider only: a password is refused.
     sso_required: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Where the service's emails to the organisation go (app/notify/): set by its administrator
+    # on /admin/organisations. None: nothing is sent to it.
+    notify_email: str | None = Field(default=None, max_length=254)
 
     @property
     def has_sso(self) -> bool:

@@ -87,6 +87,9 @@ ACTIONS: Final[dict[str, Words]] = {
     "organisation.sso_set": Words("{who} set up single sign-on for {target}", "organisation"),
     "organisation.sso_clear": Words("{who} turned off single sign-on for {target}",
                                     "organisation"),
+    "organisation.notify_email": Words(
+        "{who} changed the email address for notices of {target} from {from} to {to}",
+        "organisation", "{who} changed the email address for notices of {target}"),
     # Records (app/interviews, app/retention).
     "interview.create": Words("{who} created {target}", "record"),
     "interview.save": Words("{who} saved answers in {target}", "record"),

@@ -121,6 +121,15 @@ def get_engine() -> Engine:
     return make_engine(get_settings().sqlalchemy_url)
 
 
+def forget_engine() -> None:
+    """Close the cached engine's pooled connections, if there is one, and forget it: the next
+    `get_engine()` reads the settings again. Dropping it from the cache without closing would
+    leave its connections to the garbage collector."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+
+
 # --- long reads ------------------------------------------------------------------------------
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_DATABASE_URL = "sqlite:///var/rhi.sqlite3"
+# A GOV.UK Notify API key ends with the service's id and the key's secret, each a UUID.
+_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_NOTIFY_KEY = re.compile(f"-{_UUID}-{_UUID}$")
 
 
 class ConfigurationError(RuntimeError):
@@ -57,6 +61,44 @@ class Settings(BaseSettings):
     # links in answers (the next page of a list) are built from it, never from the request's
     # Host header. Needed in prod.
     public_url: str = ""
+    # Email (app/notify/, docs/notifications.md): through GOV.UK Notify when its key is set,
+    # else through the SMTP relay when its host is set, else not sent (each message is kept in
+    # the outbox as "not sent: no email configured").
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = ""
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    notify_api_key: SecretStr = SecretStr("")
+    # None: the client's own (the real GOV.UK Notify API).
+    notify_base_url: str | None = None
+    # A Notify email template per kind of message (docs/notifications.md: its placeholders).
+    notify_template_host_authority: str = ""
+    notify_template_record_returned: str = ""
+    notify_template_daily_digest: str = ""
+
+    @model_validator(mode="after")
+    def _email(self) -> Settings:
+        if key := self.notify_api_key.get_secret_value():
+            if not _NOTIFY_KEY.search(key):
+                raise ConfigurationError("RHI_NOTIFY_API_KEY is not a GOV.UK Notify API key: "
+                                         "copy the whole key, which ends with two ids")
+            missing = [f"RHI_{name.upper()}" for name in (
+                "notify_template_host_authority", "notify_template_record_returned",
+                "notify_template_daily_digest") if not getattr(self, name).strip()]
+            if missing:
+                raise ConfigurationError(
+                    "RHI_NOTIFY_API_KEY is set, so every Notify template id is needed: set "
+                    + ", ".join(missing))
+        if self.smtp_host and not self.smtp_from.strip():
+            raise ConfigurationError("RHI_SMTP_HOST is set, so RHI_SMTP_FROM (the address "
+                                     "the service's emails come from) is needed too")
+        if self.env == "prod" and self.smtp_password.get_secret_value() and \
+                not self.smtp_starttls:
+            raise ConfigurationError("RHI_SMTP_PASSWORD is never sent in the clear in prod: "
+                                     "set RHI_SMTP_STARTTLS=true")
+        return self
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
