@@ -15,11 +15,18 @@
 #4  `GET /api/v1/feed/summary?group_by=quarter,responsible_authority`: median of three.
     Target ≤ 2 s at 1,000,000 records (extrapolated linearly from a smaller seed). Baseline:
     the headline aggregate alone (counts per group) in plain `sqlite3`.
+#1e The whole feed as Parquet (`format=parquet`) from a fresh server, beside NDJSON pulled
+    from the same server in the same run (alternating, the faster of two kept): records/s as
+    a ratio to NDJSON's, the file's size beside the NDJSON's, and the server's peak RSS after
+    its first (Parquet) pull. No target in `performance.md` yet: for the record. Also, on the
+    last tenth of the feed, the Parquet file is checked to hold the NDJSON pull's records with
+    the same values (`parquet_same`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import time
 import zlib
 from collections.abc import Callable
@@ -155,6 +162,74 @@ def http_pull(server: Server, key: str, fmt: str, since: str | None = None,
             "content_encoding": answer_headers.get("content-encoding", "identity")}
 
 
+def parquet_pull(server: Server, key: str, since: str | None = None,
+                 keep: Path | None = None) -> dict[str, Any]:
+    """`format=parquet` to a file (as an analyst saves it), then its rows and row groups."""
+    import pyarrow.parquet as pq
+
+    query = "?format=parquet" + (f"&updated_since={quote(since)}" if since else "")
+    headers = {"Authorization": f"Bearer {key}", "Accept-Encoding": "identity"}
+    client = Client(server.port, timeout=1800)
+    server_cpu, client_cpu = cpu_seconds(server.pid), time.thread_time()
+    with tempfile.NamedTemporaryFile(suffix=".parquet", delete=keep is None,
+                                     dir=keep.parent if keep else None) as file:
+        try:
+            status, _, wire, wall = client.stream(FEED + query, file.write, headers)
+        finally:
+            client.close()
+        file.flush()
+        if status != 200:
+            raise RuntimeError(f"feed pull parquet: HTTP {status}")
+        server_cpu = cpu_seconds(server.pid) - server_cpu
+        meta = pq.ParquetFile(file.name).metadata
+        if keep is not None:
+            Path(file.name).replace(keep)
+    return {"records": meta.num_rows, "row_groups": meta.num_row_groups, "bytes": wire,
+            "wire_bytes": wire, "wall_s": wall, "server_cpu_s": server_cpu,
+            "client_cpu_s": time.thread_time() - client_cpu}
+
+
+def same_as_ndjson(server: Server, key: str, since: str, work: Path) -> dict[str, Any]:
+    """Whether the Parquet pull holds the NDJSON pull's records, in order, with equal values
+    (timestamps compared as the instants the JSON text names)."""
+    import pyarrow.parquet as pq
+
+    from app.feed.record import feed_timestamp
+
+    def as_json(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return feed_timestamp(value)
+        if isinstance(value, list):
+            return [as_json(item) for item in value]
+        if isinstance(value, dict):
+            return {k: as_json(v) for k, v in value.items()}
+        return value
+
+    target = work / "tenth.parquet"
+    parquet_pull(server, key, since, keep=target)
+    lines: list[bytes] = []
+    pending = [b""]
+
+    def collect(data: bytes) -> None:
+        parts = (pending[0] + data).split(b"\n")
+        pending[0] = parts.pop()
+        lines.extend(parts)
+
+    client = Client(server.port, timeout=1800)
+    try:
+        client.stream(f"{FEED}?format=ndjson&updated_since={quote(since)}", collect,
+                      {"Authorization": f"Bearer {key}", "Accept-Encoding": "identity"})
+    finally:
+        client.close()
+    table = pq.read_table(target)
+    target.unlink()
+    rows = table.to_pylist()
+    differing = sum(1 for row, line in zip(rows, lines, strict=False)
+                    if as_json(row) != orjson.loads(line))
+    return {"records": len(rows), "ndjson_records": len(lines), "differing": differing,
+            "same": len(rows) == len(lines) and differing == 0}
+
+
 def _rate(result: dict[str, Any]) -> float | None:
     return result["records"] / result["wall_s"] if result.get("wall_s") else None
 
@@ -244,6 +319,8 @@ def run(database: Path, records: int, key: str, log_dir: Path,
         raw["tenth_peak_rss"] = proc_status(server.pid).get("VmHWM")
         phase("feed: the same tenth with gzip (for the record)")
         raw["tenth_ndjson_gzip"] = http_pull(server, key, "ndjson", since, gzip=True)
+        phase("feed: the same tenth as Parquet, checked against NDJSON value by value")
+        raw["parquet_same"] = same_as_ndjson(server, key, since, log_dir)
 
     phase(f"feed: a fresh server streams all {records:,} records, NDJSON and CSV")
     with rhi_serve("feed-all", url, log_dir) as server:
@@ -272,6 +349,20 @@ def run(database: Path, records: int, key: str, log_dir: Path,
         raw["summary_s"] = timed_get(server, key, SUMMARY, 3)  # fills the page cache
         raw["baseline_summary"] = [baseline_summary(database) for _ in range(3)]
         raw["after_all_peak_rss"] = proc_status(server.pid).get("VmHWM")
+
+    phase(f"feed: a fresh server streams all {records:,} records as Parquet, beside NDJSON")
+    with rhi_serve("feed-parquet", url, log_dir) as server:
+        raw["parquet_idle_rss"] = proc_status(server.pid).get("VmRSS")
+        tries = {"parquet": [], "ndjson": []}
+        for attempt in range(PULL_REPEATS):
+            tries["parquet"].append(parquet_pull(server, key))
+            if attempt == 0:  # before any NDJSON pull: the Parquet pull's own peak
+                raw["parquet_peak_rss"] = proc_status(server.pid).get("VmHWM")
+            tries["ndjson"].append(http_pull(server, key, "ndjson"))
+        for kind, results in tries.items():
+            best = min(results, key=lambda r: r["wall_s"])
+            raw[f"pair_{kind}"] = {**best, "all_wall_s": [round(r["wall_s"], 3)
+                                                          for r in results]}
 
     return figures(raw, records), raw
 
@@ -305,6 +396,25 @@ def figures(raw: dict[str, Any], records: int) -> list[Figure]:
         value=million_s, unit="s", target="≤ 20 s",
         ok=(million_s <= 20) if million_s else None,
         notes="wall clock on a shared machine"))
+    parquet, ndjson = raw["pair_parquet"], raw["pair_ndjson"]
+    same = raw["parquet_same"]
+    share = ratio(_rate(parquet), _rate(ndjson))
+    out.append(Figure(
+        key="1e", what=f"feed full pull Parquet, {parquet['records']:,} records",
+        value=_rate(parquet), unit="rec/s", baseline=_rate(ndjson),
+        baseline_what="NDJSON, same server, same run", ratio=share,
+        ratio_note="Parquet ÷ NDJSON", target="for the record",
+        ok=(parquet["records"] == records and same["same"]) or False,
+        notes=f"{parquet['wall_s']:.1f} s vs {ndjson['wall_s']:.1f} s; "
+              f"{parquet['bytes'] / MB:,.1f} MB vs {ndjson['bytes'] / MB:,.1f} MB "
+              f"({ratio(parquet['bytes'], ndjson['bytes']) or 0:.3f} of the size), "
+              f"{parquet['row_groups']} row groups; server peak RSS "
+              f"{_mb(raw['parquet_peak_rss'])} MB (idle {_mb(raw['parquet_idle_rss'])} MB); "
+              f"by server CPU {ratio(parquet['server_cpu_s'], ndjson['server_cpu_s']) or 0:.2f}"
+              f"× NDJSON's; same values as NDJSON on {same['records']:,} records: "
+              f"{'yes' if same['same'] else 'NO'}",
+        extra={"parquet": parquet, "ndjson": ndjson, "same": same}))
+
     gz = raw["tenth_ndjson_gzip"]
     gz_rate = _rate(gz)
     out.append(Figure(

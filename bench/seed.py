@@ -72,6 +72,7 @@ class _Record:
     submitted_at: datetime
     approved_at: datetime | None
     findings: list[dict[str, Any]]
+    standard_set: str | None = None  # the set in force, as for a record submitted now
 
 
 def _latest_moment(doc: Any) -> datetime | None:

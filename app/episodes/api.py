@@ -78,9 +78,11 @@ def _answer(session: SessionDep, caller: Caller, episode: RegisterEpisode,
         "**409** naming that episode (`already_registered`): change it with PATCH."),
     response_description="Created: the episode, with `Location` and `ETag`",
     responses={
-        201: {"headers": {**shared.LOCATION_HEADER, **shared.ETAG_HEADER}},
+        201: {"headers": {**shared.LOCATION_HEADER, **shared.ETAG_HEADER},
+              "links": openapi.episode_links()},
         200: {"model": openapi.Episode, "headers": shared.ETAG_HEADER,
-              "description": "A retry of an episode already notified: the same episode"},
+              "description": "A retry of an episode already notified: the same episode",
+              "links": openapi.episode_links()},
         **shared.problem_responses(400, 401, 403, 409, 413, 415, 422),
     },
     openapi_extra=openapi.body(openapi.notification_schema(), openapi.EXAMPLE,
@@ -97,7 +99,9 @@ def notify_episode(caller: Notifier, session: SessionDep, body: JsonBody) -> Res
     description="An episode visible to your organisation: one it notified, one of a child it "
                 "is responsible for, one allocated to it, or one its record covers. Any other "
                 "id answers 404.",
-    responses={200: {"headers": shared.ETAG_HEADER},
+    responses={200: {"headers": shared.ETAG_HEADER, "links": {
+                   name: link for name, link in openapi.episode_links(from_request=True).items()
+                   if name != "readEpisode"}},
                **shared.problem_responses(401, 403, 404, 422)},
 )
 def read_episode(episode_id: UUID, caller: Notifier, session: SessionDep) -> Response:
@@ -114,13 +118,13 @@ def read_episode(episode_id: UUID, caller: Notifier, session: SessionDep) -> Res
                 "`If-Match` naming the `ETag` you read: a stale tag answers 412, none 428. The "
                 "child and the start cannot change. Only the organisation that notified the "
                 "episode, or the child's responsible authority, may change it (403).",
-    responses={200: {"headers": shared.ETAG_HEADER},
+    responses={200: {"headers": shared.ETAG_HEADER,
+                     "links": openapi.episode_links(from_request=True)},
                **shared.problem_responses(400, 401, 403, 404, 412, 413, 415, 422, 428)},
-    openapi_extra=openapi.body(openapi.change_schema(),
-                               {"returned_at": "2026-01-11T09:30:00Z",
-                                "found_at": "2026-01-11T08:45:00Z"},
-                               "The fields that change",
-                               ("application/json", "application/merge-patch+json")),
+    openapi_extra=shared.with_if_match(openapi.body(
+        openapi.change_schema(),
+        {"returned_at": "2026-01-11T09:30:00Z", "found_at": "2026-01-11T08:45:00Z"},
+        "The fields that change", ("application/json", "application/merge-patch+json"))),
 )
 def change_episode(episode_id: UUID, caller: Notifier, session: SessionDep, if_match: IfMatch,
                    body: JsonBody) -> Response:
@@ -138,8 +142,9 @@ def change_episode(episode_id: UUID, caller: Notifier, session: SessionDep, if_m
 def list_episodes(
     request: Request, caller: Notifier, session: SessionDep,
     updated_since: Annotated[str | None, Query(
-        description="Only episodes changed at or after this time (ISO 8601)",
-        max_length=40)] = None,
+        description="Only episodes changed at or after this time (ISO 8601; without an "
+                    "offset it is Europe/London local time)",
+        max_length=40), shared.LOCAL_TIMESTAMP] = None,
     cursor: Annotated[str | None, Query(description="Opaque: from the `next` URL")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Response:

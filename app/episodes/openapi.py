@@ -7,13 +7,16 @@ from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from app.interviews.openapi import Finding, UtcTimestamp
-from app.interviews.schemas import code_enum
+from app.interviews.openapi import Finding, UtcTimestamp, links
+from app.interviews.schemas import TIMESTAMP_PATTERN, code_enum
 from app.record import codes
 from app.record.models import EPISODE_STATES, REPORTED_BY
 
-_TIMESTAMP: Final = {"type": ["string", "null"], "format": "date-time",
-                     "description": "ISO 8601; without an offset it is Europe/London time"}
+# Sent times may leave out the offset (Europe/London local time, as the interview document's):
+# JSON Schema's `date-time` requires one, so these are the document's pattern, not the format.
+_TIMESTAMP: Final = {"type": ["string", "null"], "pattern": TIMESTAMP_PATTERN, "maxLength": 40,
+                     "description": "ISO 8601 date and time; without an offset it is "
+                                    "Europe/London local time"}
 _ORG: Final = {"type": "string", "maxLength": 64, "examples": ["803"]}
 
 
@@ -55,7 +58,10 @@ def notification_schema() -> dict[str, Any]:
                     "placement_authority": {**_ORG, "type": ["string", "null"]},
                 },
             },
-            "started_at": {"type": "string", "format": "date-time"},
+            "started_at": {**_TIMESTAMP, "type": "string",
+                           "description": "When the child went missing: ISO 8601 date and "
+                                          "time; without an offset it is Europe/London local "
+                                          "time"},
             **_changeable(),
         },
     }
@@ -125,3 +131,9 @@ class Episode(BaseModel):
 class EpisodePage(BaseModel):
     data: list[Episode]
     next: str | None
+
+
+def episode_links(*, from_request: bool = False) -> dict[str, Any]:
+    """From an answer holding an episode: read it, and change it naming that version."""
+    return links("episode", "readEpisode", "changeEpisode", path_name="episode_id",
+                 from_request=from_request)

@@ -7,12 +7,14 @@ written to the audit log: who, which filters, how many records.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Final, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import WithJsonSchema
 
 from app.accounts.caller import Caller
 from app.audit import service as audit
@@ -21,7 +23,7 @@ from app.core.errors import FieldError, ValidationFailed
 from app.core.http import external_url, problem_response
 from app.core.london import london_midnight
 from app.core.types import utcnow
-from app.feed import episodes, service, ssda903, summary
+from app.feed import episodes, parquet, service, ssda903, summary
 from app.feed.access import FeedCaller, ReturnsCaller, SummaryCaller
 from app.feed.record import RESULTS, STANDARD_CODES
 from app.record import codes
@@ -33,7 +35,47 @@ DEFAULT_LIMIT: Final = 1000
 MAX_LIMIT: Final = 10_000
 NDJSON: Final = "application/x-ndjson"
 CSV: Final = "text/csv; charset=utf-8"
+PARQUET: Final = parquet.MEDIA_TYPE
 DATE: Final = r"^\d{4}-\d{2}-\d{2}$"
+# What the feeds' `updated_since`, `returned_from` and `returned_to` take: a date, or a date
+# and time with or without an offset (without one it is UK local time, which JSON Schema's
+# `date-time` cannot say: hence a pattern, not a format). The server checks the same pattern.
+MOMENT: Final = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                 r"(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$")
+_MOMENT: Final = re.compile(MOMENT)
+MOMENT_MAX_LENGTH: Final = 40
+
+
+# The filter as the OpenAPI document shows it (the length is checked by FastAPI, the pattern by
+# `_moment`, so a value that does not fit is a 422 problem naming the filter).
+MOMENT_SCHEMA: Final = WithJsonSchema({
+    "type": "string", "pattern": MOMENT, "maxLength": MOMENT_MAX_LENGTH,
+    "examples": ["2026-07-01", "2026-07-01T10:00:00Z"]})
+_SINCE_TEXT: Final = ("Only what changed at or after this moment: a date and time "
+                      "(`2026-07-01T10:00:00Z`; without an offset, UK local time), or a UK date "
+                      "(its start)")
+_FROM_TEXT: Final = ("The child's latest return at or after this: a UK date (`2026-07-01`, its "
+                     "start) or a date and time (without an offset, UK local time)")
+_TO_TEXT: Final = ("The child's latest return up to this: a UK date (`2026-09-30`, the whole "
+                   "day included) or a date and time (without an offset, UK local time)")
+UpdatedSince = Annotated[str | None, Query(max_length=MOMENT_MAX_LENGTH, description=_SINCE_TEXT),
+                         MOMENT_SCHEMA]
+ReturnedFrom = Annotated[str | None, Query(max_length=MOMENT_MAX_LENGTH, description=_FROM_TEXT),
+                         MOMENT_SCHEMA]
+ReturnedTo = Annotated[str | None, Query(max_length=MOMENT_MAX_LENGTH, description=_TO_TEXT),
+                       MOMENT_SCHEMA]
+# The summary's `from` and `to`: UK dates only.
+DATE_SCHEMA: Final = WithJsonSchema({"type": "string", "format": "date", "pattern": DATE,
+                                     "examples": ["2026-04-01"]})
+Formats = Literal["json", "ndjson", "csv", "parquet"]
+NOT_MODIFIED: Final = {"description": "Nothing changed since the `ETag` you sent as "
+                       "`If-None-Match`: no body",
+                       "headers": {"ETag": {"description": "The answer's tag, unchanged",
+                                            "required": True, "schema": {"type": "string"}}}}
+ETAG: Final = {"ETag": {"description": "The answer's tag, for `If-None-Match`",
+                        "required": True, "schema": {"type": "string"}}}
+FILE: Final = {"schema": {"type": "string", "format": "binary"}}
+TEXT: Final = {"schema": {"type": "string"}}
 PROBLEMS: Final[dict[int | str, dict[str, Any]]] = {
     status: {"description": text, "content": {"application/problem+json": {}}}
     for status, text in ((400, "The cursor is not valid"),
@@ -51,7 +93,11 @@ def _moment(name: str, value: str | None, *, end_of_day: bool = False) -> dateti
     """A timestamp, or a London date (its start; with `end_of_day`, the next day's start)."""
     if value is None:
         return None
-    text = value.strip()
+    text = value
+    if not _MOMENT.match(text):
+        raise _invalid(name, "invalid_timestamp",
+                       f"{name} must be a date like 2026-03-01 or a date and time like "
+                       "2026-03-01T18:30:00Z")
     if len(text) == 10:
         try:
             day = date.fromisoformat(text)
@@ -106,12 +152,29 @@ def _filters(updated_since: str | None, returned_from: str | None, returned_to: 
     )
 
 
+FORMATS: Final[dict[str, service.Format]] = {
+    "json": "json", "ndjson": "ndjson", "csv": "csv", "parquet": "parquet"}
+
+
 def _format(requested: str | None, accept: str | None) -> service.Format:
+    """`format=` when given (FastAPI has checked it is one of them), else by `Accept`."""
     if requested is not None:
-        return "csv" if requested == "csv" else "ndjson" if requested == "ndjson" else "json"
+        return FORMATS[requested]
     if accept and NDJSON in accept:
         return "ndjson"
+    if accept and PARQUET in accept:
+        return "parquet"
     return "json"
+
+
+MEDIA_TYPES: Final[dict[str, str]] = {"csv": CSV, "ndjson": NDJSON, "parquet": PARQUET}
+EXTENSIONS: Final = {"csv": "csv", "parquet": "parquet"}
+
+
+def _download(headers: dict[str, str], fmt: str, name: str) -> None:
+    """A file's name for the formats an analyst saves as files."""
+    if fmt in EXTENSIONS:
+        headers["Content-Disposition"] = f'attachment; filename="{name}.{EXTENSIONS[fmt]}"'
 
 
 def _audit(session: SessionDep, caller: Caller, action: str, **details: object) -> None:
@@ -132,19 +195,23 @@ Text = Annotated[str | None, Query(max_length=64)]
         "null; a record changed while you page comes again later with its new version. "
         "`Accept: application/x-ndjson` or `format=ndjson` streams every matching record as "
         "one JSON object per line; `format=csv` streams the same as CSV (lists joined with "
-        "`;`, a column per standard holding its result). Send the `ETag` back as "
-        "`If-None-Match` to get 304 when nothing changed. Dates without a time are UK dates; "
-        "`returned_to` includes the whole day."),
-    responses={200: {"content": {"application/json": {}, NDJSON: {}, "text/csv": {}}},
-               304: {"description": "Nothing changed since the ETag you sent"}, **PROBLEMS},
+        "`;`, a column per standard holding its result); `format=parquet` (or "
+        "`Accept: application/vnd.apache.parquet`) streams the same records as a Parquet file "
+        "in row groups of 10,000, with typed columns (`analysts.md`, \"Parquet\"). Every "
+        "timestamp, in every format, is UTC to the microsecond: `2026-03-01T18:30:00.000000Z`. "
+        "Send the `ETag` back as `If-None-Match` to get 304 when nothing "
+        "changed. Dates without a time are UK dates; `returned_to` includes the whole day."),
+    responses={200: {"headers": ETAG, "content": {"application/json": {}, NDJSON: TEXT,
+                                                  "text/csv": TEXT, PARQUET: FILE}},
+               304: NOT_MODIFIED, **PROBLEMS},
 )
 def feed_interviews(
     request: Request,
     caller: FeedCaller,
     session: SessionDep,
-    updated_since: Annotated[str | None, Query(max_length=40)] = None,
-    returned_from: Annotated[str | None, Query(max_length=40)] = None,
-    returned_to: Annotated[str | None, Query(max_length=40)] = None,
+    updated_since: UpdatedSince = None,
+    returned_from: ReturnedFrom = None,
+    returned_to: ReturnedTo = None,
     responsible_authority: Text = None,
     recorded_by_org: Text = None,
     out_of_area: bool | None = None,
@@ -154,7 +221,7 @@ def feed_interviews(
     result: Text = None,
     cursor: Annotated[str | None, Query(max_length=service.MAX_CURSOR_LENGTH)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    format: Literal["json", "ndjson", "csv"] | None = None,  # the API's name
+    format: Formats | None = None,  # the API's name
     accept: Annotated[str | None, Header()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -175,11 +242,10 @@ def feed_interviews(
         # Recorded before the stream starts, with the count the stream will send: the entry is
         # committed with the request, so no pull goes unrecorded, even one cut short.
         _audit(session, caller, "feed.pull", filters=described, format=fmt, count=state.count)
-        if fmt == "csv":
-            headers["Content-Disposition"] = 'attachment; filename="rhi-feed.csv"'
+        _download(headers, fmt, "rhi-feed")
         return StreamingResponse(
             service.stream(session, caller.organisation_code, filters, fmt, now),
-            media_type=CSV if fmt == "csv" else NDJSON, headers=headers)
+            media_type=MEDIA_TYPES[fmt], headers=headers)
 
     after = service.Position.decode(cursor) if cursor is not None else None
     page = service.page(session, caller.organisation_code, filters, after=after, limit=limit,
@@ -211,24 +277,26 @@ def feed_interviews(
         "`not_met` from `offer_due_at`. `child_key` is the interview feed's, so the two feeds "
         "join on it. JSON answers are pages (`{data, next}`): follow `next` until it is null. "
         "`Accept: application/x-ndjson` or `format=ndjson` streams every matching episode as "
-        "one JSON object per line; `format=csv` streams the same columns as CSV. "
-        "`updated_since` brings the episodes changed since then and those whose 72 hours "
-        "ended since then. Send the `ETag` back as `If-None-Match` to get 304 when nothing "
-        "changed. Dates without a time are UK dates; `returned_to` includes the whole day."),
-    responses={200: {"model": episodes.FeedEpisodePage,
-                     "content": {NDJSON: {}, "text/csv": {}}},
-               304: {"description": "Nothing changed since the ETag you sent"}, **PROBLEMS},
+        "one JSON object per line; `format=csv` streams the same columns as CSV; "
+        "`format=parquet` (or `Accept: application/vnd.apache.parquet`) the same as a Parquet "
+        "file with typed columns. Timestamps as in the interview feed. `updated_since` brings "
+        "the episodes changed since then and those whose 72 hours ended since then. Send the "
+        "`ETag` back as `If-None-Match` to get 304 when nothing changed. Dates without a time "
+        "are UK dates; `returned_to` includes the whole day."),
+    responses={200: {"model": episodes.FeedEpisodePage, "headers": ETAG,
+                     "content": {NDJSON: TEXT, "text/csv": TEXT, PARQUET: FILE}},
+               304: NOT_MODIFIED, **PROBLEMS},
 )
 def feed_episodes(
     request: Request,
     caller: FeedCaller,
     session: SessionDep,
-    updated_since: Annotated[str | None, Query(max_length=40)] = None,
-    returned_from: Annotated[str | None, Query(max_length=40)] = None,
-    returned_to: Annotated[str | None, Query(max_length=40)] = None,
+    updated_since: UpdatedSince = None,
+    returned_from: ReturnedFrom = None,
+    returned_to: ReturnedTo = None,
     cursor: Annotated[str | None, Query(max_length=service.MAX_CURSOR_LENGTH)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    format: Literal["json", "ndjson", "csv"] | None = None,  # the API's name
+    format: Formats | None = None,  # the API's name
     accept: Annotated[str | None, Header()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -251,11 +319,10 @@ def feed_episodes(
         # Recorded before the stream starts, as the interview feed's pulls are.
         _audit(session, caller, "feed.episodes", filters=described, format=fmt,
                count=state.count)
-        if fmt == "csv":
-            headers["Content-Disposition"] = 'attachment; filename="rhi-episodes.csv"'
+        _download(headers, fmt, "rhi-episodes")
         return StreamingResponse(
             episodes.stream(session, organisation, filters, fmt, now),
-            media_type=CSV if fmt == "csv" else NDJSON, headers=headers)
+            media_type=MEDIA_TYPES[fmt], headers=headers)
 
     after = service.Position.decode(cursor) if cursor is not None else None
     page = episodes.page(session, organisation, filters, after=after, limit=limit, now=now)
@@ -315,14 +382,14 @@ def parse_group_by(value: str | None) -> tuple[str, ...]:
         "episodes (the groups' `episodes` adds up the episodes of records); `format=csv"
         "&table=coverage` gives it as CSV. Send the `ETag` back as `If-None-Match` to get 304 "
         "when nothing changed."),
-    responses={200: {"content": {"application/json": {}, "text/csv": {}}},
-               304: {"description": "Nothing changed since the ETag you sent"}, **PROBLEMS},
+    responses={200: {"headers": ETAG, "content": {"application/json": {}, "text/csv": TEXT}},
+               304: NOT_MODIFIED, **PROBLEMS},
 )
 def feed_summary(
     caller: SummaryCaller,
     session: SessionDep,
-    date_from: Annotated[str | None, Query(alias="from", pattern=DATE)] = None,
-    date_to: Annotated[str | None, Query(alias="to", pattern=DATE)] = None,
+    date_from: Annotated[str | None, Query(alias="from", pattern=DATE), DATE_SCHEMA] = None,
+    date_to: Annotated[str | None, Query(alias="to", pattern=DATE), DATE_SCHEMA] = None,
     group_by: Annotated[str | None, Query(max_length=200)] = None,
     format: Literal["json", "csv"] | None = None,  # the API's name
     table: Annotated[Literal["groups", "coverage"], Query(

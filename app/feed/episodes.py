@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 from sqlalchemy import (
     ColumnElement,
     DateTime,
@@ -43,7 +43,8 @@ from sqlmodel import col
 
 from app.core.db import reading
 from app.core.settings import get_settings
-from app.feed.record import child_key, csv_line
+from app.feed import parquet
+from app.feed.record import child_key, csv_cell, csv_line, feed_timestamp
 from app.feed.service import STREAM_BATCH, Fingerprint, Format, Page, Position
 from app.record.formats import format_timestamp
 from app.record.models import Child, RegisterEpisode
@@ -51,6 +52,10 @@ from app.record.register import state, visible_to
 from app.standards import CURRENT, StandardSet, episode_findings
 
 ResultCode = Literal["met", "not_met", "not_applicable", "pending"]
+# A moment as the feeds write it (`record.feed_timestamp`): UTC, to the microsecond, with `Z`
+# (Parquet: `timestamp[us, tz=UTC]`).
+Moment = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time",
+                                        "examples": ["2026-03-02T09:00:00.000000Z"]})]
 
 
 class FeedEpisode(BaseModel):
@@ -65,12 +70,12 @@ class FeedEpisode(BaseModel):
     notified_by_org: str = Field(description=(
         "The organisation that notified the episode (or whose record registered it)"))
     type: str = Field(description="`missing` or `away`")
-    started_at: str = Field(description="When the episode started")
-    found_at: str | None = Field(description="When the child was found, when notified")
-    returned_at: str | None = Field(description="When the child returned; null while missing")
+    started_at: Moment = Field(description="When the episode started")
+    found_at: Moment | None = Field(description="When the child was found, when notified")
+    returned_at: Moment | None = Field(description="When the child returned; null while missing")
     reported_by: str | None = Field(description="Who reported the child missing (a code)")
     police_risk_grade: str | None = Field(description="The police risk grade (a code)")
-    notified_at: str | None = Field(description="When the episode was notified")
+    notified_at: Moment | None = Field(description="When the episode was notified")
     legal_status: str | None = Field(description="The child's legal status (a code)")
     placement_authority: str | None = Field(description="Where the child lives, when known")
     out_of_area: bool = Field(description=(
@@ -82,17 +87,17 @@ class FeedEpisode(BaseModel):
     offer_outcome: str | None = Field(description=(
         "From the latest record covering the episode: `completed`, `declined`, `not_achieved`, "
         "`not_offered`; null while no record says"))
-    offered_at: str | None = Field(description="When the interview was first offered")
-    conducted_at: str | None = Field(description="When the interview took place")
-    shared_at: str | None = Field(description="When its findings were first shared")
+    offered_at: Moment | None = Field(description="When the interview was first offered")
+    conducted_at: Moment | None = Field(description="When the interview took place")
+    shared_at: Moment | None = Field(description="When its findings were first shared")
     offer_within_72h: ResultCode = Field(description=(
         "The `offer-within-72h` result for this return, judged at the time of the pull"))
-    offer_due_at: str | None = Field(description=(
+    offer_due_at: Moment | None = Field(description=(
         "When the 72 hours for the offer end (null while missing): a `pending` result is "
         "`not_met` from then on"))
     interview_within_72h: ResultCode = Field(description=(
         "The `interview-within-72h` result for this return, judged at the time of the pull"))
-    updated_at: str = Field(description="When the register episode last changed")
+    updated_at: Moment = Field(description="When the register episode last changed")
 
 
 class FeedEpisodePage(BaseModel):
@@ -211,7 +216,7 @@ def _after(position: Position) -> ColumnElement[bool]:
 
 
 def _timestamp(value: datetime | None) -> str | None:
-    return format_timestamp(value) if value is not None else None
+    return feed_timestamp(value) if value is not None else None
 
 
 def episode_record(episode: RegisterEpisode, authority: str, local_id: str, *,
@@ -226,7 +231,7 @@ def episode_record(episode: RegisterEpisode, authority: str, local_id: str, *,
         "responsible_authority": episode.responsible_authority,
         "notified_by_org": episode.notified_by_org,
         "type": episode.type,
-        "started_at": format_timestamp(episode.started_at),
+        "started_at": feed_timestamp(episode.started_at),
         "found_at": _timestamp(episode.found_at),
         "returned_at": _timestamp(episode.returned_at),
         "reported_by": episode.reported_by,
@@ -245,21 +250,13 @@ def episode_record(episode: RegisterEpisode, authority: str, local_id: str, *,
         "offer_within_72h": offer.result.value,
         "offer_due_at": _timestamp(offer.due_at),
         "interview_within_72h": interview.result.value,
-        "updated_at": format_timestamp(episode.updated_at),
+        "updated_at": feed_timestamp(episode.updated_at),
     }
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def csv_row(record: dict[str, Any]) -> str:
     """The record as one CSV line, through the one writer that neutralises formula starts."""
-    return csv_line([_cell(record[name]) for name in COLUMNS])
+    return csv_line([csv_cell(record[name]) for name in COLUMNS])
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -312,7 +309,8 @@ def fingerprint(session: Session, organisation_code: str, filters: EpisodeFilter
 
 def stream(session: Session, organisation_code: str, filters: EpisodeFilters, fmt: Format,
            now: datetime, batch_size: int = STREAM_BATCH) -> Iterator[bytes]:
-    """Every matching episode as NDJSON lines or CSV rows, in chunks, with flat memory.
+    """Every matching episode as NDJSON lines, CSV rows or a Parquet file (made from the NDJSON
+    lines, `parquet.py`), in chunks, with flat memory.
 
     Reads on its own connection, as the interview feed's stream does (the request's session is
     closed by the time the body is sent), or on the session's when a test holds it open.
@@ -334,4 +332,6 @@ def stream(session: Session, organisation_code: str, filters: EpisodeFilters, fm
             for rows in reader.execute(query).partitions():
                 yield "".join([line(row) for row in rows]).encode()
 
+    if fmt == "parquet":
+        return parquet.stream(generate(), parquet.episode_schema())
     return generate()

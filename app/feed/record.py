@@ -15,14 +15,14 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 import orjson
 
 from app.core.london import london_day
 from app.record.document import InterviewDocument
-from app.record.formats import format_timestamp, normalise_postcode, parse_timestamp
+from app.record.formats import normalise_postcode, parse_timestamp
 from app.record.models import Interview
 from app.standards import CURRENT
 from app.standards.params import STANDARDS
@@ -106,8 +106,23 @@ def hours_between(start: datetime | None, end: datetime | None) -> float | None:
     return round((end - start).total_seconds() / 3600, 2)
 
 
+def feed_timestamp(value: datetime) -> str:
+    """A moment as every feed writes it, in JSON, NDJSON and CSV alike: UTC, always to the
+    microsecond, `2026-03-01T18:30:00.000000Z`. One width, so sorting the text sorts the times,
+    and one format, which a reader's parser (pandas', Power Query's) guesses from the first
+    value and then applies to every other. (The record API writes a fraction only when there
+    is one; the feed does not, so that no column mixes the two.)"""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def feed_timestamp_text(text: str | None) -> str | None:
+    """A moment stored as text (a finding's `due_at`), written as `feed_timestamp` writes it."""
+    moment = parse_timestamp(text) if isinstance(text, str) else None
+    return feed_timestamp(moment) if moment is not None else text
+
+
 def _timestamp(value: datetime | None) -> str | None:
-    return format_timestamp(value) if value is not None else None
+    return feed_timestamp(value) if value is not None else None
 
 
 def _unique(values: Iterable[str | None]) -> list[str]:
@@ -134,6 +149,8 @@ def served_findings(findings: Sequence[Mapping[str, Any]], now: datetime
         # Rebuilt in a fixed key order: PostgreSQL's JSONB does not keep the stored order, and
         # the same finding must always be the same bytes.
         finding = {key: stored.get(key) for key in FINDING_KEYS}
+        finding["due_at"] = feed_timestamp_text(finding["due_at"])
+        finding["evidence_at"] = feed_timestamp_text(finding["evidence_at"])
         due = finding["due_at"]
         if finding["result"] == "pending" and isinstance(due, str):
             deadline = parse_timestamp(due)
@@ -179,7 +196,7 @@ def project(interview: Interview, doc: InterviewDocument, findings: list[dict[st
         "interview_id": str(interview.id),
         "version": interview.version,
         "status": interview.status,
-        "updated_at": format_timestamp(updated_at),
+        "updated_at": feed_timestamp(updated_at),
         "submitted_at": _timestamp(interview.submitted_at),
         "approved_at": _timestamp(interview.approved_at),
         "recorded_by_org": interview.recorded_by_org,
@@ -273,6 +290,20 @@ def project(interview: Interview, doc: InterviewDocument, findings: list[dict[st
         "action_types": delimited(record["action_types"]),
         "standard_results": results_letters(findings),
         "next_due_at": min(pending.values()) if pending else None,
+        # The board pack's (`board_pack.py`; `models.FeedRow` says what each holds).
+        "ethnicity": child.ethnicity,
+        "disability_or_send": child.disability_or_send,
+        "uasc": child.uasc,
+        "placement_type": child.placement_type,
+        "decline_reason_given": bool(offer.outcome == "declined"
+                                     and (offer.decline_reason or "").strip()),
+        "found_districts": ";" + "".join(f"{place};" for place in sorted(
+            e["found_district"] for e in record["episodes"] if e["found_district"])),
+        "location_districts": delimited(record["location_districts"]),
+        "action_states": ";" + "".join(
+            f"{a['status']}|{a['type'] or ''}|{a['due_at'] or ''}|"
+            f"{'y' if (action.outcome or '').strip() else ''};"
+            for a, action in zip(record["actions"], doc.actions, strict=True)),
     }
     return Projection(record, columns, pending, orjson.dumps(record).decode(), csv_row(record))
 
@@ -318,7 +349,9 @@ def patch_line(json_line: str | bytes, now: datetime) -> dict[str, Any]:
     return record
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """One value as a CSV cell: empty for null, `true`/`false`, else its text (a moment as
+    `feed_timestamp` wrote it into the record)."""
     if value is None:
         return ""
     if value is True:
@@ -345,14 +378,14 @@ def csv_values(record: Mapping[str, Any]) -> list[str]:
     for source, name in _CSV_PLAN:
         if source == "record":
             value = record.get(name)
-            cells.append(";".join(_cell(v) for v in value) if isinstance(value, list)
-                         else _cell(value))
+            cells.append(";".join(csv_cell(v) for v in value) if isinstance(value, list)
+                         else csv_cell(value))
         elif source == "episodes":
-            cells.append(";".join(_cell(e.get(name)) for e in episodes))
+            cells.append(";".join(csv_cell(e.get(name)) for e in episodes))
         elif source == "actions":
-            cells.append(";".join(_cell(a.get(name)) for a in record.get("actions") or []))
+            cells.append(";".join(csv_cell(a.get(name)) for a in record.get("actions") or []))
         else:
-            cells.append(_cell(results.get(name)))
+            cells.append(csv_cell(results.get(name)))
     return cells
 
 

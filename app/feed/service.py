@@ -40,6 +40,7 @@ from sqlmodel import col
 
 from app.core.db import reading
 from app.core.errors import BadRequest, FieldError
+from app.feed import parquet
 from app.feed.models import SUMMARY_INDEX, FeedPendingFinding, FeedRow
 from app.feed.record import (
     CSV_HEADER,
@@ -52,7 +53,7 @@ from app.record.formats import format_timestamp
 from app.record.models import Interview
 from app.record.visibility import visible_to
 
-Format = Literal["json", "ndjson", "csv"]
+Format = Literal["json", "ndjson", "csv", "parquet"]
 STREAM_BATCH: Final = 500  # rows per chunk: ~2 MB of NDJSON, so memory stays low and flat
 MAX_CURSOR_LENGTH: Final = 200
 _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
@@ -298,11 +299,13 @@ def _utf8_postgresql(element: _Utf8, compiler: SQLCompiler, **kw: Any) -> str:
 
 def stream(session: Session, organisation_code: str, filters: FeedFilters, fmt: Format,
            now: datetime, batch_size: int = STREAM_BATCH) -> Iterator[bytes]:
-    """Every matching record as NDJSON lines or CSV rows, in chunks, with flat memory.
+    """Every matching record as NDJSON lines, CSV rows or a Parquet file, in chunks, with flat
+    memory.
 
     The generator reads on its own connection (the request's session is closed by the time the
     response body is sent), except when the session is bound to a connection with an open
-    transaction, which it then shares.
+    transaction, which it then shares. Parquet is made from the NDJSON lines themselves
+    (`parquet.py`), so both hold the same records with the same values.
     """
     columns: tuple[Any, Any] = (
         (_Utf8(col(FeedRow.csv_row)), case((_stale(now), col(FeedRow.json_line)), else_=None))
@@ -328,6 +331,8 @@ def stream(session: Session, organisation_code: str, filters: FeedFilters, fmt: 
                     yield b"\n".join([*(orjson.dumps(patch_line(line, now)) if stale else line
                                          for line, stale in rows), b""])
 
+    if fmt == "parquet":
+        return parquet.stream(generate(), parquet.interview_schema())
     return generate()
 
 

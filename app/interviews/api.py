@@ -90,9 +90,9 @@ JsonBody = Annotated[Any, Depends(json_body)]
 
 
 def required_if_match(
-    if_match: Annotated[str | None, Header(
-        alias="If-Match", description="Required: the `ETag` of the version you read; "
-        "without it the answer is 428")] = None,
+    # Declared required in the OpenAPI document by each route (`openapi.with_if_match`); read
+    # as optional here, so that a missing one answers 428 (RFC 6585), not the framework's 422.
+    if_match: Annotated[str | None, Header(alias="If-Match", include_in_schema=False)] = None,
 ) -> str:
     if not if_match or not if_match.strip():
         raise PreconditionRequired("Read the record, then send your change with "
@@ -182,9 +182,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     ),
     response_description="Created: the stored record, with `Location` and `ETag`",
     responses={
-        201: {"headers": {**openapi.LOCATION_HEADER, **openapi.ETAG_HEADER}},
+        201: {"headers": {**openapi.LOCATION_HEADER, **openapi.ETAG_HEADER},
+              "links": openapi.record_links()},
         200: {"model": openapi.InterviewRecord, "headers": openapi.ETAG_HEADER,
-              "description": "A retry of a record already stored: the same record, unchanged"},
+              "description": "A retry of a record already stored: the same record, unchanged",
+              "links": openapi.record_links()},
         **openapi.problem_responses(400, 401, 403, 409, 413, 415, 422),
     },
     openapi_extra=openapi.json_body("A complete interview document (`data-dictionary.md`)"),
@@ -201,7 +203,9 @@ def create_interview(caller: Submitter, session: SessionDep, body: JsonBody) -> 
     description="A record visible to your organisation: one it recorded, or one of a child it "
                 "is responsible for. Any other id answers 404. A non-UUID id answers 422.",
     response_description="The stored record",
-    responses={200: {"headers": openapi.ETAG_HEADER},
+    responses={200: {"headers": openapi.ETAG_HEADER, "links": {
+                   name: link for name, link in openapi.record_links(from_request=True).items()
+                   if name != "readInterview"}},
                **openapi.problem_responses(401, 403, 404, 422)},
 )
 def read_interview(interview_id: UUID, caller: Submitter, session: SessionDep) -> Response:
@@ -219,9 +223,10 @@ def read_interview(interview_id: UUID, caller: Submitter, session: SessionDep) -
                 "out; when present it must be the URL's.",
     response_description="The record as changed (a body equal to the stored one changes "
                          "nothing and makes no version)",
-    responses={200: {"headers": openapi.ETAG_HEADER},
+    responses={200: {"headers": openapi.ETAG_HEADER,
+                     "links": openapi.record_links(from_request=True)},
                **openapi.problem_responses(400, 401, 403, 404, 412, 413, 415, 422, 428)},
-    openapi_extra=openapi.json_body("A complete interview document"),
+    openapi_extra=openapi.with_if_match(openapi.json_body("A complete interview document")),
 )
 def replace_interview(interview_id: UUID, caller: Submitter, session: SessionDep,
                       if_match: IfMatch, body: JsonBody) -> Response:
@@ -264,7 +269,8 @@ def list_interviews(
     session: SessionDep,
     updated_since: Annotated[str | None, Query(
         description="Only records changed at or after this time (ISO 8601; without an offset "
-                    "it is Europe/London local time)", max_length=40)] = None,
+                    "it is Europe/London local time)", max_length=40),
+        openapi.LOCAL_TIMESTAMP] = None,
     cursor: Annotated[str | None, Query(
         description="Opaque: the position the `next` URL carries; any other value answers "
                     "400")] = None,

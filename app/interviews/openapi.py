@@ -10,7 +10,12 @@ from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from app.interviews.schemas import code_enum, document_schema, stored_document_schema
+from app.interviews.schemas import (
+    TIMESTAMP_PATTERN,
+    code_enum,
+    document_schema,
+    stored_document_schema,
+)
 from app.record.fields import ERROR_CODES
 from app.record.models import STATUSES
 from app.standards import Result
@@ -20,8 +25,23 @@ API_ERROR_CODES: Final = {
     "invalid_cursor": "The cursor is not one this API made; start again without it",
 }
 
+def _as_utc(schema: Any) -> Any:
+    """A stored part's schema with its moments as `date-time`: what is sent may leave the
+    offset out (a pattern), but stored, every moment is UTC with `Z`."""
+    if isinstance(schema, list):
+        return [_as_utc(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("pattern") == TIMESTAMP_PATTERN:
+        kept = {k: v for k, v in schema.items() if k not in ("pattern", "description",
+                                                             "examples")}
+        return {**kept, "format": "date-time", "description": "UTC, with `Z`",
+                "examples": ["2026-03-01T18:30:00Z"]}
+    return {key: _as_utc(value) for key, value in schema.items()}
+
+
 def _stored(part: str) -> WithJsonSchema:
-    return WithJsonSchema(stored_document_schema()["properties"][part])
+    return WithJsonSchema(_as_utc(stored_document_schema()["properties"][part]))
 
 
 EXAMPLE_DOCUMENT: Final = {
@@ -48,6 +68,13 @@ EXAMPLE_DOCUMENT: Final = {
 
 UtcTimestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time",
                                               "examples": ["2026-01-12T16:05:00Z"]})]
+# A moment the API is sent, which may leave out the offset (then it is Europe/London local
+# time): JSON Schema's `date-time` requires one, so this is a pattern, the interview
+# document's own (`schemas.TIMESTAMP_PATTERN`).
+LOCAL_TIMESTAMP: Final = WithJsonSchema({
+    "type": "string", "maxLength": 40, "pattern": TIMESTAMP_PATTERN,
+    "description": "ISO 8601 date and time; without an offset it is Europe/London local time",
+    "examples": ["2026-03-01T18:30:00Z", "2026-03-01T18:30"]})
 
 
 class Finding(BaseModel):
@@ -182,3 +209,53 @@ def json_body(description: str) -> dict[str, Any]:
         "content": {"application/json": {"schema": document_schema(),
                                          "example": EXAMPLE_DOCUMENT}},
     }}
+
+
+# --- preconditions and links -------------------------------------------------------------------
+
+
+IF_MATCH: Final = {
+    "name": "If-Match", "in": "header", "required": True,
+    "description": "The `ETag` of the version you read (its read, its creation or your last "
+                   "change answered it). Without it the answer is 428, a problem, and nothing "
+                   "changes; a tag that is no longer the current version's answers 412.",
+    "schema": {"type": "string", "minLength": 1,
+               "examples": ['"3f2b8c1e-5d4a-4e0b-9c3f-2a1b0c9d8e7f-v2-4be1f0a3c9d2"']},
+}
+
+
+def with_if_match(extra: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` of a change: its own (the body), and `If-Match` declared required.
+
+    The route reads the header itself (`api.required_if_match`, left out of the generated
+    document), so that a missing one answers the 428 problem, not the framework's 422.
+    """
+    return {**extra, "parameters": [IF_MATCH]}
+
+
+def links(item: str, read: str, change: str, *, path_name: str, from_request: bool = False,
+          more: dict[str, str] | None = None) -> dict[str, Any]:
+    """OpenAPI links from an answer holding `item` to the operations on it: read it, change it
+    with `If-Match` from the answer's `ETag`, and `more` (operation id: what it does) that take
+    its id alone. From an answer about the URL's own item (`from_request`) the id is the
+    request's; else the body's `id` (a create's answer)."""
+    source = f"$request.path.{path_name}" if from_request else "$response.body#/id"
+    out: dict[str, Any] = {
+        read: {"operationId": read, "parameters": {path_name: source},
+               "description": f"Read the {item}"},
+        change: {"operationId": change,
+                 "parameters": {path_name: source, "header.If-Match": "$response.header.ETag"},
+                 "description": f"Change the {item}, naming the version this answer gave "
+                                "(`If-Match` from its `ETag`)"},
+    }
+    for operation, description in (more or {}).items():
+        out[operation] = {"operationId": operation, "parameters": {path_name: source},
+                          "description": description}
+    return out
+
+
+def record_links(*, from_request: bool = False) -> dict[str, Any]:
+    """From an answer holding a record: read it, change it, list its versions."""
+    return links("record", "readInterview", "replaceInterview", path_name="interview_id",
+                 from_request=from_request,
+                 more={"listInterviewVersions": "List the record's versions"})

@@ -23,6 +23,7 @@ from app.core.db import make_engine, upgrade_database
 from app.core.types import utcnow
 from app.feed import episodes
 from app.feed.episodes import COLUMNS, EpisodeFilters, FeedEpisodePage
+from app.feed.record import feed_timestamp
 from app.interviews.storage import child_row
 from app.record.formats import format_timestamp
 from app.record.models import RegisterEpisode
@@ -83,7 +84,7 @@ def test_a_notified_return_with_no_interview_is_pending_until_its_72_hours_end(
     fresh, late = rows[str(recent.id)], rows[str(overdue.id)]
     assert fresh["state"] == late["state"] == "returned"
     assert fresh["offer_within_72h"] == fresh["interview_within_72h"] == "pending"
-    assert fresh["offer_due_at"] == format_timestamp(now - 3 * HOUR + 72 * HOUR)
+    assert fresh["offer_due_at"] == feed_timestamp(now - 3 * HOUR + 72 * HOUR)
     assert late["offer_within_72h"] == late["interview_within_72h"] == "not_met"
     assert late["offer_outcome"] is None and late["offered_at"] is None
 
@@ -115,7 +116,7 @@ def test_a_record_covering_an_episode_gives_it_its_offer_and_outcome(
     assert list(rows) == [str(notified.id)]  # the record covers it: no second episode
     row = rows[str(notified.id)]
     assert (row["state"], row["offer_outcome"]) == ("declined", "declined")
-    assert row["offered_at"] == "2026-03-02T12:00:00Z"
+    assert row["offered_at"] == "2026-03-02T12:00:00.000000Z"
     assert row["offer_within_72h"] == "met"
     assert row["interview_within_72h"] == "not_applicable"
 
@@ -126,11 +127,11 @@ def test_a_submitted_record_registers_its_episode_with_its_findings(
     db.commit()
     [row] = pull(client, feed_key(db))
     assert row["state"] == "shared" and row["offer_outcome"] == "completed"
-    assert (row["started_at"], row["returned_at"]) == ("2026-03-01T18:00:00Z",
-                                                       "2026-03-02T09:00:00Z")
+    assert (row["started_at"], row["returned_at"]) == ("2026-03-01T18:00:00.000000Z",
+                                                       "2026-03-02T09:00:00.000000Z")
     assert (row["offer_within_72h"], row["interview_within_72h"]) == ("met", "met")
-    assert row["conducted_at"] == "2026-03-03T10:00:00Z"
-    assert row["offer_due_at"] == "2026-03-05T09:00:00Z"
+    assert row["conducted_at"] == "2026-03-03T10:00:00.000000Z"
+    assert row["offer_due_at"] == "2026-03-05T09:00:00.000000Z"
 
 
 def test_the_child_key_is_the_interview_feeds_so_the_feeds_join(

@@ -42,11 +42,11 @@ def test_the_new_fields_are_in_the_json_feed(client: TestClient, db: Session) ->
     assert (row["standard_set"], row["uasc"], row["disability_or_send"],
             row["placement_type"]) == ("2027.1", True, "yes", "childrens_home")
     assert row["episodes"][0]["brought_back_by"] == "police"
-    assert row["episodes"][0]["prevention_interview_at"] == "2026-03-02T10:00:00Z"
+    assert row["episodes"][0]["prevention_interview_at"] == "2026-03-02T10:00:00.000000Z"
     assert (row["views_on_sharing"], row["lawful_basis"], row["shared_against_wishes"]) == (
         "objects", "public_task", True)
     assert row["actions"] == [{"type": "safety_plan", "status": "planned",
-                               "due_at": "2026-03-09T17:00:00Z", "at": None}]
+                               "due_at": "2026-03-09T17:00:00.000000Z", "at": None}]
     codes = [f["code"] for f in row["standards"]]
     assert "exploitation-response" in codes and "actions-followed-through" in codes
 
