@@ -20,6 +20,16 @@ ROW_GAP: Final = 14
 TOP: Final = 10
 # GOV.UK Frontend's blue and dark grey: both have a contrast ratio above 4.5:1 on white.
 COLOURS: Final = ("#1d70b8", "#505a5f")
+# About as many characters of 14px Arial as the label column holds; a longer label is cut
+# short in the picture (with "…"), and is whole in the table beside it.
+LABEL_CHARACTERS: Final = 34
+
+
+def fit(label: str) -> str:
+    """A row's label as the chart draws it: cut short to fit the label column."""
+    if len(label) <= LABEL_CHARACTERS:
+        return label
+    return label[:LABEL_CHARACTERS - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +97,7 @@ def bar_chart(chart_id: str, title: str, description: str, series_names: Sequenc
                             colour=one.colour, value_text=text,
                             text_x=LABEL_WIDTH + width + 6, text_y=y + BAR_HEIGHT - 4))
             y += BAR_HEIGHT + BAR_GAP
-        drawn.append(Row(label=label, label_y=row_top + BAR_HEIGHT - 4, bars=tuple(bars)))
+        drawn.append(Row(label=fit(label), label_y=row_top + BAR_HEIGHT - 4, bars=tuple(bars)))
         y += ROW_GAP - BAR_GAP
     return Chart(chart_id, title, description, WIDTH, y + TOP, LABEL_WIDTH - 10, series,
                  tuple(drawn))

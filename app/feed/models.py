@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import Column, ForeignKey, Index, Text, Uuid
+from sqlalchemy import Column, ForeignKey, Index, Text, Uuid, false
 from sqlmodel import Field, SQLModel
 
 from app.core.types import UTCDateTime
@@ -37,6 +37,9 @@ SUMMARY_INDEX_COLUMNS = (
     "episode_count", "offered_within_72h", "completed_within_72h", "standard_results",
     "push_factors", "pull_factors", "risk_indicators", "action_types", "latest_returned_at",
     "updated_at", "interview_id",
+    # The board pack's (`board_pack.py`): the summary's newer groupings, and places.
+    "ethnicity", "disability_or_send", "uasc", "placement_type", "decline_reason_given",
+    "found_districts", "location_districts",
 )
 
 
@@ -78,6 +81,28 @@ class FeedRow(SQLModel, table=True):
     risk_indicators: str = Field(default=";", max_length=1000)
     action_types: str = Field(default=";", max_length=1000)
     standard_results: str = Field(default="", max_length=64)
+    # For the board pack (`board_pack.py`) and the summary's groupings; filled by
+    # `record.project`, and for rows written before them by `python -m app.feed.rebuild`.
+    ethnicity: str | None = Field(default=None, max_length=8)
+    disability_or_send: str | None = Field(default=None, max_length=16)
+    uasc: bool | None = None
+    placement_type: str | None = Field(default=None, max_length=32)
+    # A declined offer with a reason written down (never the reason: it is free text).
+    decline_reason_given: bool = Field(default=False,
+                                       sa_column_kwargs={"server_default": false()})
+    # Each episode's found district, sorted, one per episode (`;BS16;BS16;BS5;`), so that
+    # counting them counts episodes; the places' districts as a set, like the code lists.
+    found_districts: str = Field(default=";", max_length=1000,
+                                 sa_column_kwargs={"server_default": ";"})
+    location_districts: str = Field(default=";", max_length=1000,
+                                    sa_column_kwargs={"server_default": ";"})
+    # Each action as `status|type|due_at|outcome`, `;`-separated (`;planned|safety_plan|` then
+    # the due moment as the feed writes it, then `|`, then `y` when an outcome is written, never
+    # its text): a planned action past its due date is overdue at the moment of the report.
+    # Unbounded (a record holds up to 100 actions), so not in the summary index: the board
+    # pack reads it for one quarter's rows only.
+    action_states: str = Field(default=";", sa_type=Text,
+                               sa_column_kwargs={"server_default": ";"})
     # The earliest deadline among the pending findings: past it, the row is patched when served.
     next_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     json_line: str = Field(sa_type=Text)

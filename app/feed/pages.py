@@ -1,8 +1,13 @@
-"""The quarterly board report (`/reports/quarterly?period=2026-Q3`), for analysts and managers.
+"""The quarterly board report (`/reports/quarterly?period=2026-Q3`), for analysts and managers,
+and the board pack it grows into (`board_pack.py`): as a page, a CSV per table, and a PDF for
+board papers (`/reports/quarterly.pdf`).
 
-Its figures come from `summary.summarise`, the code behind `GET /api/v1/feed/summary`, with the
-same suppression: the page and the API never disagree. Each chart has the table of its figures
-beside it and a CSV of them behind a link.
+Its headline figures come from `summary.summarise`, the code behind `GET /api/v1/feed/summary`:
+in published figures (`mode=published`, the default) with the same suppression, so the page and
+the API never disagree; in the partnership's own (`mode=own`) as counted, marked
+OFFICIAL-SENSITIVE and not for publication. Both modes are for the people the report is for
+(`ReportUser`: managers and analysts, each seeing their own organisation's figures). Each chart
+has the table of its figures beside it and a CSV of them behind a link.
 """
 
 from __future__ import annotations
@@ -11,20 +16,26 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlmodel import col
 
 from app.accounts.caller import Caller
 from app.accounts.deps import allow
+from app.accounts.models import Organisation
 from app.audit import service as audit
 from app.core.db import SessionDep
-from app.core.errors import NotFound
+from app.core.errors import DomainError, NotFound
 from app.core.london import london_day
-from app.core.templating import templates
+from app.core.templating import TEMPLATES_DIR, templates
 from app.core.types import utcnow
-from app.feed import summary
+from app.feed import board_pack, summary
+from app.feed.board_pack import BoardPack, Mode
 from app.feed.charts import Chart, bar_chart
 from app.feed.record import STANDARD_CODES, csv_line
 from app.feed.suppression import SUPPRESSED, Published, is_small, suppress
@@ -78,7 +89,7 @@ COVERAGE_LABELS: Final = {
     "outcomes.no_outcome_yet": "No outcome recorded yet",
     "completed_within_72h": "Interview completed within 72 hours",
 }
-CHARTS: Final = ("headline", "coverage", "standards", *FACTOR_LISTS)
+CHARTS: Final = ("headline", "coverage", "standards", *FACTOR_LISTS, *board_pack.TABLES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +140,7 @@ def latest_complete_quarter() -> Quarter:
 
 
 def _published(found: summary.Summary) -> tuple[Published, dict[str, float | None]]:
-    """The quarter's one group, or zeros when it has no records."""
+    """The quarter's one group, or zeros when it has no records (zero is never held back)."""
     if found.groups:
         group = found.groups[0]
         return group.published, group.rates
@@ -151,18 +162,18 @@ def _percent(rate: float | None, denominator: int | None) -> str:
     return NOT_APPLICABLE if denominator == 0 else SUPPRESSED
 
 
-def _offered(values: Mapping[str, int | None]) -> int | None:
+def _offered(values: Mapping[str, int | None], mode: Mode = "published") -> int | None:
     """Interviews offered: completed + declined + not achieved, when all three are published.
 
     A sum of published figures gives nothing away, but one from 1 to 5 is still shown as `c`,
-    as every figure on the page is.
+    as every published figure on the page is (not in the partnership's own figures).
     """
     parts = [values[f"outcomes.{outcome}"] for outcome in ("completed", "declined",
                                                            "not_achieved")]
     if any(part is None for part in parts):
         return None
     total = sum(part for part in parts if part is not None)
-    return None if is_small(total) else total
+    return None if mode == "published" and is_small(total) else total
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +209,8 @@ class Ranked:
 @dataclass(frozen=True, slots=True)
 class Report:
     quarter: Quarter
+    mode: Mode
+    marking: str
     headline: list[Figure]
     rates: dict[str, str]
     coverage: list[Figure]
@@ -205,15 +218,19 @@ class Report:
     standards: list[StandardLine]
     factors: dict[str, list[Ranked]]
     charts: dict[str, Chart]
+    pack: BoardPack
 
 
-def build_report(db: SessionDep, organisation_code: str, quarter: Quarter) -> Report:
-    """The report's figures and charts for a quarter, beside the quarter before."""
+def build_report(db: SessionDep, organisation_code: str, quarter: Quarter,
+                 mode: Mode = board_pack.DEFAULT_MODE) -> Report:
+    """The report's figures and charts for a quarter, beside the quarter before, and the board
+    pack's tables, in published figures or the partnership's own."""
     now = utcnow()
 
     def quarter_summary(which: Quarter) -> summary.Summary:
         return summary.summarise(db, organisation_code, date_from=which.start,
-                                 date_to=which.end, group_by=("quarter",), now=now)
+                                 date_to=which.end, group_by=("quarter",), now=now,
+                                 suppressed=mode == "published")
 
     found = quarter_summary(quarter)
     published, rates = _published(found)
@@ -224,7 +241,7 @@ def build_report(db: SessionDep, organisation_code: str, quarter: Quarter) -> Re
         ("children", "Children"),
         ("interviews", "Records of return interviews"),
     )]
-    offered = _offered(values)
+    offered = _offered(values, mode)
     headline.append(Figure("offered", "Interviews offered", offered, _count_text(offered)))
     headline += [Figure(name, label, values[name], _count_text(values[name])) for name, label in (
         ("outcomes.completed", "Interviews completed"),
@@ -265,13 +282,14 @@ def build_report(db: SessionDep, organisation_code: str, quarter: Quarter) -> Re
     coverage = [Figure(name, label, covered.value(name), _count_text(covered.value(name)))
                 for name, label in COVERAGE_LABELS.items()]
     return Report(
-        quarter=quarter, headline=headline,
+        quarter=quarter, mode=mode, marking=board_pack.MARKINGS[mode], headline=headline,
         rates={name: _percent(rates[f"rates.{name}"], values["interviews"])
                for name in ("offered_within_72h", "completed_within_72h")},
         coverage=coverage,
         coverage_rates={name: _percent(covered.rates[f"rates.{name}"], covered.value("returns"))
                         for name in ("offered_within_72h", "completed_within_72h")},
-        standards=standards, factors=factors, charts=charts)
+        standards=standards, factors=factors, charts=charts,
+        pack=board_pack.build(db, organisation_code, quarter, mode, now))
 
 
 def _ranked(values: Mapping[str, int | None], kind: str, labels: Mapping[str, str]
@@ -305,41 +323,71 @@ def _choices(selected: Quarter) -> list[dict[str, Any]]:
             for q in quarters]
 
 
+class ModeNotKnown(DomainError):
+    status = 422
+    type = "/problems/validation"
+    title = "There are no such figures"
+
+
+def _mode(mode: str | None) -> Mode:
+    """`published` (the default) or `own`; anything else is a 422 page saying which there are."""
+    if mode is None or not mode.strip():
+        return board_pack.DEFAULT_MODE
+    for known in board_pack.MODES:
+        if mode == known:
+            return known
+    raise ModeNotKnown("Choose mode=published for published figures (numbers from 1 to 5 "
+                       "suppressed) or mode=own for the partnership's own real counts, which "
+                       "are not for publication.")
+
+
+def _audit_read(db: SessionDep, user: Caller, action: str, quarter: Quarter, mode: Mode,
+                **details: str) -> None:
+    audit.record(db, actor=user.label, organisation=user.organisation_code,
+                 action=action, target=quarter.label, details={**details, "mode": mode})
+
+
+def _context(user: Caller, report: Report) -> dict[str, Any]:
+    return {"current_user": user, "csrf_token": user.csrf_token, "report": report,
+            "pack": report.pack, "choices": _choices(report.quarter), "charts": CHARTS,
+            "modes": board_pack.MODE_NAMES}
+
+
 @router.get("/reports/quarterly", response_class=HTMLResponse)
 def quarterly_report(request: Request, db: SessionDep, user: ReportUser,
-                     period: str | None = None) -> Response:
-    quarter = _quarter(period)
-    report = build_report(db, user.organisation_code, quarter)
-    audit.record(db, actor=user.label, organisation=user.organisation_code,
-                 action="report.view", target=quarter.label)
-    return templates.TemplateResponse(request, "reports/quarterly.html", {
-        "current_user": user, "csrf_token": user.csrf_token, "report": report,
-        "choices": _choices(quarter), "charts": CHARTS,
-    })
+                     period: str | None = None, mode: str | None = None) -> Response:
+    quarter, chosen = _quarter(period), _mode(mode)
+    report = build_report(db, user.organisation_code, quarter, chosen)
+    _audit_read(db, user, "report.view", quarter, chosen)
+    return templates.TemplateResponse(request, "reports/quarterly.html", _context(user, report))
 
 
 def report_csv(report: Report, chart: str) -> Iterator[str]:
     """The figures behind one chart (or the headline or coverage table) as CSV, `c` where
-    suppressed."""
+    suppressed, each row marked with the figures' mode (`board_pack.MARKINGS`)."""
+    if chart in board_pack.TABLES:
+        yield from board_pack.csv_lines(report.pack.tables[chart], report.quarter, report.mode)
+        return
+    marking = report.marking
     if chart in ("headline", "coverage"):
-        yield csv_line(("period", "figure", "name", "value"))
+        yield csv_line(("marking", "period", "figure", "name", "value"))
         for figure in report.headline if chart == "headline" else report.coverage:
-            yield csv_line((report.quarter.label, figure.label, figure.name,
+            yield csv_line((marking, report.quarter.label, figure.label, figure.name,
                             SUPPRESSED if figure.value is None else str(figure.value)))
     elif chart == "standards":
-        yield csv_line(("standard", "title", "period", "applicable", "share_met",
+        yield csv_line(("marking", "standard", "title", "period", "applicable", "share_met",
                         "previous_period", "previous_applicable", "previous_share_met"))
         for line in report.standards:
-            yield csv_line((line.code, line.title, report.quarter.label,
+            yield csv_line((marking, line.code, line.title, report.quarter.label,
                             line.applicable.replace(",", ""), _share(line.share, line.applicable),
                             report.quarter.previous.label,
                             line.previous_applicable.replace(",", ""),
                             _share(line.previous_share, line.previous_applicable)))
     else:
         kind = FACTOR_LISTS[chart][0]
-        yield csv_line(("period", kind, "label", "records"))
+        yield csv_line(("marking", "period", kind, "label", "records"))
         for item in report.factors[chart]:
-            yield csv_line((report.quarter.label, item.code, item.label,
+            yield csv_line((marking, report.quarter.label, item.code, item.label,
                             SUPPRESSED if item.value is None else str(item.value)))
 
 
@@ -351,14 +399,43 @@ def _share(rate: float | None, applicable: str) -> str:
 
 @router.get("/reports/quarterly/{chart}.csv")
 def quarterly_report_csv(db: SessionDep, user: ReportUser, chart: str,
-                         period: str | None = None) -> Response:
+                         period: str | None = None, mode: str | None = None) -> Response:
     if chart not in CHARTS:
         raise NotFound("There is no such table in the report")
-    quarter = _quarter(period)
-    report = build_report(db, user.organisation_code, quarter)
-    audit.record(db, actor=user.label, organisation=user.organisation_code,
-                 action="report.csv", target=quarter.label, details={"table": chart})
+    quarter, chosen = _quarter(period), _mode(mode)
+    report = build_report(db, user.organisation_code, quarter, chosen)
+    _audit_read(db, user, "report.csv", quarter, chosen, table=chart)
     return Response("".join(report_csv(report, chart)).encode(),
                     media_type="text/csv; charset=utf-8", headers={
-                        "Content-Disposition":
-                            f'attachment; filename="rhi-{quarter.label}-{chart}.csv"'})
+                        "Content-Disposition": f'attachment; filename="rhi-{quarter.label}-'
+                                               f'{chart}-{chosen}.csv"'})
+
+
+def report_html_for_print(report: Report, organisation: str,
+                          env: Jinja2Templates = templates) -> str:
+    """The pack as one self-contained HTML document for `board_pack.pdf`: no link, image or
+    script to fetch (its CSS is `print_css`, given to WeasyPrint as text)."""
+    return env.get_template("reports/quarterly_pdf.html").render(
+        report=report, organisation=organisation, made_at=utcnow())
+
+
+@cache
+def print_css() -> str:
+    """The PDF's stylesheet, `templates/reports/_pdf.css`, read once."""
+    return (TEMPLATES_DIR / "reports" / "_pdf.css").read_text(encoding="utf-8")
+
+
+@router.get("/reports/quarterly.pdf")
+def quarterly_report_pdf(db: SessionDep, user: ReportUser, period: str | None = None,
+                         mode: str | None = None) -> Response:
+    """The board pack as a PDF for board papers, every page marked with its figures' mode."""
+    quarter, chosen = _quarter(period), _mode(mode)
+    report = build_report(db, user.organisation_code, quarter, chosen)
+    organisation = db.execute(select(col(Organisation.name)).where(
+        col(Organisation.code) == user.organisation_code)).scalar_one_or_none()
+    pdf = board_pack.pdf(report_html_for_print(report, organisation or user.organisation_code),
+                         print_css())
+    _audit_read(db, user, "report.view", quarter, chosen, format="pdf")
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="rhi-{quarter.label}-board-pack-'
+                               f'{chosen}.pdf"'})

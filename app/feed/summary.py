@@ -10,7 +10,10 @@ one more aggregate over `feed_pending_findings`.
 The coverage of returns (`coverage_counts`) is counted from the episode register instead: each
 return once, with or without a record, for the whole period.
 
-The quarterly report uses this module too, so its figures are the API's figures.
+The quarterly report uses this module too, so its published figures are the API's figures; the
+board pack's partnership's own figures are the same counts with nothing suppressed
+(`suppressed=False`, never offered by the API), and its differences between groups are the
+groupings `ethnicity`, `disability_or_send`, `uasc` and `placement_type` (`board_pack.py`).
 """
 
 from __future__ import annotations
@@ -51,7 +54,14 @@ GROUPINGS: Final[Mapping[str, Any]] = {
     "legal_status": FeedRow.legal_status,
     "gender": FeedRow.gender,
     "age_band": FeedRow.age_band,
+    # The board pack's differences between groups (`board_pack.py`).
+    "ethnicity": FeedRow.ethnicity,
+    "disability_or_send": FeedRow.disability_or_send,
+    "uasc": FeedRow.uasc,
+    "placement_type": FeedRow.placement_type,
 }
+# Groupings of yes/no columns: SQLite answers them as 0/1, the groups' keys are booleans.
+BOOLEAN_GROUPINGS: Final = frozenset({"out_of_area", "uasc"})
 OUTCOMES: Final = tuple(codes.OFFER_OUTCOME)
 STANDARD_RESULTS: Final = ("met", "not_met", "pending")
 CODE_LISTS: Final[Mapping[str, tuple[Any, tuple[str, ...]]]] = {
@@ -131,11 +141,32 @@ HEADLINE_COUNTS: Final = ("interviews", "episodes", "children", "out_of_area",
 STANDARDS_KIND: Final = "standards"
 
 
+def in_period(organisation_code: str, date_from: date | None,
+              date_to: date | None) -> list[ColumnElement[bool]]:
+    """The feed rows the organisation counts for a period: visible to it, with a return (or,
+    for a child still missing, a latest start) from `date_from` to `date_to` (London dates,
+    both included)."""
+    where: list[ColumnElement[bool]] = [visible(organisation_code)]
+    if date_from is not None:
+        where.append(col(FeedRow.period_date) >= date_from)
+    if date_to is not None:
+        where.append(col(FeedRow.period_date) <= date_to)
+    return where
+
+
+def as_counted(counts: Mapping[str, int], sets: Sequence[CountSet] = ()) -> Published:
+    """Counts published as they are, none held back: the partnership's own figures (the board
+    pack's `own` mode), never for publication."""
+    return Published(values=dict(counts), suppressed=())
+
+
 def summarise(session: Session, organisation_code: str, *, date_from: date | None,
-              date_to: date | None, group_by: Sequence[str], now: datetime) -> Summary:
+              date_to: date | None, group_by: Sequence[str], now: datetime,
+              suppressed: bool = True) -> Summary:
     """Counts per group of the records visible to the organisation whose return (or, for a
     child still missing, whose latest start) falls from `date_from` to `date_to` (London dates,
-    both included), suppressed for publication.
+    both included), suppressed for publication (`suppressed=False`: the real counts, for the
+    board pack's partnership's own figures only).
 
     Four statements, read from one snapshot: the headline counts, the code-list and standard
     combinations, the findings whose deadline has passed since they were stored, and the
@@ -145,11 +176,7 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
     if unknown:
         raise ValueError(f"cannot group by {unknown}")
     dims = [GROUPINGS[name].label(name) for name in group_by]
-    where: list[ColumnElement[bool]] = [visible(organisation_code)]
-    if date_from is not None:
-        where.append(col(FeedRow.period_date) >= date_from)
-    if date_to is not None:
-        where.append(col(FeedRow.period_date) <= date_to)
+    where = in_period(organisation_code, date_from, date_to)
     key = _key_maker(group_by)
     n = len(dims)
 
@@ -212,26 +239,29 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
                 group[f"standards.{code}.pending"] -= records
                 group[f"standards.{code}.not_met"] += records
 
+    publish = suppress if suppressed else as_counted
     groups = []
     for group_key in sorted(counts, key=_sort_key):
-        published = suppress(counts[group_key], COUNT_SETS)
+        published = publish(counts[group_key], COUNT_SETS)
         groups.append(Group(
             key=dict(zip(group_by, group_key, strict=True)), published=published,
             rates={name: published.rate(*parts) for name, parts in RATES.items()}))
-    return Summary(date_from, date_to, tuple(group_by), groups, publish_coverage(found))
+    return Summary(date_from, date_to, tuple(group_by), groups,
+                   publish_coverage(found, suppressed=suppressed))
 
 
 def _key_maker(group_by: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """A group's key from a result row's leading columns (SQLite answers booleans as 0/1)."""
     n = len(group_by)
-    if "out_of_area" not in group_by:
+    flags = [at for at, name in enumerate(group_by) if name in BOOLEAN_GROUPINGS]
+    if not flags:
         return lambda row: tuple(row[:n])
-    at = group_by.index("out_of_area")
 
     def key(row: Sequence[Any]) -> tuple[Any, ...]:
         values = list(row[:n])
-        if values[at] is not None:
-            values[at] = bool(values[at])
+        for at in flags:
+            if values[at] is not None:
+                values[at] = bool(values[at])
         return tuple(values)
 
     return key
@@ -329,9 +359,11 @@ def coverage_counts(connection: Connection, organisation_code: str, *, date_from
     }
 
 
-def publish_coverage(counts: Mapping[str, int]) -> Coverage:
-    """The coverage counts suppressed as the groups' are, with their rates."""
-    published = suppress({name: counts[name] for name in COVERAGE_NAMES}, COVERAGE_SETS)
+def publish_coverage(counts: Mapping[str, int], *, suppressed: bool = True) -> Coverage:
+    """The coverage counts suppressed as the groups' are (or, `suppressed=False`, as counted),
+    with their rates."""
+    publish = suppress if suppressed else as_counted
+    published = publish({name: counts[name] for name in COVERAGE_NAMES}, COVERAGE_SETS)
     return Coverage(published, {name: published.rate(*parts)
                                 for name, parts in COVERAGE_RATES.items()})
 

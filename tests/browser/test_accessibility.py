@@ -405,6 +405,17 @@ PAGES: dict[str, Visit] = {
                                       device="desktop"),
     "quarterly-report-manager": Visit("/reports/quarterly", "/reports/quarterly?period=2026-Q1",
                                       "manager", device="desktop"),
+    # The board pack in the partnership's own figures (marked not for publication), on a
+    # laptop and at 320 px, and a mode that is not one (a 422 page).
+    "quarterly-report-own-figures": Visit("/reports/quarterly",
+                                          "/reports/quarterly?period=2026-Q1&mode=own",
+                                          "manager", device="desktop"),
+    "quarterly-report-own-figures-320px": Visit("/reports/quarterly",
+                                                "/reports/quarterly?mode=own", "analyst",
+                                                device="320px"),
+    "quarterly-report-no-such-figures": Visit("/reports/quarterly",
+                                              "/reports/quarterly?mode=secret", "analyst",
+                                              status=422),
     "episodes-work-list": Visit("/episodes", "/episodes", "manager", device="desktop",
                                 prepare=_a_return_on_the_list),
     "episodes-work-list-320px": Visit("/episodes", "/episodes", "manager", device="320px",
@@ -465,6 +476,7 @@ NOT_PAGES = {
     "/healthz": "health check (JSON)",
     "/docs/oauth2-redirect": "Swagger UI's OAuth2 helper for /api/docs (FastAPI default)",
     "/reports/quarterly/{chart}.csv": "CSV download of a report chart",
+    "/reports/quarterly.pdf": "PDF of the board pack, for board papers",
 }
 
 

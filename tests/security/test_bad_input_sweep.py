@@ -219,6 +219,40 @@ def test_every_notification_field_takes_bad_input_as_a_problem_not_a_500(
 
 
 @pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_the_feeds_query_fields_take_bad_input_as_a_problem_not_a_500(
+        client: TestClient, db: Session, value: str) -> None:
+    """Every filter of both feeds in every format, Parquet included, and `format` and `Accept`
+    themselves: a 4xx problem (or an answer), never a 500."""
+    from tests.builders import bearer, make_key
+
+    record(db, "803")
+    db.commit()
+    headers = bearer(make_key(db, "803", scopes=("feed",))[1])
+    q = quote(value, safe="")
+    feeds = {"/api/v1/feed/interviews": (
+                 "updated_since", "returned_from", "returned_to", "responsible_authority",
+                 "recorded_by_org", "out_of_area", "legal_status", "risk_indicator", "standard",
+                 "result", "cursor", "limit"),
+             "/api/v1/feed/episodes": ("updated_since", "returned_from", "returned_to",
+                                       "cursor", "limit")}
+    for path, names in feeds.items():
+        for fmt in ("json", "ndjson", "csv", "parquet"):
+            for name in names:
+                url = f"{path}?format={fmt}&{name}={q}"
+                answer = client.get(url, headers=headers)
+                assert_answered(answer, url[:80])
+                if answer.status_code >= 400:
+                    assert answer.headers["content-type"] == "application/problem+json", url
+        for url in (f"{path}?format={q}", f"{path}?format=parquet&format={q}"):
+            assert_answered(client.get(url, headers=headers), url[:80])
+        for accept in (value, f"application/vnd.apache.parquet;q={value}"):
+            if accept.isprintable() and accept.isascii():  # a header can carry only these
+                assert_answered(client.get(path, headers={**headers, "Accept": accept}), accept)
+    assert client.get("/api/v1/feed/summary", params={"from": value, "format": "csv"},
+                      headers=headers).status_code < 500
+
+
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
 def test_the_administrators_key_and_organisation_forms_take_bad_input_without_a_500(
         client: TestClient, db: Session, value: str) -> None:
     make_org(db, "803")
@@ -237,6 +271,10 @@ def test_the_administrators_key_and_organisation_forms_take_bad_input_without_a_
         assert_answered(answer, f"/admin/organisations/new {name}={value!r}")
     assert_answered(client.post("/admin/organisations/own",
                                 data={"csrf_token": csrf, "name": value}), "rename")
+    for fields in ({"change": "notify_email", "notify_email": value}, {"notify_email": value},
+                   {"change": value}):
+        assert_answered(client.post("/admin/organisations/own",
+                                    data={"csrf_token": csrf, **fields}), f"own {fields!r}")
     q = quote(value, safe="")
     assert_answered(client.post(f"/admin/api-keys/{q}/revoke", data={"csrf_token": csrf}),
                     "revoke")
@@ -315,3 +353,18 @@ def test_a_recipients_report_takes_bad_ids_and_recipients_without_a_500(
         assert_answered(answer, url[:80])
         assert answer.status_code in (400, 404, 422), f"{url[:80]}: {answer.status_code}"
     assert client.get(f"/interviews/{made.id}/report/police").status_code == 200
+
+
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_the_board_packs_period_mode_and_table_take_bad_input_without_a_500(
+        client: TestClient, db: Session, value: str) -> None:
+    sign_in(client, make_user(db, "analyst", org="803", email="sweep.pack@example.org"))
+    q = quote(value, safe="")
+    for url in (f"/reports/quarterly?mode={q}", f"/reports/quarterly?period=2026-Q1&mode={q}",
+                f"/reports/quarterly/stage-delays.csv?mode={q}",
+                f"/reports/quarterly/{q}.csv?mode=own", f"/reports/quarterly.pdf?mode={q}",
+                f"/reports/quarterly.pdf?period={q}", f"/reports/quarterly.pdf?period={q}&mode=own",
+                f"/reports/quarterly/by-ethnicity.csv?period={q}&mode={q}"):
+        answer = client.get(url)
+        assert_answered(answer, url[:80])
+        assert answer.status_code in (400, 404, 422), f"{url[:80]}: {answer.status_code}"

@@ -290,6 +290,9 @@ MATRIX: list[Row] = [
     row("GET", "/reports/quarterly", None, "403 403 200 200 403  login login login login  login"),
     row("GET", "/reports/quarterly/{chart}.csv", None,
         "403 403 200 200 403  login login login login  login"),
+    # The board pack as a PDF for board papers: the report's people, its own figures.
+    row("GET", "/reports/quarterly.pdf", None,
+        "403 403 200 200 403  login login login login  login", query(mode="own")),
 ]
 
 ROWS = {r.key: r for r in MATRIX}
@@ -392,7 +395,7 @@ AUDITED_READS = frozenset({
     "/api/v1/episodes", "/api/v1/episodes/{episode_id}", "/episodes", "/episodes/mine",
     "/episodes/{episode_id}", "/children/differences", "/search", "/children/{child_id}",
     "/api/v1/feed/summary", "/api/v1/exports/ssda903-missing", "/reports/quarterly",
-    "/reports/quarterly/{chart}.csv", "/audit",
+    "/reports/quarterly/{chart}.csv", "/reports/quarterly.pdf", "/audit",
 })
 REFUSALS = {"login": 401, "401": 401, "403": 403, "404": 404, "409": 409, "422": 422}
 
