@@ -310,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     standards = commands.add_parser("standards", help="practice standards").add_subparsers(
         dest="action", required=True, metavar="ACTION", parser_class=_Parser)
-    standards.add_parser("evaluate", help="refresh findings whose deadlines have passed") \
+    standards.add_parser("evaluate", help="refresh findings whose deadlines have passed, and add "
+                          "standards added to a record's set") \
         .set_defaults(run=_standards_evaluate)
 
     retention_cli.add_commands(commands, _Parser)

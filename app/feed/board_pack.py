@@ -2,7 +2,8 @@
 
 Stage delays, the repeat-missing group, hotspots (where children were found and the places
 they went; the time of day and day of the week episodes started), themes (declines and the
-follow-up actions) and differences between groups of children. Each is a `Table`: the figures,
+follow-up actions), differences between groups of children, and looked-after children placed
+out of area (Protect 2; counted in `out_of_area.py`). Each is a `Table`: the figures,
 a chart of them, and the same figures as CSV (`csv_lines`).
 
 Where the figures come from:
@@ -12,7 +13,9 @@ Where the figures come from:
   summary's coverage counts (returned in the quarter, or still missing with a start in it);
 - the **feed rows** (`feed_rows`, one per submitted record, visible as the summary's are) for
   places, declines, actions and the differences between groups: the register holds no place,
-  no reason and no ethnicity. A record belongs to the quarter of its latest return.
+  no reason and no ethnicity. A record belongs to the quarter of its latest return;
+- both for the children placed out of area: the register's returns of the quarter, each with
+  the feed row of the latest record covering it.
 
 Every count is made in SQL from narrow columns but three lists that need Python: the register's
 times of the quarter (for medians, London hours and days), and the stored combinations of the
@@ -40,15 +43,15 @@ from sqlmodel import col
 
 from app.core.db import reading
 from app.core.london import LONDON, london_midnight
+from app.feed import out_of_area
 from app.feed.charts import Chart, bar_chart
 from app.feed.episodes import counted
 from app.feed.models import FeedRow
-from app.feed.record import csv_line, split_delimited
+from app.feed.record import action_state, csv_line, split_delimited
 from app.feed.service import narrow
 from app.feed.summary import as_counted, in_period
 from app.feed.suppression import SUPPRESSED, CountSet, Published, suppress
 from app.record import codes
-from app.record.formats import parse_timestamp
 from app.record.models import RegisterEpisode
 
 Mode = Literal["published", "own"]
@@ -155,6 +158,12 @@ SECTIONS: Final = (
             "share offered and completed within 72 hours of the return.",
             ("by-age-band", "by-gender", "by-ethnicity", "by-disability", "by-uasc",
              "by-placement-type")),
+    Section("out-of-area-section", "Children placed out of area (Protect 2)",
+            "Whether looked-after children placed out of area get timely return interviews "
+            "whose findings reach the authority that placed them and feed their safety plans: "
+            "the quarter's returns from the episode register, each once, whether or not an "
+            "interview was recorded.",
+            ("out-of-area",)),
 )
 TABLES: Final = tuple(name for section in SECTIONS for name in section.tables)
 
@@ -550,14 +559,11 @@ ACTION_STATES: Final = (
 
 
 def _action_state(stored: str, now: datetime) -> tuple[str, str, bool]:
-    """(state, type, an outcome written) of one stored action."""
-    status, kind, due, outcome = (stored.split("|") + ["", "", "", ""])[:4]
-    state = status if status in ("planned", "done", "not_done") else "done"
-    if state == "planned" and due:
-        deadline = parse_timestamp(due)
-        if deadline is not None and deadline < now:
-            state = "overdue"
-    return state, kind, outcome == "y"
+    """(state, type, an outcome written) of one stored action: planned past its due moment is
+    overdue."""
+    action = action_state(stored)
+    overdue = action.status == "planned" and action.due_at is not None and action.due_at < now
+    return ("overdue" if overdue else action.status), action.type, action.outcome_written
 
 
 def action_tables(counts: FeedCounts, mode: Mode, now: datetime) -> tuple[Table, Table]:
@@ -673,6 +679,71 @@ def difference_table(name: str, column: str, heading: str, by: str,
                   maximum=1.0))
 
 
+# --- children placed out of area (Protect 2) ---------------------------------------------------
+
+OUT_OF_AREA_FIGURES: Final = (
+    ("children", "Children (each once)"),
+    ("returns", "Returns (each episode once)"),
+    ("offered_within_72h", "Offered within 72 hours"),
+    ("completed_within_72h", "Interview held within 72 hours"),
+    ("placing_authority_told", "Placing authority told in time"),
+    ("safety_plan_updated", "Safety plan updated"),
+)
+OUT_OF_AREA_DIRECTIONS: Final = (
+    ("placed_away", "Placed by us in another area"),
+    ("placed_here", "Placed in our area by another authority"),
+    ("other", "Placed by another authority elsewhere"),
+    ("all", "All"),
+)
+
+
+def out_of_area_table(counts: Mapping[str, int], mode: Mode) -> Table:
+    """One row per figure (`out_of_area.FIGURES`), a column per direction and for all, and the
+    share of all the returns; in published mode each figure's directions are suppressed
+    together, as they add up to its total."""
+    values = _publish(counts, [CountSet(f"{figure}.all", tuple(
+        f"{figure}.{where}" for where in out_of_area.DIRECTIONS))
+        for figure in out_of_area.FIGURES], mode).values
+    returns = values["returns.all"]
+    rows = []
+    chart_rows: list[tuple[str, Sequence[tuple[float | None, str]]]] = []
+    for figure, label in OUT_OF_AREA_FIGURES:
+        total = values[f"{figure}.all"]
+        share = (Cell(NOT_APPLICABLE, NOT_APPLICABLE_CSV) if figure == "children"
+                 else share_cell(total, returns))
+        rows.append(Row(figure, label, (
+            *(count_cell(values[f"{figure}.{where}"]) for where, _ in OUT_OF_AREA_DIRECTIONS),
+            share)))
+        if figure not in ("children", "returns"):
+            chart_rows.append((label, [(_share(total, returns), share.text)]))
+    return Table(
+        "out-of-area", "Looked-after children placed out of area",
+        f"Returns in the quarter of looked-after children placed out of area: "
+        f"{count_cell(returns).text}, of {count_cell(values['children.all']).text} children. "
+        "For each return, whether the interview was offered and held within 72 hours, whether "
+        "the findings reached the placing authority in time, and whether the child's safety "
+        "plan was updated.",
+        "figure", "Figure",
+        (*(Column(where, label) for where, label in OUT_OF_AREA_DIRECTIONS),
+         Column("share_of_returns", "Share of all returns")),
+        tuple(rows),
+        bar_chart("chart-out-of-area", "Returns of children placed out of area",
+                  "Bars show the share of the quarter's returns of looked-after children "
+                  "placed out of area offered an interview within 72 hours, interviewed within "
+                  "72 hours, whose findings reached the placing authority in time, and whose "
+                  "safety plan was updated. The table gives the figures.",
+                  ("Share of returns",), chart_rows, maximum=1.0),
+        note="Looked after and placed out of area as the latest record covering the return "
+             "says, or for a return no record covers, as the notification said. In time: the "
+             "record's placing-authority-told standard met (shared with the placing "
+             "authority's missing co-ordinator within 1 working day of the interview, or of "
+             "the last attempt or offer when there was none); a return no record covers, or "
+             "whose record is judged under set 2026.1, is not counted as told. Safety plan "
+             "updated: the latest record holds a safety plan action done. Children are "
+             "counted once in each column, so a child placed in two areas in the quarter may "
+             "count in two.")
+
+
 # --- the pack ----------------------------------------------------------------------------------
 
 
@@ -682,6 +753,7 @@ def build(session: Session, organisation_code: str, period: Period, mode: Mode,
     with reading(session.get_bind()) as connection:
         episodes = register_episodes(connection, organisation_code, period)
         counts = feed_counts(connection, organisation_code, period)
+        placed = out_of_area.returns(connection, organisation_code, period.start, period.end)
     tables = [
         stage_delays(episodes, mode), repeat_missing(episodes, mode),
         _ranked_places(
@@ -699,6 +771,7 @@ def build(session: Session, organisation_code: str, period: Period, mode: Mode,
         declined_table(counts, mode), *action_tables(counts, mode, now),
         *(difference_table(name, column, heading, by, labels, counts.groups[column], mode)
           for name, column, heading, by, labels in GROUP_TABLES),
+        out_of_area_table(out_of_area.counts(placed, now), mode),
     ]
     return BoardPack(mode, MARKINGS[mode], {table.name: table for table in tables})
 

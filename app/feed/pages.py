@@ -66,6 +66,7 @@ STANDARD_LABELS: Final = {
     "repeat-missing-reviewed": "Repeat missing reviewed",
     "exploitation-response": "Exploitation response",
     "actions-followed-through": "Follow-up plan carried out",
+    "placing-authority-told": "Placing authority told in time",
 }
 STANDARD_TITLES: Final = {info.code: info.title for info in STANDARDS}
 FACTOR_LISTS: Final = {
@@ -247,7 +248,7 @@ def build_report(db: SessionDep, organisation_code: str, quarter: Quarter,
         ("outcomes.completed", "Interviews completed"),
         ("offered_within_72h", "Offered within 72 hours of return"),
         ("completed_within_72h", "Completed within 72 hours of return"),
-        ("out_of_area", "Children placed out of area"),
+        ("out_of_area", "Records of children placed out of area"),
     )]
     standards = []
     for code in STANDARD_CODES:

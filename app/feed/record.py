@@ -28,6 +28,10 @@ from app.standards import CURRENT
 from app.standards.params import STANDARDS
 
 STANDARD_CODES: Final = tuple(info.code for info in STANDARDS)
+# The standards whose CSV columns sit with set 2026.1's fields; a standard added since has its
+# column after every other one (`LATER_STANDARD_CODES`), so no column moves.
+_IN_PLACE: Final = STANDARD_CODES.index("actions-followed-through") + 1
+LATER_STANDARD_CODES: Final = STANDARD_CODES[_IN_PLACE:]
 RESULTS: Final = ("met", "not_met", "not_applicable", "pending")
 PASSED = " The deadline has passed."
 FINDING_KEYS: Final = ("code", "set_version", "result", "due_at", "evidence_at", "detail")
@@ -56,13 +60,15 @@ CSV_COLUMNS: Final = (
     "interviewer_role", "interviewer_independent", "push_factors", "pull_factors",
     "risk_indicators", "harm_disclosed", "seraf_category", "location_districts", "action_types",
     "shared_with", "episodes_in_last_90_days",
-    *(f"standards.{code}" for code in STANDARD_CODES),
+    *(f"standards.{code}" for code in STANDARD_CODES[:_IN_PLACE]),
     # Added with standard set 2027.1: after every earlier column, so none moves.
     "standard_set", "uasc", "disability_or_send", "placement_type",
     *(f"episodes.{name}" for name in LATER_EPISODE_FIELDS),
     "interviewer_relationship", "afraid_of_anyone", "safety_information_given",
     "views_on_sharing", "lawful_basis", "shared_against_wishes", "child_told_of_sharing",
     *(f"actions.{name}" for name in ACTION_FIELDS),
+    # Standards added to a set later (`placing-authority-told`): last, so no column moves.
+    *(f"standards.{code}" for code in LATER_STANDARD_CODES),
 )
 
 
@@ -323,6 +329,33 @@ def results_letters(findings: Iterable[Mapping[str, Any]]) -> str:
 def standard_position(code: str) -> int:
     """Where a standard's letter is in `standard_results` (from 1, as SQL's substr counts)."""
     return STANDARD_CODES.index(code) + 1
+
+
+def result_in(letters: str | None, code: str) -> str | None:
+    """A standard's result as a row's `standard_results` holds it; None where it holds none (a
+    standard the record's set lacks, or a row written before the standard existed)."""
+    position = standard_position(code)
+    return LETTER_RESULTS.get((letters or "")[position - 1:position])
+
+
+@dataclass(frozen=True, slots=True)
+class ActionState:
+    """One action of a row's `action_states`, as `project` writes it: `status|type|due_at|y`."""
+
+    status: str  # `planned`, `done` or `not_done` (an action from before statuses: `done`)
+    type: str  # empty when none was recorded
+    due_at: datetime | None
+    outcome_written: bool
+
+
+def action_state(stored: str) -> ActionState:
+    """Read one stored action back. Its due moment is written to the microsecond
+    (`2026-03-05T12:00:00.000000Z`, as `feed_timestamp` writes every moment), or without a
+    fraction in a row written before that release, or not at all; a status other than the three
+    is read as done, as an action recorded before statuses existed is."""
+    status, kind, due, outcome = (stored.split("|") + ["", "", "", ""])[:4]
+    return ActionState(status if status in ("planned", "done", "not_done") else "done", kind,
+                       parse_timestamp(due) if due else None, outcome == "y")
 
 
 def quarter_of(day: date) -> str:

@@ -34,6 +34,7 @@ EVIDENCE: Final = {
     "report-shared": "/sharing",
     "repeat-missing-reviewed": "/actions",
     "actions-followed-through": "/actions",
+    "placing-authority-told": "/sharing",
 }
 FOR_MANAGERS: Final = frozenset({"manager-oversight"})
 GROUPS: Final = ("fix", "manager", "later", "missed")

@@ -30,6 +30,7 @@ from app.record.models import Episode, Interview, InterviewVersion
 from app.record.serialize import document_hash, document_to_json
 from app.record.validation import prune, validate_document
 from app.record.versions import latest_version
+from app.standards import set_for
 
 EMPTY_DOCUMENT: dict[str, Any] = {"child": {}, "episodes": [], "offer": {}}
 
@@ -347,11 +348,15 @@ def discard_draft(session: Session, interview: Interview, actor: Caller, reason:
 
 
 def evaluate_due_findings(session: Session, now: datetime | None = None) -> int:
-    """Re-evaluate records holding a pending finding whose deadline has passed."""
+    """Re-evaluate records holding a pending finding whose deadline has passed, and records
+    whose findings are not their set's standards (a standard added to the set after they were
+    stored, like 2027.1's `placing-authority-told`)."""
     moment = now or utcnow()
     count = 0
     for interview in session.execute(select(Interview)).scalars():
-        if storage.current_findings(interview, moment) != interview.findings:
+        codes = [finding.get("code") for finding in interview.findings]
+        if (codes != list(set_for(interview.standard_set).codes)
+                or storage.current_findings(interview, moment) != interview.findings):
             interview.findings = storage.findings_for(session, interview,
                                                       storage.typed(interview), moment)
             record_changed(session, interview)

@@ -30,6 +30,12 @@ Decisions where the spec leaves room (keep this list in step with the code):
 - `repeat-missing-reviewed`: "within any 30 days" means the starts lie within 30 days of elapsed
   time of each other (the latest minus the earliest is at most 30 days).
 - An event exactly at its deadline is in time.
+- `placing-authority-told` ("without delay", read as within `placing_authority_days` working
+  days) counts from the same reference time as `report-shared`, and is `not_applicable` on a draft
+  (nothing is sent from a record before it is submitted) and while nothing gives a reference
+  time. The placing authority is the child's responsible authority: under 2027.1 its missing
+  co-ordinator (`missing_coordinator`) receives the findings for it; a `responsible_authority`
+  entry counts too.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from app.standards.model import Finding, RecordFacts
 from app.standards.offer_and_report import (
     interview_within_72h,
     offer_within_72h,
+    placing_authority_told,
     report_shared,
     report_within_3wd,
 )
@@ -80,6 +87,7 @@ CHECKS: Final[tuple[tuple[str, Check], ...]] = (
     ("repeat-missing-reviewed", repeat_missing_reviewed),
     ("exploitation-response", exploitation_response),
     ("actions-followed-through", actions_followed_through),
+    ("placing-authority-told", placing_authority_told),
 )
 _BY_CODE: Final = dict(CHECKS)
 

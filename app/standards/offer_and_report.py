@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Final
 
 from app.standards.calendar import add_hours, london_date
 from app.standards.judging import (
@@ -205,6 +206,41 @@ def _not_shared_detail(
         not_yet = "not yet shared" if pending else "not shared"
         found.append(f"{not_yet} with {and_list([RECIPIENT_LABELS[r] for r in missing])}")
     return f"{capitalised('; '.join(found))}; {rule}."
+
+
+_NOT_OUT_OF_AREA: Final = ("Applies to a child placed out of area only: no placement authority "
+                           "other than the responsible authority is recorded")
+_DRAFT: Final = "Applies once the record is submitted: nothing is sent from a draft"
+
+
+def placing_authority_told(facts: RecordFacts, params: StandardSet,
+                           as_of: datetime) -> Finding:
+    """A child placed out of area: the placing (responsible) authority is sent the findings
+    "without delay", within `placing_authority_days` working days of the reference time (as
+    `report-shared` counts it: the interview, else the last attempt, else the offer). Shared with
+    the authority's missing co-ordinator or the authority itself (`placing_authority_recipients`),
+    the earliest dated entry being the evidence. A draft is not judged: nothing is sent from a
+    record before it is submitted."""
+    code, n, doc = "placing-authority-told", params.placing_authority_days, facts.document
+    if not doc.child.out_of_area:
+        return timeless(code, params.version, NOT_APPLICABLE, _NOT_OUT_OF_AREA)
+    if facts.status == "draft":
+        return timeless(code, params.version, NOT_APPLICABLE, _DRAFT)
+    reference = reference_of(doc)
+    if reference is None:
+        return no_reference(code, params, n)
+    label, anchor = reference
+    accepted = params.placing_authority_recipients
+    first: datetime | None = None
+    recipient = ""
+    for share in doc.sharing:
+        at = share.at
+        if at is not None and share.with_ in accepted and (first is None or at < first):
+            first, recipient = at, share.with_ or ""
+    done = f"Shared with the placing authority ({RECIPIENT_LABELS.get(recipient, recipient)})"
+    return working_day_finding(
+        code, params, as_of, due=deadline("sharing with the placing authority", n, label, anchor),
+        evidence_at=first, done=done, not_done="Not shared with the placing authority")
 
 
 def episode_offer_within_72h(facts: EpisodeFacts, params: StandardSet,

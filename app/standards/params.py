@@ -66,6 +66,12 @@ class StandardSet:
     not_independent_roles: frozenset[str] = frozenset()
     # Set 2027.1 asks for the child's views on sharing and the lawful basis.
     views_on_sharing_needed: bool = False
+    # Set 2027.1's `placing-authority-told`: a child placed out of area, the findings shared with
+    # the placing (responsible) authority "without delay", read as within this many working days
+    # of the reference time; the `sharing.with` codes that reach that authority.
+    placing_authority_days: int = 1
+    placing_authority_recipients: frozenset[str] = frozenset(
+        {"missing_coordinator", "responsible_authority"})
 
 
 SET_2026_1: Final = StandardSet(
@@ -107,6 +113,7 @@ SET_2027_1: Final = replace(
         "attempts-recorded", "core-content", "child-voice", "sharing-explained",
         "harm-followed-up", "exploitation-response", "report-within-3wd", "report-shared",
         "manager-oversight", "repeat-missing-reviewed", "actions-followed-through",
+        "placing-authority-told",
     ),
     exploitation_indicators=EXPLOITATION_INDICATORS,
     safeguarding_actions=SAFEGUARDING_ACTIONS_2027,
@@ -126,6 +133,8 @@ SET_2027_1: Final = replace(
     not_independent_roles=frozenset(
         {"social_worker", "carer", "residential_staff", "teacher", "police"}),
     views_on_sharing_needed=True,
+    placing_authority_days=1,
+    placing_authority_recipients=frozenset({"missing_coordinator", "responsible_authority"}),
 )
 
 # The set new records are judged by; every set ever published, by version.
@@ -269,6 +278,12 @@ _CHANGED_2027_1: Final = {
         StandardInfo(
             "actions-followed-through",
             "Every action in the follow-up plan has an outcome by its due date",
+        ),
+        StandardInfo(
+            "placing-authority-told",
+            "When the child is placed out of area, the findings reach the placing authority "
+            "without delay",
+            ("placing_authority_days", "placing_authority_recipients"),
         ),
     )
 }

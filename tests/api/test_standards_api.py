@@ -16,8 +16,14 @@ def test_any_key_reads_the_standard_set(client: TestClient, db: Session) -> None
     assert (body["version"], body["in_force"], body["versions"]) == (
         "2027.1", True, ["2026.1", "2027.1"])
     codes = [s["code"] for s in body["standards"]]
-    assert codes[0] == "offer-within-72h" and len(codes) == 14
+    assert codes[0] == "offer-within-72h" and len(codes) == 15
     assert "exploitation-response" in codes and "cse-risk-assessed" not in codes
+    # Added last, so every earlier standard keeps its place.
+    assert codes[-2:] == ["actions-followed-through", "placing-authority-told"]
+    told = body["standards"][-1]
+    assert told["parameters"] == {
+        "placing_authority_days": 1,
+        "placing_authority_recipients": ["missing_coordinator", "responsible_authority"]}
     offer = body["standards"][0]
     assert offer["title"] and offer["parameters"]
 
@@ -28,6 +34,7 @@ def test_an_earlier_set_is_read_by_its_version(client: TestClient, db: Session) 
     assert (body["version"], body["in_force"]) == ("2026.1", False)
     codes = [s["code"] for s in body["standards"]]
     assert len(codes) == 13 and "cse-risk-assessed" in codes
+    assert "placing-authority-told" not in codes
 
 
 def test_an_unknown_version_is_a_problem_naming_the_parameter(

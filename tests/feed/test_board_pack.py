@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -46,6 +47,7 @@ from app.episodes import service as episodes
 from app.feed import board_pack, pages, projection
 from app.feed.board_pack import Times
 from app.feed.models import SUMMARY_INDEX, FeedRow
+from app.feed.record import ActionState, action_state
 from tests.builders import make_user, record, sign_in, template_of
 from tests.feed.conftest import feed_key
 
@@ -53,6 +55,7 @@ REPORT = "/reports/quarterly"
 PERIOD = {"period": "2026-Q1"}
 OWN = {**PERIOD, "mode": "own"}
 PUBLISHED = {**PERIOD, "mode": "published"}
+LONDON = ZoneInfo("Europe/London")
 PACK = re.compile(r'data-pack="([^"]+)"[^>]*>\s*([^<]*?)\s*<')
 FIGURE = re.compile(r'data-figure="([^"]+)"[^>]*>\s*([^<]*?)\s*<')
 
@@ -69,8 +72,9 @@ def returned(db: Session, local_id: str, start: str, away_hours: float, *, offer
              interview_hours: float | None = None, share_hours: float | None = None,
              found: str | None = None, places: tuple[str, ...] = (),
              actions: list[dict[str, Any]] | None = None, decline_reason: str | None = None,
-             org: str = "803", **child: Any) -> None:
-    """A submitted record of one episode of the child `local_id`."""
+             org: str = "803", share_with: str = "social_worker", **child: Any) -> None:
+    """A submitted record of one episode of the child `local_id` (of `org`, placed by `org`
+    in its own area unless `responsible_authority` and `placement_authority` say otherwise)."""
     started = at(start)
     back = started + timedelta(hours=away_hours)
     offered = back + timedelta(hours=offer_hours)
@@ -83,7 +87,7 @@ def returned(db: Session, local_id: str, start: str, away_hours: float, *, offer
                       **({"found_postcode": found} if found else {})}],
         "actions": actions or [],
         "sharing": [] if share_hours is None else [
-            {"with": "social_worker", "at": moment(back + timedelta(hours=share_hours))}],
+            {"with": share_with, "at": moment(back + timedelta(hours=share_hours))}],
     }
     if interview_hours is None:
         overrides["offer"] = {"outcome": "declined", "offered_at": moment(offered),
@@ -100,11 +104,11 @@ def returned(db: Session, local_id: str, start: str, away_hours: float, *, offer
 
 
 def notified(db: Session, local_id: str, start: str, *, back: str | None, told: str,
-             org: str = "803") -> None:
+             org: str = "803", **child: Any) -> None:
     episodes.notify(db, Caller.system(org), {
         "id": str(uuid4()), "type": "missing", "started_at": start, "notified_at": told,
         **({"returned_at": back} if back else {}),
-        "child": {"responsible_authority": org, "local_id": local_id}})
+        "child": {"responsible_authority": org, "local_id": local_id, **child}})
 
 
 CHILD_A = {"gender": "male", "ethnicity": "wbri", "disability_or_send": "yes", "uasc": False,
@@ -539,3 +543,242 @@ def test_on_sqlite_the_groups_are_counted_from_the_narrow_index_of_the_quarter(
     compiled = query.compile(dialect=reader.dialect, compile_kwargs={"literal_binds": True})
     plan = " ".join(str(row[-1]) for row in db.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
     assert f"COVERING INDEX {SUMMARY_INDEX} (period_quarter=?)" in plan
+
+
+# --- children placed out of area (Protect 2) ----------------------------------------------------
+#
+# 2025-Q4 (October to December; from November UK time is UTC). 803 reads the figures. Offered,
+# interviewed and shared are hours after the return; the placing authority is told in time when
+# the missing co-ordinator (or the responsible authority) has the findings by the end of the
+# first working day after the interview (else the last attempt).
+#
+# | ret | child     | placed    | returned (UK)    | offered | held  | told             | plan   |
+# |-----|-----------|-----------|------------------|---------|-------|------------------|--------|
+# | O1  | A (803's) | 803 → 802 | Mon 3 Nov 20:00  | 2       | 20    | +30 h: in time   | done   |
+# | O1' | A: a second record of O1's episode, the same; the episode counts once              |
+# | O2  | A         | 803 → 802 | Mon 17 Nov 18:00 | 80      | 90    | +200 h: late     | overdue|
+# | O3  | B (803's) | 803 → 801 | Wed 10 Dec 09:00 | notified, no record: never offered            |
+# | O4  | C (801's) | 801 → 803 | Tue 2 Dec 18:00  | 1       | declined | in time (RA)  | done*  |
+# | O5  | D (801's) | 801 → 802 | Wed 24 Dec 15:00 | 3       | 20 (Xmas) | Mon 29: in time | none |
+# | O6  | E (803's) | 803 → 802 | Mon 8 Dec 20:00  | 4       | 30    | +100 h: late     | done   |
+#
+# RA: shared with the responsible authority itself, by the end of Wednesday 3 December (the day
+# after the last attempt). *: recorded before actions had a status. O5 is told in time on
+# Monday 29 December: Friday 26 (Boxing Day) and the weekend do not count.
+#
+# O6 was notified by the police with no legal status or placement; its record says looked after
+# and placed in 802, and the record counts. Not counted: F (child in need, placed away), G (looked
+# after in 803's own area), H (801's record of 801's child: not 803's to see), J (still
+# missing), and A's return in September (2025-Q3).
+
+Q4 = {"period": "2025-Q4"}
+AWAY = {"legal_status": "looked_after", "responsible_authority": "803",
+        "placement_authority": "802"}
+
+
+@pytest.fixture
+def placed_out_of_area(db: Session) -> None:
+    done_plan = [{"type": "safety_plan", "status": "done", "at": "2025-11-05T12:00:00Z",
+                  "due_at": "2025-11-07T12:00:00.000000Z"}]
+    for _ in range(2):  # O1 and O1'
+        returned(db, "OA-A", "2025-11-03T10:00:00", 10, offer_hours=2, interview_hours=20,
+                 share_hours=30, share_with="missing_coordinator", actions=done_plan, **AWAY)
+    returned(db, "OA-A", "2025-11-17T10:00:00", 8, offer_hours=80, interview_hours=90,
+             share_hours=200, share_with="missing_coordinator", actions=[
+                 {"type": "safety_plan", "status": "planned",
+                  "due_at": "2025-12-01T12:00:00.000000Z"}], **AWAY)
+    notified(db, "OA-B", "2025-12-09T20:00:00Z", back="2025-12-10T09:00:00Z",
+             told="2025-12-10T10:00:00Z", legal_status="looked_after",
+             placement_authority="801")
+    returned(db, "OA-C", "2025-12-02T12:00:00", 6, offer_hours=1, share_hours=20,
+             share_with="responsible_authority", decline_reason="Did not want to talk.",
+             actions=[{"type": "safety_plan", "at": "2025-12-03T10:00:00Z"}],
+             legal_status="looked_after", responsible_authority="801",
+             placement_authority="803")
+    returned(db, "OA-D", "2025-12-24T10:00:00", 5, offer_hours=3, interview_hours=20,
+             share_hours=115, share_with="missing_coordinator", legal_status="looked_after",
+             responsible_authority="801", placement_authority="802")
+    notified(db, "OA-E", "2025-12-08T08:00:00Z", back="2025-12-08T20:00:00Z",
+             told="2025-12-08T21:00:00Z")
+    returned(db, "OA-E", "2025-12-08T08:00:00", 12, offer_hours=4, interview_hours=30,
+             share_hours=100, share_with="missing_coordinator", actions=done_plan, **AWAY)
+    # Not counted.
+    returned(db, "OA-F", "2025-11-10T10:00:00", 5, offer_hours=1, interview_hours=5,
+             share_hours=6, share_with="missing_coordinator",
+             **{**AWAY, "legal_status": "child_in_need"})
+    returned(db, "OA-G", "2025-11-11T10:00:00", 5, offer_hours=1, interview_hours=5,
+             share_hours=6, share_with="missing_coordinator", legal_status="looked_after")
+    returned(db, "OA-H", "2025-11-12T10:00:00", 5, offer_hours=1, interview_hours=5,
+             share_hours=6, share_with="missing_coordinator", org="801",
+             legal_status="looked_after", placement_authority="802")
+    notified(db, "OA-J", "2025-12-20T03:00:00Z", back=None, told="2025-12-20T05:00:00Z",
+             legal_status="looked_after", placement_authority="802")
+    returned(db, "OA-A", "2025-09-15T10:00:00", 5, offer_hours=1, interview_hours=5,
+             share_hours=6, share_with="missing_coordinator", **AWAY)
+    db.commit()
+
+
+DIRECTIONS = ("placed_away", "placed_here", "other")
+OUT_OF_AREA_FIGURES = ("children", "returns", "offered_within_72h", "completed_within_72h",
+                       "placing_authority_told", "safety_plan_updated")
+
+
+def counted_from_the_feeds(client: TestClient, db: Session) -> dict[str, int]:
+    """The Protect 2 figures as an analyst would count them from the two feeds, not through the
+    pack: each return of the quarter in the episode feed, the child as the latest record
+    covering it says (the interview feed, joined on `child_key` and the episode's start), else
+    as the episode feed says."""
+    headers = feed_key(db)
+    returns = client.get("/api/v1/feed/episodes", headers=headers).json()["data"]
+    records = client.get("/api/v1/feed/interviews", headers=headers).json()["data"]
+    start = datetime(2025, 10, 1, tzinfo=LONDON)
+    end = datetime(2026, 1, 1, tzinfo=LONDON)
+    children: dict[str, set[str]] = {where: set() for where in (*DIRECTIONS, "all")}
+    counts = dict.fromkeys((f"{figure}.{where}" for figure in OUT_OF_AREA_FIGURES
+                            for where in (*DIRECTIONS, "all")), 0)
+    for episode in returns:
+        back = episode["returned_at"]
+        if back is None or not start <= datetime.fromisoformat(back) < end:
+            continue
+        covering = [r for r in records if r["child_key"] == episode["child_key"] and
+                    episode["started_at"] in {e["started_at"] for e in r["episodes"]}]
+        latest = max(covering, key=lambda r: r["submitted_at"]) if covering else None
+        legal_status = (latest or {}).get("legal_status") or episode["legal_status"]
+        placed = (latest or {}).get("placement_authority") or episode["placement_authority"]
+        responsible = episode["responsible_authority"]
+        if legal_status != "looked_after" or not placed or placed == responsible:
+            continue
+        where = ("placed_away" if responsible == "803" else
+                 "placed_here" if placed == "803" else "other")
+        told = latest is not None and any(
+            f["code"] == "placing-authority-told" and f["result"] == "met"
+            for f in latest["standards"])
+        plan = latest is not None and any(
+            a["type"] == "safety_plan" and a["status"] == "done" for a in latest["actions"])
+        for column in (where, "all"):
+            children[column].add(episode["child_key"])
+            counts[f"returns.{column}"] += 1
+            counts[f"offered_within_72h.{column}"] += episode["offer_within_72h"] == "met"
+            counts[f"completed_within_72h.{column}"] += episode["interview_within_72h"] == "met"
+            counts[f"placing_authority_told.{column}"] += told
+            counts[f"safety_plan_updated.{column}"] += plan
+    for column, keys in children.items():
+        counts[f"children.{column}"] = len(keys)
+    return counts
+
+
+def as_published(counts: dict[str, int]) -> dict[str, int | None]:
+    """Suppression worked out again: 1 to 5 hidden; where one of a figure's directions or its
+    total is the only one hidden, the smallest non-zero direction still shown is hidden too."""
+    shown: dict[str, int | None] = {name: None if 1 <= n <= 5 else n
+                                    for name, n in counts.items()}
+    for figure in OUT_OF_AREA_FIGURES:
+        names = [f"{figure}.{where}" for where in (*DIRECTIONS, "all")]
+        if sum(shown[name] is None for name in names) == 1:
+            left = [name for name in names[:-1] if shown[name]]
+            if left:
+                shown[min(left, key=lambda name: counts[name])] = None
+    return shown
+
+
+def table_texts(counts: dict[str, int | None]) -> dict[str, str]:
+    """What the table shows for the figures: counts, and each figure's share of all returns."""
+    def text(value: int | None) -> str:
+        return "c" if value is None else f"{value:,}"
+
+    texts = {f"out-of-area.{figure}.{where}": text(counts[f"{figure}.{where}"])
+             for figure in OUT_OF_AREA_FIGURES for where in (*DIRECTIONS, "all")}
+    for figure in OUT_OF_AREA_FIGURES:
+        part, whole = counts[f"{figure}.all"], counts["returns.all"]
+        texts[f"out-of-area.{figure}.share_of_returns"] = (
+            "n/a" if figure == "children" else "c" if part is None or whole is None
+            else "n/a" if whole == 0 else f"{round(part / whole * 100)}%")
+    return texts
+
+
+def test_the_counts_from_the_feeds_are_the_ones_worked_out_by_hand(
+        client: TestClient, db: Session, placed_out_of_area: None) -> None:
+    counts = counted_from_the_feeds(client, db)
+    # (placed away, placed here, other, all)
+    assert [tuple(counts[f"{figure}.{where}"] for where in (*DIRECTIONS, "all"))
+            for figure in OUT_OF_AREA_FIGURES] == [
+        (3, 1, 1, 5),  # children: A, B, E; C; D
+        (4, 1, 1, 6),  # returns: O1 (two records, once), O2, O3, O6; O4; O5
+        (2, 1, 1, 4),  # offered within 72 h: O1, O6; O4; O5
+        (2, 0, 1, 3),  # held within 72 h: O1, O6; O4 declined; O5
+        (1, 1, 1, 3),  # told in time: O1; O4; O5 over Christmas and Boxing Day
+        (2, 1, 0, 3),  # safety plan done: O1, O6; O4 (recorded before statuses)
+    ]
+
+
+@pytest.mark.parametrize("mode", ["own", "published"])
+def test_children_placed_out_of_area_are_counted_as_the_feeds_count_them(
+        manager: TestClient, client: TestClient, db: Session, placed_out_of_area: None,
+        mode: str) -> None:
+    counts = counted_from_the_feeds(client, db)
+    expected = table_texts(dict(counts) if mode == "own" else as_published(counts))
+    html = page(manager, **Q4, mode=mode)
+    figures = {k: v for k, v in shown(html).items() if k.startswith("out-of-area.")}
+    assert figures == expected
+    if mode == "own":
+        assert "c" not in figures.values()
+        assert figures["out-of-area.placing_authority_told.share_of_returns"] == "50%"
+    else:
+        assert figures["out-of-area.returns.all"] == "6" and (
+            figures["out-of-area.returns.placed_away"] == "c")
+        assert figures["out-of-area.completed_within_72h.placed_here"] == "0"  # a true zero
+    answer = manager.get("/reports/quarterly/out-of-area.csv", params={**Q4, "mode": mode})
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert {row["marking"] for row in rows} == {board_pack.MARKINGS[mode]}
+    assert {f"out-of-area.{row['figure']}.{column}": as_table_text(row[column], column)
+            for row in rows for column in (*DIRECTIONS, "all", "share_of_returns")} == expected
+
+
+def test_published_out_of_area_figures_hide_a_direction_the_total_would_give_away() -> None:
+    counts = dict.fromkeys((f"{figure}.{where}" for figure in OUT_OF_AREA_FIGURES
+                            for where in (*DIRECTIONS, "all")), 0)
+    counts.update({"returns.placed_away": 10, "returns.placed_here": 2, "returns.all": 12,
+                   "children.placed_away": 7, "children.placed_here": 2, "children.all": 9,
+                   "offered_within_72h.placed_away": 9, "offered_within_72h.all": 9})
+    table = board_pack.out_of_area_table(counts, "published")
+    cells = {row.key: [cell.text for cell in row.cells] for row in table.rows}
+    # 2 placed here is hidden, so 10 placed away is too (12 - 10 = 2); 0 is shown.
+    assert cells["returns"] == ["c", "c", "0", "12", "100%"]
+    assert cells["children"] == ["c", "c", "0", "9", "n/a"]
+    assert cells["offered_within_72h"] == ["9", "0", "0", "9", "75%"]
+    own = board_pack.out_of_area_table(counts, "own")
+    assert [cell.text for cell in own.rows[1].cells] == ["10", "2", "0", "12", "100%"]
+
+
+@pytest.mark.parametrize("mode", ["own", "published"])
+def test_the_pdf_holds_the_out_of_area_section_and_its_headline(
+        manager: TestClient, db: Session, placed_out_of_area: None, no_network: list[Any],
+        mode: str) -> None:
+    assert manager.get(f"{REPORT}.pdf", params={**Q4, "mode": mode}).status_code == 200
+    report = pages.build_report(db, "803", pages.Quarter(2025, 4), mode)
+    _, text = pdf_text(pages.report_html_for_print(report, "Test Organisation 803"))
+    assert "Children placed out of area (Protect 2)" in text
+    children = "5" if mode == "own" else "c"
+    assert ("Returns in the quarter of looked-after children placed out of area: 6, of "
+            f"{children} children.") in text
+    assert "Placing authority told in time" in text
+
+
+def test_action_states_are_read_with_microseconds(manager: TestClient,
+                                                  placed_out_of_area: None) -> None:
+    due = "2026-03-05T12:00:00.000000Z"
+    assert action_state(f"planned|safety_plan|{due}|y") == ActionState(
+        "planned", "safety_plan", at("2026-03-05T12:00:00"), True)
+    # As rows written before every moment had its microseconds hold it; and no due date.
+    assert action_state("planned|safety_plan|2026-03-05T12:00:00Z|").due_at == at(
+        "2026-03-05T12:00:00")
+    assert action_state("|follow_up_support||") == ActionState(
+        "done", "follow_up_support", None, False)
+    assert board_pack._action_state(f"planned|safety_plan|{due}|",
+                                    at("2026-03-05T12:00:01"))[0] == "overdue"
+    assert board_pack._action_state(f"planned|safety_plan|{due}|",
+                                    at("2026-03-05T12:00:00"))[0] == "planned"
+    # O2's plan, due 1 December 2025 and stored to the microsecond, is overdue in the pack.
+    figures = shown(page(manager, **Q4, mode="own"))
+    assert figures["actions-by-type.safety_plan.overdue"] == "1"
+    assert figures["actions-by-type.safety_plan.done"] == "4"  # O1, O1', O4, O6

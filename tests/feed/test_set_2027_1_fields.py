@@ -61,7 +61,11 @@ def test_the_csv_adds_columns_after_the_earlier_ones(client: TestClient, db: Ses
     assert header[last_2026 + 1:last_2026 + 4] == [
         "standards.exploitation-response", "standards.actions-followed-through", "standard_set"]
     assert tuple(header) == CSV_COLUMNS
+    # A standard added to the set later has its column after every other one.
+    assert header[-5:] == ["actions.type", "actions.status", "actions.due_at", "actions.at",
+                           "standards.placing-authority-told"]
     row = next(r for r in table if r["interview_id"] == str(made.id))
+    assert row["standards.placing-authority-told"] == "not_applicable"  # placed by 803 in 803
     assert (row["uasc"], row["actions.status"], row["episodes.brought_back_by"]) == (
         "true", "planned", "police")
     assert "A synthetic owner" not in answer.text

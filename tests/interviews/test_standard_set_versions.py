@@ -40,6 +40,7 @@ def test_a_new_record_is_judged_by_2027_1(db: Session) -> None:
     codes = _codes(made)
     assert set(codes.values()) == {"2027.1"}
     assert "exploitation-response" in codes and "cse-risk-assessed" not in codes
+    assert list(codes)[-1] == "placing-authority-told"
 
 
 def test_a_record_made_under_2026_1_keeps_its_set_through_every_change(db: Session) -> None:
@@ -53,6 +54,29 @@ def test_a_record_made_under_2026_1_keeps_its_set_through_every_change(db: Sessi
     # Re-evaluation (`rhi standards evaluate`) keeps it too.
     made.findings = storage.findings_for(db, made, storage.typed(made))
     assert set(_codes(made).values()) == {"2026.1"}
+
+
+def test_a_standard_added_to_a_set_reaches_its_records_at_the_next_evaluation(
+        db: Session) -> None:
+    # Stored before `placing-authority-told` was added to 2027.1, and one made under 2026.1.
+    make_org(db, "801")
+    placed_away, _ = create_from_api(db, Caller.system("803"), make_document(
+        child__placement_authority="801",
+        sharing=[{"with": "missing_coordinator", "at": "2026-03-03T12:00:00Z"}]))
+    placed_away.findings = placed_away.findings[:-1]
+    old, _ = create_from_api(db, Caller.system("803"), make_document())
+    old.standard_set = "2026.1"
+    old.findings = storage.findings_for(db, old, storage.typed(old))
+    old_findings = list(old.findings)
+    db.flush()
+    assert "placing-authority-told" not in _codes(placed_away)
+
+    service.evaluate_due_findings(db)
+
+    told = next(f for f in placed_away.findings if f["code"] == "placing-authority-told")
+    assert (told["set_version"], told["result"]) == ("2027.1", "met")
+    assert [f["code"] for f in placed_away.findings][-1] == "placing-authority-told"
+    assert old.findings == old_findings and "placing-authority-told" not in _codes(old)
 
 
 def test_a_draft_takes_the_set_in_force_when_it_is_submitted(db: Session) -> None:

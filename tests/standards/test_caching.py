@@ -77,10 +77,12 @@ def records_across_a_clock_change_and_bank_holidays():
         )
         yield make_facts(document, submitted_at=conducted + timedelta(days=6))
         yield make_facts(document, submitted_at=None)
-        declined = typed_document(
+        declined = typed_document(  # placed out of area: the placing authority told late
             outcome="declined", interview=None, decline_reason="Did not want to",
+            placement_authority="801",
             returned_at=returned, started_at=returned - timedelta(hours=20),
-            offered_at=returned + timedelta(hours=80), sharing=(),
+            offered_at=returned + timedelta(hours=80),
+            sharing=(make_sharing("missing_coordinator", conducted + timedelta(days=5)),),
             attempts=(make_attempt(conducted), make_attempt(conducted + timedelta(days=1))),
         )
         yield make_facts(declined, submitted_at=conducted + timedelta(days=2))

@@ -26,7 +26,7 @@ CODES_2027_1 = [
     "offer-within-72h", "interview-within-72h", "independent-interviewer", "attempts-recorded",
     "core-content", "child-voice", "sharing-explained", "harm-followed-up",
     "exploitation-response", "report-within-3wd", "report-shared", "manager-oversight",
-    "repeat-missing-reviewed", "actions-followed-through",
+    "repeat-missing-reviewed", "actions-followed-through", "placing-authority-told",
 ]
 
 
@@ -36,7 +36,7 @@ def test_evaluate_returns_the_thirteen_standards_of_2026_1_in_the_spec_order():
     assert {f.set_version for f in findings} == {"2026.1"}
 
 
-def test_set_2027_1_replaces_cse_risk_assessed_and_adds_the_follow_up_plan():
+def test_set_2027_1_replaces_cse_risk_assessed_and_adds_the_plan_and_the_placing_authority():
     findings = evaluate(make_facts(), SET_2027_1, as_of=AS_OF)
     assert [f.code for f in findings] == CODES_2027_1
     assert {f.set_version for f in findings} == {"2027.1"}
@@ -62,7 +62,8 @@ def test_the_default_record_meets_every_standard_that_applies_to_it():
 
 def test_the_registry_and_the_published_metadata_agree():
     # Standards added by later sets come after 2026.1's, so the feed's letters keep their places.
-    every = CODES + ["exploitation-response", "actions-followed-through"]
+    every = CODES + ["exploitation-response", "actions-followed-through",
+                     "placing-authority-told"]
     assert [code for code, _ in CHECKS] == [info.code for info in STANDARDS] == every
 
 
