@@ -248,12 +248,11 @@ def rhi_serve(name: str, database_url: str, log_dir: Path
 def use_app_settings(database_url: str) -> None:
     """Point this process's `app` settings at a database (for in-process setup)."""
     os.environ.update(app_env(database_url))
-    from app.core.db import get_engine
+    from app.core.db import forget_engine
     from app.core.settings import get_settings
 
     with contextlib.suppress(Exception):
-        get_engine().dispose()
-    get_engine.cache_clear()
+        forget_engine()
     get_settings.cache_clear()
 
 

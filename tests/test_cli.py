@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.accounts.models import Organisation, User
 from app.cli import main
-from app.core.db import forget_engine, get_engine
+from app.core.db import engine_swapped, get_engine
 from app.core.settings import get_settings
 from app.record.models import RegisterEpisode
 
@@ -27,15 +27,13 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Points the settings at a fresh, migrated SQLite file for the test, then back again."""
     monkeypatch.setenv("RHI_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     get_settings.cache_clear()
-    forget_engine()
     try:
-        assert main(["db", "upgrade"]) == 0
-        yield
+        with engine_swapped():
+            assert main(["db", "upgrade"]) == 0
+            yield
     finally:
-        forget_engine()
         monkeypatch.undo()
         get_settings.cache_clear()
-        forget_engine()
 
 
 @pytest.fixture
@@ -139,15 +137,13 @@ def test_a_command_on_a_database_never_migrated_says_so(
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("RHI_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     get_settings.cache_clear()
-    forget_engine()
     try:
-        code = main(["orgs", "create", "--code", "803", "--name", "A",
-                     "--kind", "local_authority"])
+        with engine_swapped():
+            code = main(["orgs", "create", "--code", "803", "--name", "A",
+                         "--kind", "local_authority"])
     finally:
-        forget_engine()
         monkeypatch.undo()
         get_settings.cache_clear()
-        forget_engine()
 
     assert code == 1
     assert "rhi db upgrade" in _one_line_error(capsys.readouterr().err)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -116,18 +116,37 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-@lru_cache(maxsize=1)
+# The engine `get_engine` gives, once made (at most one).
+_ENGINE: list[Engine] = []
+
+
 def get_engine() -> Engine:
-    return make_engine(get_settings().sqlalchemy_url)
+    """The process's engine, made from the settings the first time it is asked for."""
+    if not _ENGINE:
+        _ENGINE.append(make_engine(get_settings().sqlalchemy_url))
+    return _ENGINE[0]
 
 
 def forget_engine() -> None:
-    """Close the cached engine's pooled connections, if there is one, and forget it: the next
-    `get_engine()` reads the settings again. Dropping it from the cache without closing would
-    leave its connections to the garbage collector."""
-    if get_engine.cache_info().currsize:
-        get_engine().dispose()
-    get_engine.cache_clear()
+    """Close the engine's pooled connections, if it was made, and forget it: the next
+    `get_engine()` reads the settings again."""
+    if _ENGINE:
+        _ENGINE.pop().dispose()
+
+
+@contextmanager
+def engine_swapped() -> Iterator[None]:
+    """For a while (a test, a tool pointing the settings at another database): `get_engine()`
+    makes an engine from the settings as they are inside, closed on the way out, and then gives
+    the engine from before again, untouched (a connection it lent out is still its own, and is
+    never left to the garbage collector by a pool that was thrown away)."""
+    before = list(_ENGINE)
+    _ENGINE.clear()
+    try:
+        yield
+    finally:
+        forget_engine()
+        _ENGINE[:] = before
 
 
 # --- long reads ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from app.core.db import forget_engine, upgrade_database
+from app.core.db import engine_swapped, upgrade_database
 from app.core.settings import get_settings
 from tests.builders import bearer, make_key
 
@@ -36,12 +36,10 @@ def committed_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         return
     monkeypatch.setenv("RHI_DATABASE_URL", f"sqlite:///{tmp_path / 'committed.sqlite3'}")
     get_settings.cache_clear()
-    forget_engine()
     try:
-        upgrade_database()
-        yield get_settings().sqlalchemy_url
+        with engine_swapped():
+            upgrade_database()
+            yield get_settings().sqlalchemy_url
     finally:
-        forget_engine()
         monkeypatch.undo()
         get_settings.cache_clear()
-        forget_engine()

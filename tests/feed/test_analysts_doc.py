@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.accounts.api_keys import authenticate_key
 from app.cli import main
-from app.core.db import forget_engine, get_engine
+from app.core.db import engine_swapped, get_engine
 from app.core.settings import get_settings
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "analysts.md"
@@ -26,15 +26,13 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A fresh, migrated SQLite file of the command line's own (its commands commit)."""
     monkeypatch.setenv("RHI_DATABASE_URL", f"sqlite:///{tmp_path / 'guide.sqlite3'}")
     get_settings.cache_clear()
-    forget_engine()
     try:
-        assert main(["db", "upgrade"]) == 0
-        yield
+        with engine_swapped():
+            assert main(["db", "upgrade"]) == 0
+            yield
     finally:
-        forget_engine()
         monkeypatch.undo()
         get_settings.cache_clear()
-        forget_engine()
 
 
 def test_the_guide_gives_one_key_command_and_it_runs_as_written(

@@ -24,7 +24,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from app.core.db import forget_engine, upgrade_database
+from app.core.db import engine_swapped, upgrade_database
 from app.core.settings import get_settings
 from app.notify import dispatch
 from tests.notify.support import PUBLIC_URL, SENDER
@@ -214,11 +214,12 @@ def committed_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     must not stay in a shared database)."""
     monkeypatch.setenv("RHI_DATABASE_URL", f"sqlite:///{tmp_path / 'committed.sqlite3'}")
     get_settings.cache_clear()
-    forget_engine()
     try:
-        upgrade_database()
-        yield get_settings().sqlalchemy_url
+        with engine_swapped():
+            upgrade_database()
+            try:
+                yield get_settings().sqlalchemy_url
+            finally:
+                dispatch.wait()  # the after-commit sender is done with it before it closes
     finally:
-        dispatch.wait()  # the after-commit sender is done with this database before it goes
-        forget_engine()
         get_settings.cache_clear()
