@@ -115,7 +115,7 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
                    saved=saved, returns=_returns_waiting(db, user), placed=placed,
                    discarded=request.query_params.get("discarded") == "1",
                    only=only, filter_errors=filter_errors, standard_titles=standard_titles(),
-                   names=organisation_names(db) if queue is not None else {})
+                   names=organisation_names(db) if queue is not None or placed else {})
 
 
 def _queue_filter(request: Request) -> tuple[QueueFilter, dict[str, str]]:
