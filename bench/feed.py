@@ -19,8 +19,8 @@
     from the same server in the same run (alternating, the faster of two kept): records/s as
     a ratio to NDJSON's, the file's size beside the NDJSON's, and the server's peak RSS after
     its first (Parquet) pull. No target in `performance.md` yet: for the record. Also, on the
-    last tenth of the feed, the Parquet file is checked to hold the NDJSON pull's records with
-    the same values (`parquet_same`).
+    whole feed, the Parquet file as pyarrow, pandas and DuckDB read it is checked to hold the
+    NDJSON pull's records, in order, with the same values (`parquet_same`).
 """
 
 from __future__ import annotations
@@ -189,9 +189,40 @@ def parquet_pull(server: Server, key: str, since: str | None = None,
             "client_cpu_s": time.thread_time() - client_cpu}
 
 
-def same_as_ndjson(server: Server, key: str, since: str, work: Path) -> dict[str, Any]:
-    """Whether the Parquet pull holds the NDJSON pull's records, in order, with equal values
-    (timestamps compared as the instants the JSON text names)."""
+SAME_BATCH = 10_000
+
+
+def _same_in_pandas_and_duckdb(path: Path) -> dict[str, Any]:
+    """Whether pandas (`dtype_backend="numpy_nullable"`) and DuckDB load the Parquet file with
+    pyarrow's values: each one's whole table, taken back to Arrow in the file's schema, equals
+    pyarrow's (vectorised: a value-by-value walk in Python would cost minutes at 100,000)."""
+    import duckdb
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    out: dict[str, Any] = {}
+    started = time.perf_counter()
+    frame = pd.read_parquet(path, dtype_backend="numpy_nullable")
+    back = pa.Table.from_pandas(frame, schema=table.schema, preserve_index=False)
+    out["pandas"] = {"records": len(frame), "same": back.equals(table),
+                     "seconds": round(time.perf_counter() - started, 1)}
+    del frame, back
+    started = time.perf_counter()
+    with duckdb.connect() as connection:
+        loaded = connection.read_parquet(str(path)).fetch_arrow_table()
+    out["duckdb"] = {"records": loaded.num_rows,
+                     "same": loaded.cast(table.schema).equals(table),
+                     "seconds": round(time.perf_counter() - started, 1)}
+    return out
+
+
+def same_as_ndjson(server: Server, key: str, work: Path) -> dict[str, Any]:
+    """Whether the Parquet pull of the whole feed holds the NDJSON pull's records, in order,
+    with equal values (timestamps compared as the instants the JSON text names), read by
+    pyarrow a row group at a time; and whether pandas and DuckDB load it with pyarrow's values.
+    Both pulls go to files first, so memory stays flat at any size."""
     import pyarrow.parquet as pq
 
     from app.feed.record import feed_timestamp
@@ -205,29 +236,32 @@ def same_as_ndjson(server: Server, key: str, since: str, work: Path) -> dict[str
             return {k: as_json(v) for k, v in value.items()}
         return value
 
-    target = work / "tenth.parquet"
-    parquet_pull(server, key, since, keep=target)
-    lines: list[bytes] = []
-    pending = [b""]
-
-    def collect(data: bytes) -> None:
-        parts = (pending[0] + data).split(b"\n")
-        pending[0] = parts.pop()
-        lines.extend(parts)
-
+    target, lines_file = work / "same.parquet", work / "same.ndjson"
+    parquet_pull(server, key, keep=target)
     client = Client(server.port, timeout=1800)
     try:
-        client.stream(f"{FEED}?format=ndjson&updated_since={quote(since)}", collect,
-                      {"Authorization": f"Bearer {key}", "Accept-Encoding": "identity"})
+        with lines_file.open("wb") as sink:
+            client.stream(f"{FEED}?format=ndjson", sink.write,
+                          {"Authorization": f"Bearer {key}", "Accept-Encoding": "identity"})
+        started = time.perf_counter()
+        records = differing = 0
+        with lines_file.open("rb") as lines:
+            for batch in pq.ParquetFile(target).iter_batches(batch_size=SAME_BATCH):
+                for row in batch.to_pylist():
+                    line = lines.readline()
+                    records += 1
+                    differing += not line or as_json(row) != orjson.loads(line)
+            ndjson_records = records + sum(1 for _ in lines)
+        seconds = round(time.perf_counter() - started, 1)
+        loaded = _same_in_pandas_and_duckdb(target)
     finally:
         client.close()
-    table = pq.read_table(target)
-    target.unlink()
-    rows = table.to_pylist()
-    differing = sum(1 for row, line in zip(rows, lines, strict=False)
-                    if as_json(row) != orjson.loads(line))
-    return {"records": len(rows), "ndjson_records": len(lines), "differing": differing,
-            "same": len(rows) == len(lines) and differing == 0}
+        target.unlink(missing_ok=True)
+        lines_file.unlink(missing_ok=True)
+    return {"records": records, "ndjson_records": ndjson_records, "differing": differing,
+            "seconds": seconds, "pandas": loaded["pandas"], "duckdb": loaded["duckdb"],
+            "same": (records == ndjson_records and differing == 0
+                     and all(r["same"] and r["records"] == records for r in loaded.values()))}
 
 
 def _rate(result: dict[str, Any]) -> float | None:
@@ -319,8 +353,6 @@ def run(database: Path, records: int, key: str, log_dir: Path,
         raw["tenth_peak_rss"] = proc_status(server.pid).get("VmHWM")
         phase("feed: the same tenth with gzip (for the record)")
         raw["tenth_ndjson_gzip"] = http_pull(server, key, "ndjson", since, gzip=True)
-        phase("feed: the same tenth as Parquet, checked against NDJSON value by value")
-        raw["parquet_same"] = same_as_ndjson(server, key, since, log_dir)
 
     phase(f"feed: a fresh server streams all {records:,} records, NDJSON and CSV")
     with rhi_serve("feed-all", url, log_dir) as server:
@@ -363,6 +395,9 @@ def run(database: Path, records: int, key: str, log_dir: Path,
             best = min(results, key=lambda r: r["wall_s"])
             raw[f"pair_{kind}"] = {**best, "all_wall_s": [round(r["wall_s"], 3)
                                                           for r in results]}
+        phase(f"feed: all {records:,} records as Parquet, checked against NDJSON value by "
+              "value, and loaded by pandas and DuckDB")
+        raw["parquet_same"] = same_as_ndjson(server, key, log_dir)
 
     return figures(raw, records), raw
 
@@ -411,8 +446,8 @@ def figures(raw: dict[str, Any], records: int) -> list[Figure]:
               f"{parquet['row_groups']} row groups; server peak RSS "
               f"{_mb(raw['parquet_peak_rss'])} MB (idle {_mb(raw['parquet_idle_rss'])} MB); "
               f"by server CPU {ratio(parquet['server_cpu_s'], ndjson['server_cpu_s']) or 0:.2f}"
-              f"× NDJSON's; same values as NDJSON on {same['records']:,} records: "
-              f"{'yes' if same['same'] else 'NO'}",
+              f"× NDJSON's; same values as NDJSON on {same['records']:,} records, read by "
+              f"pyarrow, pandas and DuckDB: {'yes' if same['same'] else 'NO'}",
         extra={"parquet": parquet, "ndjson": ndjson, "same": same}))
 
     gz = raw["tenth_ndjson_gzip"]

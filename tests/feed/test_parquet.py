@@ -5,10 +5,16 @@ same visibility, ETag and audit as the other formats."""
 from __future__ import annotations
 
 import io
+import math
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+import duckdb
+import numpy as np
 import orjson
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -298,3 +304,89 @@ def test_the_episode_feed_in_parquet_holds_the_ndjson_rows_typed(
     entries = db.execute(select(AuditEntry).where(col(AuditEntry.action) == "feed.episodes")
                          ).scalars().all()
     assert [e.details["format"] for e in entries].count("parquet") == 3
+
+
+# --- read by pandas and DuckDB ----------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A value as pandas or DuckDB gives it, as the JSON feed writes it: timestamps as `...Z`
+    text (a moment without a zone is UTC), a missing value as None, arrays as lists, NumPy's
+    numbers and booleans as Python's, and ids as text (DuckDB's JSON reader finds UUIDs)."""
+    if isinstance(value, np.ndarray | list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, datetime):
+        return feed_timestamp(value if value.tzinfo else value.replace(tzinfo=UTC))
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+# What 803 pulls of `varied`'s records: four records, five episodes.
+PULLED = {FEED: 4, EPISODES: 5}
+# The two feeds, and a column of each kind each has: (column, pandas dtype, DuckDB type).
+FEEDS_TYPED = {
+    FEED: [("updated_at", "datetime64[us, UTC]", "TIMESTAMP WITH TIME ZONE"),
+           ("version", "Int32", "INTEGER"), ("out_of_area", "boolean", "BOOLEAN"),
+           ("hours_to_offer", "Float64", "DOUBLE"), ("status", "string", "VARCHAR"),
+           ("risk_indicators", "object", "VARCHAR[]")],
+    EPISODES: [("returned_at", "datetime64[us, UTC]", "TIMESTAMP WITH TIME ZONE"),
+               ("out_of_area", "boolean", "BOOLEAN"), ("episode_id", "string", "VARCHAR")],
+}
+
+
+def pulls(client: TestClient, db: Session, path: str) -> dict[str, bytes]:
+    """The same records pulled as Parquet and as NDJSON (varied records, and their episodes in
+    the register)."""
+    varied(db)
+    headers = feed_key(db)
+    return {fmt: client.get(path, params={"format": fmt}, headers=headers).content
+            for fmt in ("parquet", "ndjson")}
+
+
+@pytest.mark.parametrize("path", list(FEEDS_TYPED))
+def test_pandas_reads_the_parquet_and_ndjson_pulls_as_the_same_rows_and_values(
+        client: TestClient, db: Session, path: str) -> None:
+    pulled = pulls(client, db, path)
+    lines = [orjson.loads(line) for line in pulled["ndjson"].splitlines()]
+
+    typed = pd.read_parquet(io.BytesIO(pulled["parquet"]), dtype_backend="numpy_nullable")
+    # As docs/analysts.md reads NDJSON: every value as the JSON has it (codes stay text).
+    as_json = pd.read_json(io.BytesIO(pulled["ndjson"]), lines=True, dtype=False)
+
+    assert len(lines) == PULLED[path]
+    assert list(typed.columns) == list(as_json.columns) == list(lines[0])
+    assert plain(typed.to_dict("records")) == plain(as_json.to_dict("records")) == lines
+    assert [(name, str(typed[name].dtype)) for name, _, _ in FEEDS_TYPED[path]] == [
+        (name, dtype) for name, dtype, _ in FEEDS_TYPED[path]]
+
+
+@pytest.mark.parametrize("path", list(FEEDS_TYPED))
+def test_duckdb_reads_the_parquet_and_ndjson_pulls_as_the_same_rows_and_values(
+        client: TestClient, db: Session, tmp_path: Path, path: str) -> None:
+    pulled = pulls(client, db, path)
+    lines = [orjson.loads(line) for line in pulled["ndjson"].splitlines()]
+    for fmt, content in pulled.items():
+        (tmp_path / f"pull.{fmt}").write_bytes(content)
+
+    with duckdb.connect() as connection:
+        typed = connection.read_parquet(str(tmp_path / "pull.parquet"))
+        as_json = connection.read_json(str(tmp_path / "pull.ndjson"),
+                                       format="newline_delimited")
+        rows = {name: [dict(zip(relation.columns, row, strict=True))
+                       for row in relation.fetchall()]
+                for name, relation in (("parquet", typed), ("ndjson", as_json))}
+        kinds = dict(zip(typed.columns, map(str, typed.types), strict=True))
+
+    assert len(lines) == PULLED[path]
+    assert plain(rows["parquet"]) == plain(rows["ndjson"]) == lines
+    assert [(name, kinds[name]) for name, _, _ in FEEDS_TYPED[path]] == [
+        (name, kind) for name, _, kind in FEEDS_TYPED[path]]
