@@ -8,6 +8,7 @@ written to the audit log: who, which filters, how many records.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Final, Literal
 
@@ -23,7 +24,7 @@ from app.core.errors import FieldError, ValidationFailed
 from app.core.http import external_url, problem_response
 from app.core.london import london_midnight
 from app.core.types import utcnow
-from app.feed import episodes, parquet, service, ssda903, summary
+from app.feed import episodes, parquet, service, ssda903, summary, summary_tables
 from app.feed.access import FeedCaller, ReturnsCaller, SummaryCaller
 from app.feed.record import RESULTS, STANDARD_CODES
 from app.record import codes
@@ -353,16 +354,63 @@ def _date(name: str, value: str | None) -> date | None:
     raise _invalid(name, "invalid_date", f"`{name}` must be a date like 2026-07-01")
 
 
+# Every grouping, in the order the OpenAPI document and the messages list them: the records',
+# then the register's episodes', then the actions'.
+GROUPINGS: Final = (*summary.GROUPINGS, *summary_tables.EPISODE_GROUPINGS,
+                    *summary_tables.ACTION_GROUPINGS)
+KIND_WORDS: Final = {"records": "the records", "episodes": "the register's episodes",
+                     "actions": "the records' actions"}
+SummaryTable = Literal["groups", "coverage", "episode_groups", "episode_totals",
+                      "action_groups", "action_totals"]
+GROUP_BY: Final = {
+    "name": "group_by", "in": "query", "required": False, "style": "form", "explode": False,
+    "description": (
+        "Groupings, separated by commas (`quarter,responsible_authority`). Most group the "
+        "records (`groups`); a record is in the group of each push factor, pull factor, risk "
+        "indicator, found district and location district it holds, once. `time_of_day`, "
+        "`day_of_week` and `repeat_missing` group the register's episodes instead "
+        "(`episode_groups`), `action_type` and `action_status` the records' actions "
+        "(`action_groups`): each of these only with others of its kind. `analysts.md`, "
+        "\"The summary\", says what each counts."),
+    "schema": {"type": "array", "uniqueItems": True, "maxItems": len(GROUPINGS),
+               "items": {"type": "string", "enum": list(GROUPINGS)},
+               "examples": [["quarter", "responsible_authority"], ["time_of_day"]]},
+}
+
+
 def parse_group_by(value: str | None) -> tuple[str, ...]:
     names = tuple(part.strip() for part in (value or "").split(",") if part.strip())
     for name in names:
-        if name not in summary.GROUPINGS:
+        if name not in GROUPINGS:
             raise _invalid("group_by", "unknown_code",
                            f"Cannot group by '{name}'; choose from "
-                           f"{', '.join(summary.GROUPINGS)}, separated by commas")
+                           f"{', '.join(GROUPINGS)}, separated by commas")
     if len(set(names)) != len(names):
         raise _invalid("group_by", "duplicate_code", "Name each grouping once")
+    kinds = {name: summary_tables.kind_of(name) for name in names}
+    if len(set(kinds.values())) > 1:
+        first, other = names[0], next(n for n in names if kinds[n] != kinds[names[0]])
+        raise _invalid("group_by", "mixed_groupings",
+                       f"'{first}' groups {KIND_WORDS[kinds[first]]} and '{other}' "
+                       f"{KIND_WORDS[kinds[other]]}: ask for them in two requests")
     return names
+
+
+# The CSV tables of episode or action groups, and the groupings each needs one of.
+GROUPED_TABLES: Final[dict[str, tuple[str, ...]]] = {
+    "episode_groups": tuple(summary_tables.EPISODE_GROUPINGS),
+    "episode_totals": tuple(summary_tables.EPISODE_GROUPINGS),
+    "action_groups": summary_tables.ACTION_GROUPINGS,
+    "action_totals": summary_tables.ACTION_GROUPINGS,
+}
+
+
+def _table(table: str, grouping: tuple[str, ...]) -> None:
+    """A CSV table of episode or action groups needs a grouping of that kind."""
+    wanted = GROUPED_TABLES.get(table, ())
+    if wanted and not set(wanted) & set(grouping):
+        raise _invalid("table", "needs_grouping",
+                       f"table={table} needs group_by naming {' or '.join(wanted)}")
 
 
 @router.get(
@@ -380,20 +428,35 @@ def parse_group_by(value: str | None) -> tuple[str, ...]:
         "record: returns, children, offered within 72 hours, offer pending or not met, each "
         "outcome (or none yet), completed within 72 hours, and the register's distinct "
         "episodes (the groups' `episodes` adds up the episodes of records); `format=csv"
-        "&table=coverage` gives it as CSV. Send the `ETag` back as `If-None-Match` to get 304 "
-        "when nothing changed."),
+        "&table=coverage` gives it as CSV. The board pack's other figures: `group_by` "
+        "`time_of_day`, `day_of_week` or `repeat_missing` gives `episode_groups` (the "
+        "register's episodes of the period, each once) and `episode_totals`; `action_type` or "
+        "`action_status` gives `action_groups` (the records' follow-up actions) and "
+        "`action_totals`; `stage_delays=true` adds `coverage.stage_delays` (the median and 90th "
+        "percentile hours from each return to each stage). Groups that add up to a total are "
+        "suppressed together, as the pack's tables are. Send the `ETag` back as "
+        "`If-None-Match` to get 304 when nothing changed."),
     responses={200: {"headers": ETAG, "content": {"application/json": {}, "text/csv": TEXT}},
                304: NOT_MODIFIED, **PROBLEMS},
+    # `group_by` is read as the text it is sent as (`parse_group_by`) and documented here as
+    # what it is: a comma-separated list of known names.
+    openapi_extra={"parameters": [GROUP_BY]},
 )
 def feed_summary(
     caller: SummaryCaller,
     session: SessionDep,
     date_from: Annotated[str | None, Query(alias="from", pattern=DATE), DATE_SCHEMA] = None,
     date_to: Annotated[str | None, Query(alias="to", pattern=DATE), DATE_SCHEMA] = None,
-    group_by: Annotated[str | None, Query(max_length=200)] = None,
+    group_by: Annotated[str | None, Query(max_length=400, include_in_schema=False)] = None,
+    stage_delays: Annotated[bool, Query(
+        description="Add `coverage.stage_delays`: for the period's returns in the register, "
+                    "each stage's returns reached, median and 90th percentile hours",
+    )] = False,
     format: Literal["json", "csv"] | None = None,  # the API's name
-    table: Annotated[Literal["groups", "coverage"], Query(
-        description="With `format=csv`: the groups (a row each), or the coverage of returns",
+    table: Annotated[SummaryTable, Query(
+        description="With `format=csv`: the groups (a row each), the coverage of returns "
+                    "(one row), or the episode or action groups or their totals (with a "
+                    "`group_by` of that kind)",
     )] = "groups",
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -401,24 +464,45 @@ def feed_summary(
     if start and end and end < start:
         raise _invalid("to", "before_start", "`to` must not be before `from`")
     grouping = parse_group_by(group_by)
-    result = summary.summarise(session, caller.organisation_code, date_from=start,
-                               date_to=end, group_by=grouping, now=utcnow())
     if format == "csv":
-        lines = summary.coverage_csv_lines if table == "coverage" else summary.csv_lines
-        body = "".join(lines(result)).encode()
+        _table(table, grouping)
+    now = utcnow()
+    by_records = tuple(n for n in grouping if summary_tables.kind_of(n) == "records")
+    result = summary.summarise(session, caller.organisation_code, date_from=start,
+                               date_to=end, group_by=by_records, now=now)
+    more = summary_tables.tables(session, caller.organisation_code, date_from=start,
+                                 date_to=end, group_by=grouping, stage_delays=stage_delays,
+                                 now=now)
+    if format == "csv":
+        body = "".join(_csv_lines(table, result, more)).encode()
         media_type = CSV
     else:
-        body = orjson.dumps(summary.to_json(result))
+        body = orjson.dumps(summary_tables.to_json(more, summary.to_json(result)))
         media_type = "application/json"
     etag = service.body_etag(body)
     not_modified = service.matches_etag(if_none_match, etag)
     _audit(session, caller, "feed.summary", date_from=date_from, date_to=date_to,
            group_by=list(grouping), format=format or "json", groups=len(result.groups),
            **({"table": table} if format == "csv" and table != "groups" else {}),
+           **({f"{kind}_groups": len(grouped.groups) for kind, grouped in (
+               ("episode", more.episodes), ("action", more.actions)) if grouped is not None}),
+           **({"stage_delays": True} if stage_delays else {}),
            **({"not_modified": True} if not_modified else {}))
     if not_modified:
         return Response(status_code=304, headers={"ETag": etag})
     return Response(body, media_type=media_type, headers={"ETag": etag})
+
+
+def _csv_lines(table: str, result: summary.Summary, more: summary_tables.Tables
+               ) -> Iterator[str]:
+    if table == "coverage":
+        return summary.coverage_csv_lines(result, summary_tables.stage_delay_columns(more))
+    grouped = more.episodes if table.startswith("episode_") else more.actions
+    if grouped is None:
+        return summary.csv_lines(result)
+    if table.endswith("_totals"):
+        return summary_tables.totals_csv_lines(result, grouped)
+    return summary_tables.groups_csv_lines(grouped)
 
 
 @router.get(

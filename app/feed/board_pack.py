@@ -238,15 +238,28 @@ def register_episodes(connection: Connection, organisation_code: str, period: Pe
                       ) -> list[Times]:
     """The quarter's episodes visible to the organisation, each once: returned in the quarter,
     or still missing with a start in it (the summary's `coverage.episodes`)."""
+    return episodes_between(connection, organisation_code, period.start, period.end)
+
+
+def episodes_between(connection: Connection, organisation_code: str, date_from: date | None,
+                     date_to: date | None) -> list[Times]:
+    """`register_episodes` from `date_from` to `date_to` (London dates, both included; either
+    may be open), as the summary API asks for them."""
     episode = RegisterEpisode
     returned, started = col(episode.returned_at), col(episode.started_at)
-    start, end = london_midnight(period.start), london_midnight(period.end + timedelta(days=1))
+    returned_in: list[Any] = [returned.is_not(None)]
+    started_in: list[Any] = [returned.is_(None)]
+    if date_from is not None:
+        returned_in.append(returned >= london_midnight(date_from))
+        started_in.append(started >= london_midnight(date_from))
+    if date_to is not None:
+        end = london_midnight(date_to + timedelta(days=1))
+        returned_in.append(returned < end)
+        started_in.append(started < end)
     query = select(
         col(episode.child_id), started, returned, col(episode.notified_at),
         col(episode.offered_at), col(episode.conducted_at), col(episode.shared_at),
-    ).where(counted(organisation_code),
-            or_(and_(returned >= start, returned < end),
-                and_(returned.is_(None), started >= start, started < end)))
+    ).where(counted(organisation_code), or_(and_(*returned_in), and_(*started_in)))
     return [Times(*row) for row in connection.execute(query)]
 
 
@@ -283,18 +296,41 @@ def stage_hours(episodes: Sequence[Times]) -> dict[str, list[float]]:
     return hours
 
 
-def stage_delays(episodes: Sequence[Times], mode: Mode) -> Table:
+@dataclass(frozen=True, slots=True)
+class StageDelay:
+    """One stage's figures: the returns that reached it (None: held back), and the median and
+    90th percentile hours (None when held back, or when no return reached it)."""
+
+    returns: int | None
+    median_hours: float | None
+    p90_hours: float | None
+
+
+def stage_delay_figures(episodes: Sequence[Times], mode: Mode) -> tuple[Published,
+                                                                          dict[str, StageDelay]]:
+    """The returns counted (`returns`, and each stage's), published in `mode`, and each stage's
+    figures: hours to one decimal, none where its count is held back."""
     hours = stage_hours(episodes)
     returns = sum(1 for episode in episodes if episode.returned_at is not None)
     published = _publish({"returns": returns,
                           **{name: len(values) for name, values in hours.items()}}, (), mode)
+    figures = {}
+    for name, values in hours.items():
+        held_back = published.values[name] is None
+        figures[name] = StageDelay(
+            published.values[name],
+            None if held_back or not values else round(percentile(values, 0.5), 1),
+            None if held_back or not values else round(percentile(values, 0.9), 1))
+    return published, figures
+
+
+def stage_delays(episodes: Sequence[Times], mode: Mode) -> Table:
+    published, figures = stage_delay_figures(episodes, mode)
     rows = []
     chart_rows: list[tuple[str, Sequence[tuple[float | None, str]]]] = []
     for name, _, label in STAGES:
-        values = hours[name]
         held_back = published.values[name] is None
-        median = None if held_back or not values else round(percentile(values, 0.5), 1)
-        ninetieth = None if held_back or not values else round(percentile(values, 0.9), 1)
+        median, ninetieth = figures[name].median_hours, figures[name].p90_hours
         median_cell = hours_cell(median, held_back=held_back)
         ninetieth_cell = hours_cell(ninetieth, held_back=held_back)
         rows.append(Row(name, label, (count_cell(published.values[name]), median_cell,
@@ -321,9 +357,16 @@ def stage_delays(episodes: Sequence[Times], mode: Mode) -> Table:
              "returns shows no hours.")
 
 
+def missing_repeatedly(episodes: Sequence[Times]) -> frozenset[int]:
+    """The children with `REPEAT_EPISODES` or more of these episodes."""
+    per_child = Counter(episode.child_id for episode in episodes)
+    return frozenset(child for child, n in per_child.items() if n >= REPEAT_EPISODES)
+
+
 def repeat_missing(episodes: Sequence[Times], mode: Mode) -> Table:
     per_child = Counter(episode.child_id for episode in episodes)
-    repeat = [n for n in per_child.values() if n >= REPEAT_EPISODES]
+    repeated = missing_repeatedly(episodes)
+    repeat = [n for child, n in per_child.items() if child in repeated]
     counts = {
         "all.children": len(per_child), "repeat.children": len(repeat),
         "other.children": len(per_child) - len(repeat),
@@ -371,6 +414,16 @@ def band_of(hour: int) -> str:
     return BANDS[hour // 6][0]
 
 
+def started_band(episode: Times) -> str:
+    """The band of the day (`BANDS`) the episode started in, UK time."""
+    return band_of(episode.started_at.astimezone(LONDON).hour)
+
+
+def started_day(episode: Times) -> str:
+    """The day of the week (`DAYS`) the episode started on, UK time."""
+    return DAYS[episode.started_at.astimezone(LONDON).weekday()][0]
+
+
 def _partition(name: str, title: str, intro: str, key_name: str, key_label: str,
                labels: Sequence[tuple[str, str]], counts: Mapping[str, int], mode: Mode,
                description: str) -> Table:
@@ -390,7 +443,7 @@ def _partition(name: str, title: str, intro: str, key_name: str, key_label: str,
 
 
 def time_of_day(episodes: Sequence[Times], mode: Mode) -> Table:
-    counts = Counter(band_of(e.started_at.astimezone(LONDON).hour) for e in episodes)
+    counts = Counter(started_band(episode) for episode in episodes)
     return _partition(
         "time-of-day", "Episodes by the time they started",
         "When each episode of the quarter started, in UK time, in four bands of six hours.",
@@ -400,7 +453,7 @@ def time_of_day(episodes: Sequence[Times], mode: Mode) -> Table:
 
 
 def day_of_week(episodes: Sequence[Times], mode: Mode) -> Table:
-    counts = Counter(DAYS[e.started_at.astimezone(LONDON).weekday()][0] for e in episodes)
+    counts = Counter(started_day(episode) for episode in episodes)
     return _partition(
         "day-of-week", "Episodes by the day they started",
         "The day of the week (UK time) each episode of the quarter started.",
@@ -521,11 +574,16 @@ def feed_counts(connection: Connection, organisation_code: str, period: Period) 
         reason_given += int(row[n + 5])
     found = _combinations(connection, FeedRow.found_districts, where)
     places = _combinations(connection, FeedRow.location_districts, where)
-    # Not from the index: the column is unbounded, so only the quarter's rows are read.
-    actions = [state for (stored,) in connection.execute(
+    return FeedCounts(groups, declined, reason_given, found, places,
+                      stored_actions(connection, where))
+
+
+def stored_actions(connection: Connection, where: Sequence[Any]) -> list[str]:
+    """Each action of the rows `where` picks, as stored (`status|type|due_at|outcome`)."""
+    # Not from the index: the column is unbounded, so only the period's rows are read.
+    return [state for (stored,) in connection.execute(
         select(col(FeedRow.action_states)).where(*where, col(FeedRow.action_states) != ";"))
         for state in stored.split(";") if state]
-    return FeedCounts(groups, declined, reason_given, found, places, actions)
 
 
 def declined_table(counts: FeedCounts, mode: Mode) -> Table:
@@ -566,12 +624,15 @@ def _action_state(stored: str, now: datetime) -> tuple[str, str, bool]:
     return ("overdue" if overdue else action.status), action.type, action.outcome_written
 
 
-def action_tables(counts: FeedCounts, mode: Mode, now: datetime) -> tuple[Table, Table]:
-    """Actions by state (with how many have an outcome written) and by type, suppressed
-    together: each type's states add up to its total, each state's types to the state's."""
+def action_figures(actions: Sequence[str], mode: Mode, now: datetime
+                   ) -> tuple[Counter[str], dict[str, int | None], list[str]]:
+    """The actions counted (`all.all`, `all.<state>`, `outcome.all`, `outcome.<state>`,
+    `<type>.all`, `<type>.<state>`), those counts published in `mode`, suppressed together:
+    each type's states add up to its total, each state's types to the state's; and the types
+    found, in the codes' order."""
     raw: Counter[str] = Counter()
     kinds: set[str] = set()
-    for stored in counts.actions:
+    for stored in actions:
         state, kind, outcome = _action_state(stored, now)
         kind = kind or "other"
         kinds.add(kind)
@@ -594,6 +655,14 @@ def action_tables(counts: FeedCounts, mode: Mode, now: datetime) -> tuple[Table,
             *(CountSet(f"{kind}.all", tuple(f"{kind}.{s}" for s in states)) for kind in order),
             *(CountSet(f"all.{s}", tuple(f"{kind}.{s}" for kind in order)) for s in states)]
     values = _publish({name: raw.get(name, 0) for name in names}, sets, mode).values
+    return raw, values, order
+
+
+def action_tables(counts: FeedCounts, mode: Mode, now: datetime) -> tuple[Table, Table]:
+    """Actions by state (with how many have an outcome written) and by type, suppressed
+    together (`action_figures`)."""
+    _, values, order = action_figures(counts.actions, mode, now)
+    states = [state for state, _ in ACTION_STATES]
     by_state = tuple(
         Row(key, label, (count_cell(values[f"all.{key}"]),
                          count_cell(values[f"outcome.{key}"])))

@@ -10,17 +10,26 @@ one more aggregate over `feed_pending_findings`.
 The coverage of returns (`coverage_counts`) is counted from the episode register instead: each
 return once, with or without a record, for the whole period.
 
+Groupings (`GROUPINGS`) put each record in one group, or, for a list (push factors, districts:
+`Grouping.each`), in the group of each value it holds. Suppressed, the groups are suppressed
+together (`suppression.suppress_groups`): where a grouping's groups add up to the total without
+it, they are a set, as the rows of the board pack's tables are.
+
 The quarterly report uses this module too, so its published figures are the API's figures; the
 board pack's partnership's own figures are the same counts with nothing suppressed
 (`suppressed=False`, never offered by the API), and its differences between groups are the
-groupings `ethnicity`, `disability_or_send`, `uasc` and `placement_type` (`board_pack.py`).
+groupings `age_band`, `gender`, `ethnicity`, `disability_or_send`, `uasc` and `placement_type`
+(`board_pack.py`). The pack's tables that count something else (the register's episodes, the
+actions, the stage delays) reach the API through `summary_tables.py`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import product
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
@@ -33,6 +42,7 @@ from app.core.london import london_midnight
 from app.feed.episodes import PlusHours, counted
 from app.feed.models import FeedPendingFinding, FeedRow
 from app.feed.record import (
+    AGE_BANDS,
     LETTER_RESULTS,
     STANDARD_CODES,
     csv_line,
@@ -40,28 +50,58 @@ from app.feed.record import (
     split_delimited,
 )
 from app.feed.service import narrow, visible
-from app.feed.suppression import CountSet, Published, shown, suppress
+from app.feed.suppression import CountSet, Published, shown, suppress, suppress_groups
 from app.record import codes
 from app.record.models import RegisterEpisode
 from app.standards import CURRENT
 
-GROUPINGS: Final[Mapping[str, Any]] = {
-    "quarter": FeedRow.period_quarter,
-    "month": FeedRow.period_month,
-    "responsible_authority": FeedRow.responsible_authority,
-    "recorded_by_org": FeedRow.recorded_by_org,
-    "out_of_area": FeedRow.out_of_area,
-    "legal_status": FeedRow.legal_status,
-    "gender": FeedRow.gender,
-    "age_band": FeedRow.age_band,
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """How the records fall into the groups of one `group_by` name.
+
+    `column` holds a record's value. A grouping of `each` value is a delimited list
+    (`;a;b;`): a record is in the group of each value it holds, once, and in none when it holds
+    none; such groups overlap, so they add up to nothing and are never a suppression set. A
+    record outside `only` is in no group. `order` is the codes' order, which breaks ties in
+    suppression as the board pack does.
+    """
+
+    column: Any
+    each: bool = False
+    boolean: bool = False
+    only: Any = None
+    # found_district: the values are the episodes', one per episode, so a record's `episodes`
+    # in a group are its episodes of that value.
+    per_episode: bool = False
+    order: tuple[Any, ...] = ()
+
+
+YES_NO: Final = (True, False)
+GROUPINGS: Final[Mapping[str, Grouping]] = {
+    "quarter": Grouping(FeedRow.period_quarter),
+    "month": Grouping(FeedRow.period_month),
+    "responsible_authority": Grouping(FeedRow.responsible_authority),
+    "recorded_by_org": Grouping(FeedRow.recorded_by_org),
+    "out_of_area": Grouping(FeedRow.out_of_area, boolean=True, order=YES_NO),
+    "legal_status": Grouping(FeedRow.legal_status, order=tuple(codes.LEGAL_STATUS)),
+    "gender": Grouping(FeedRow.gender, order=tuple(codes.GENDER)),
+    "age_band": Grouping(FeedRow.age_band, order=AGE_BANDS),
     # The board pack's differences between groups (`board_pack.py`).
-    "ethnicity": FeedRow.ethnicity,
-    "disability_or_send": FeedRow.disability_or_send,
-    "uasc": FeedRow.uasc,
-    "placement_type": FeedRow.placement_type,
+    "ethnicity": Grouping(FeedRow.ethnicity, order=tuple(codes.ETHNICITY)),
+    "disability_or_send": Grouping(FeedRow.disability_or_send,
+                                   order=tuple(codes.DISABILITY_OR_SEND)),
+    "uasc": Grouping(FeedRow.uasc, boolean=True, order=YES_NO),
+    "placement_type": Grouping(FeedRow.placement_type, order=tuple(codes.PLACEMENT_TYPE)),
+    # The board pack's themes and places.
+    "decline_reason_given": Grouping(FeedRow.decline_reason_given, boolean=True, order=YES_NO,
+                                     only=col(FeedRow.outcome) == "declined"),
+    "push_factor": Grouping(FeedRow.push_factors, each=True),
+    "pull_factor": Grouping(FeedRow.pull_factors, each=True),
+    "risk_indicator": Grouping(FeedRow.risk_indicators, each=True),
+    "found_district": Grouping(FeedRow.found_districts, each=True, per_episode=True),
+    "location_district": Grouping(FeedRow.location_districts, each=True),
 }
-# Groupings of yes/no columns: SQLite answers them as 0/1, the groups' keys are booleans.
-BOOLEAN_GROUPINGS: Final = frozenset({"out_of_area", "uasc"})
 OUTCOMES: Final = tuple(codes.OFFER_OUTCOME)
 STANDARD_RESULTS: Final = ("met", "not_met", "pending")
 CODE_LISTS: Final[Mapping[str, tuple[Any, tuple[str, ...]]]] = {
@@ -166,18 +206,25 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
     """Counts per group of the records visible to the organisation whose return (or, for a
     child still missing, whose latest start) falls from `date_from` to `date_to` (London dates,
     both included), suppressed for publication (`suppressed=False`: the real counts, for the
-    board pack's partnership's own figures only).
+    board pack's partnership's own figures only). Suppressed, the groups are suppressed
+    together (`suppress_groups`): each grouping's groups add up to the total without it, as in
+    the board pack's tables, except a grouping of each value (`Grouping.each`), whose groups
+    overlap.
 
     Four statements, read from one snapshot: the headline counts, the code-list and standard
     combinations, the findings whose deadline has passed since they were stored, and the
-    coverage of returns from the register.
+    coverage of returns from the register; a fifth, each group's distinct children, when a
+    record can be in several groups.
     """
     unknown = [name for name in group_by if name not in GROUPINGS]
     if unknown:
         raise ValueError(f"cannot group by {unknown}")
-    dims = [GROUPINGS[name].label(name) for name in group_by]
-    where = in_period(organisation_code, date_from, date_to)
-    key = _key_maker(group_by)
+    specs = [GROUPINGS[name] for name in group_by]
+    dims: list[Any] = [col(spec.column).label(name)
+                       for name, spec in zip(group_by, specs, strict=True)]
+    where = [*in_period(organisation_code, date_from, date_to),
+             *(spec.only for spec in specs if spec.only is not None)]
+    expand = _expander(group_by)
     n = len(dims)
 
     headline = select(
@@ -209,14 +256,35 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
               col(FeedPendingFinding.interview_id) == col(FeedRow.interview_id)) \
         .where(*where, col(FeedPendingFinding.due_at) < now) \
         .group_by(*dims, col(FeedPendingFinding.code))
+    # A grouping of each value puts a record in several groups, so a group's children are
+    # counted from each stored combination's distinct children, not added up.
+    children = narrow(select(*dims, col(FeedRow.child_key)).where(
+        *where, col(FeedRow.child_key).is_not(None)).group_by(*dims, col(FeedRow.child_key))
+    ) if any(spec.each for spec in specs) else None
 
     counts: dict[tuple[Any, ...], dict[str, int]] = {}
     with reading(session.get_bind()) as connection:
         for row in connection.execute(headline):
             if not row[n]:
                 continue  # an empty period: no group
-            group = counts[key(row)] = dict.fromkeys(COUNT_NAMES, 0)
-            group.update(zip(HEADLINE_COUNTS, map(int, row[n:]), strict=True))
+            measured = dict(zip(HEADLINE_COUNTS, map(int, row[n:]), strict=True))
+            for group_key, episodes_each in expand(row):
+                group = counts.get(group_key)
+                if group is None:
+                    group = counts[group_key] = dict.fromkeys(COUNT_NAMES, 0)
+                for name, value in measured.items():
+                    group[name] += value
+                if episodes_each is not None:  # only the episodes of the group's value
+                    group["episodes"] += (measured["interviews"] * episodes_each
+                                          - measured["episodes"])
+
+        if children is not None:
+            distinct: dict[tuple[Any, ...], set[str]] = {}
+            for row in connection.execute(children):
+                for group_key, _ in expand(row):
+                    distinct.setdefault(group_key, set()).add(row[n])
+            for group_key, group in counts.items():
+                group["children"] = len(distinct.get(group_key, ()))
 
         names: dict[tuple[str, str], tuple[str, ...]] = {}
         for row in connection.execute(combinations):
@@ -224,9 +292,10 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
             split = names.get((kind, combination))
             if split is None:
                 split = names[(kind, combination)] = _count_names(kind, combination)
-            group = counts[key(row)]
-            for name in split:
-                group[name] += records
+            for group_key, _ in expand(row):
+                group = counts[group_key]
+                for name in split:
+                    group[name] += records
 
         found = coverage_counts(connection, organisation_code, date_from=date_from,
                                 date_to=date_to, now=now)
@@ -235,36 +304,65 @@ def summarise(session: Session, organisation_code: str, *, date_from: date | Non
         for row in connection.execute(passed):
             code, records = row[n:]
             if code in standards:
-                group = counts[key(row)]
-                group[f"standards.{code}.pending"] -= records
-                group[f"standards.{code}.not_met"] += records
+                for group_key, _ in expand(row):
+                    group = counts[group_key]
+                    group[f"standards.{code}.pending"] -= records
+                    group[f"standards.{code}.not_met"] += records
 
-    publish = suppress if suppressed else as_counted
+    if suppressed:
+        published = suppress_groups(
+            counts, COUNT_SETS, rank=lambda at, value: rank(specs[at].order, value),
+            partitions={at: ADDITIVE for at, spec in enumerate(specs) if not spec.each})
+    else:
+        published = {group_key: as_counted(group) for group_key, group in counts.items()}
     groups = []
     for group_key in sorted(counts, key=_sort_key):
-        published = publish(counts[group_key], COUNT_SETS)
+        group_published = published[group_key]
         groups.append(Group(
-            key=dict(zip(group_by, group_key, strict=True)), published=published,
-            rates={name: published.rate(*parts) for name, parts in RATES.items()}))
+            key=dict(zip(group_by, group_key, strict=True)), published=group_published,
+            rates={name: group_published.rate(*parts) for name, parts in RATES.items()}))
     return Summary(date_from, date_to, tuple(group_by), groups,
                    publish_coverage(found, suppressed=suppressed))
 
 
-def _key_maker(group_by: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
-    """A group's key from a result row's leading columns (SQLite answers booleans as 0/1)."""
-    n = len(group_by)
-    flags = [at for at, name in enumerate(group_by) if name in BOOLEAN_GROUPINGS]
-    if not flags:
-        return lambda row: tuple(row[:n])
+# Every count of a group but `children` adds up over groups that split the records (a child
+# may be in two of them).
+ADDITIVE: Final = tuple(name for name in COUNT_NAMES if name != "children")
+# A group's key, and how many episodes each of its records has in it (None: all of them).
+Expansion = list[tuple[tuple[Any, ...], int | None]]
 
-    def key(row: Sequence[Any]) -> tuple[Any, ...]:
-        values = list(row[:n])
-        for at in flags:
-            if values[at] is not None:
-                values[at] = bool(values[at])
-        return tuple(values)
 
-    return key
+def rank(order: Sequence[Any], value: Any) -> tuple[bool, int, str]:
+    """Where a group's value stands among its grouping's: the codes' order, then any other
+    value in the order of its text, then none (as the board pack orders its rows)."""
+    known = order.index(value) if value is not None and value in order else len(order)
+    return value is None, known, str(value)
+
+
+def _expander(group_by: Sequence[str]) -> Callable[[Sequence[Any]], Expansion]:
+    """The groups a result row's leading columns put its records in (SQLite answers yes/no as
+    0/1; a delimited list puts them in the group of each value it holds)."""
+    specs = [GROUPINGS[name] for name in group_by]
+    n = len(specs)
+    if not any(spec.each or spec.boolean for spec in specs):
+        return lambda row: [(tuple(row[:n]), None)]
+
+    def expand(row: Sequence[Any]) -> Expansion:
+        choices: list[list[tuple[Any, int | None]]] = []
+        for spec, value in zip(specs, row[:n], strict=True):
+            if spec.each:
+                held = Counter(split_delimited(value))
+                choices.append([(code, times if spec.per_episode else None)
+                                for code, times in held.items()])
+            elif spec.boolean and value is not None:
+                choices.append([(bool(value), None)])
+            else:
+                choices.append([(value, None)])
+        return [(tuple(value for value, _ in chosen),
+                 next((times for _, times in chosen if times is not None), None))
+                for chosen in product(*choices)]
+
+    return expand
 
 
 def _count_names(kind: str, combination: str) -> tuple[str, ...]:
@@ -432,11 +530,15 @@ def csv_lines(summary: Summary) -> Iterator[str]:
                         *(_rate_cell(group, name) for name in CSV_RATE_NAMES)])
 
 
-def coverage_csv_lines(summary: Summary) -> Iterator[str]:
-    """The coverage of returns as CSV (`table=coverage`): one row, a column per count."""
+def coverage_csv_lines(summary: Summary, more: Sequence[tuple[str, str]] = ()
+                       ) -> Iterator[str]:
+    """The coverage of returns as CSV (`table=coverage`): one row, a column per count, then
+    the `more` columns given (column, cell)."""
     coverage = summary.coverage
-    yield csv_line(["from", "to", *COVERAGE_NAMES, *COVERAGE_RATES])
+    yield csv_line(["from", "to", *COVERAGE_NAMES, *COVERAGE_RATES,
+                    *(column for column, _ in more)])
     yield csv_line([summary.date_from.isoformat() if summary.date_from else "",
                     summary.date_to.isoformat() if summary.date_to else "",
                     *(shown(coverage.value(name)) for name in COVERAGE_NAMES),
-                    *(_rate_cell(coverage, name, COVERAGE_RATES) for name in COVERAGE_RATES)])
+                    *(_rate_cell(coverage, name, COVERAGE_RATES) for name in COVERAGE_RATES),
+                    *(cell for _, cell in more)])

@@ -415,3 +415,38 @@ def test_a_local_time_the_notification_schema_allows_is_accepted(
                          headers=bearer(make_key(db, "803", scopes=("notify",))[1]))
     assert answer.status_code == 201, answer.text
     assert answer.json()["started_at"] == "2026-03-01T18:30:00Z"  # March: GMT
+
+
+NEW_GROUPINGS = ("decline_reason_given", "push_factor", "pull_factor", "risk_indicator",
+                 "found_district", "location_district", "time_of_day", "day_of_week",
+                 "repeat_missing", "action_type", "action_status")
+
+
+def test_the_summary_lists_every_grouping_and_table_it_takes(
+        openapi: dict[str, Any], client: TestClient, db: Session) -> None:
+    from app.feed import summary, summary_tables
+    from tests.builders import bearer, make_key
+
+    parameters = {p["name"]: p for p in
+                  openapi["paths"]["/api/v1/feed/summary"]["get"]["parameters"]}
+    group_by = parameters["group_by"]
+    # A comma-separated list (`group_by=quarter,responsible_authority`) of known names.
+    assert (group_by["in"], group_by["style"], group_by["explode"]) == ("query", "form", False)
+    assert group_by["schema"]["type"] == "array" and group_by["schema"]["uniqueItems"]
+    names = group_by["schema"]["items"]["enum"]
+    assert names == [*summary.GROUPINGS, *summary_tables.EPISODE_GROUPINGS,
+                     *summary_tables.ACTION_GROUPINGS]
+    assert set(NEW_GROUPINGS) < set(names)
+    assert parameters["table"]["schema"]["enum"] == [
+        "groups", "coverage", "episode_groups", "episode_totals", "action_groups",
+        "action_totals"]
+    assert parameters["stage_delays"]["schema"]["type"] == "boolean"
+
+    headers = bearer(make_key(db, "803", scopes=("feed",))[1])
+    for name in names:  # each value the document lists, the server takes
+        answer = client.get("/api/v1/feed/summary", params={"group_by": name}, headers=headers)
+        assert answer.status_code == 200, (name, answer.text)
+    answer = client.get("/api/v1/feed/summary", params={"group_by": "hour_of_day"},
+                        headers=headers)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["pointer"] == "/query/group_by"

@@ -248,8 +248,20 @@ def test_the_feeds_query_fields_take_bad_input_as_a_problem_not_a_500(
         for accept in (value, f"application/vnd.apache.parquet;q={value}"):
             if accept.isprintable() and accept.isascii():  # a header can carry only these
                 assert_answered(client.get(path, headers={**headers, "Accept": accept}), accept)
-    assert client.get("/api/v1/feed/summary", params={"from": value, "format": "csv"},
-                      headers=headers).status_code < 500
+    summary = "/api/v1/feed/summary"
+    for fmt in ("json", "csv"):
+        for name in ("from", "to", "group_by", "table", "stage_delays"):
+            answer = client.get(summary, params={"format": fmt, name: value}, headers=headers)
+            assert_answered(answer, f"summary {fmt} {name}={value!r}")
+            assert answer.status_code == 200 or answer.headers["content-type"] == (
+                "application/problem+json"), (name, value)
+        # Beside a grouping of each kind, and each table a grouping makes.
+        for grouping, table in (("found_district", "groups"), ("time_of_day", "episode_groups"),
+                                ("action_status", "action_totals")):
+            for params in ({"group_by": f"{grouping},{value}"}, {"group_by": grouping,
+                                                                 "table": table, "to": value}):
+                answer = client.get(summary, params={"format": fmt, **params}, headers=headers)
+                assert_answered(answer, f"summary {fmt} {params}")
 
 
 @pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])

@@ -283,7 +283,7 @@ MATRIX: list[Row] = [
     row("GET", "/api/v1/feed/episodes", None, "403 403 403 200 403  403 200 403 403  401",
         lists="analyst key:feed"),
     row("GET", "/api/v1/feed/summary", None, "403 403 200 200 403  403 200 403 403  401",
-        query(**{"from": "2026-01-01", "to": "2026-12-31"})),
+        query(**{"from": "2026-01-01", "to": "2026-12-31", "group_by": "found_district"})),
     row("GET", "/api/v1/exports/ssda903-missing", None,
         "403 403 200 403 403  403 403 200 403  401",
         query(collection_year="2025-26")),
@@ -503,3 +503,29 @@ def test_another_organisations_person_answers_exactly_as_a_missing_one(
 
     assert answers[0] == answers[1]
     assert answers[0][0] == 404
+
+
+SUMMARY_CALLERS = [caller for caller, token in ROWS[("GET", "/api/v1/feed/summary")].expect.items()
+                   if token == "200"]
+
+
+@pytest.mark.parametrize("caller", SUMMARY_CALLERS)
+def test_the_summarys_groupings_count_only_what_the_callers_organisation_may_see(
+        world: World, caller: str) -> None:
+    """Grouped by where each child was found, the caller sees the districts of its own record
+    and of the child it is responsible for (BS16, BS1), never the unrelated one's (GL1); every
+    other grouping of the board pack answers for them too, with nothing of the unrelated
+    record in it."""
+    from app.feed.api import GROUPINGS
+
+    with world.case(caller) as client:
+        found = client.get("/api/v1/feed/summary", params={"group_by": "found_district"})
+        assert found.status_code == 200
+        assert {g["group"]["found_district"] for g in found.json()["groups"]} == {"BS16", "BS1"}
+        for name in GROUPINGS:
+            answer = client.get("/api/v1/feed/summary", params={
+                "group_by": name, "stage_delays": "true"})
+            assert answer.status_code == 200, (name, answer.text)
+            assert "GL1" not in answer.text, name
+            assert not [s for s in world.records[("unrelated", "submitted")].identifying()
+                        if s in answer.text], name
