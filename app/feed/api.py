@@ -433,8 +433,9 @@ def _table(table: str, grouping: tuple[str, ...]) -> None:
         "register's episodes of the period, each once) and `episode_totals`; `action_type` or "
         "`action_status` gives `action_groups` (the records' follow-up actions) and "
         "`action_totals`; `stage_delays=true` adds `coverage.stage_delays` (the median and 90th "
-        "percentile hours from each return to each stage). Groups that add up to a total are "
-        "suppressed together, as the pack's tables are. Send the `ETag` back as "
+        "percentile hours from each return to each stage); `placed_out_of_area=true` adds "
+        "`coverage.placed_out_of_area`, the pack's Protect 2 figures. Groups that add up to "
+        "a total are suppressed together, as the pack's tables are. Send the `ETag` back as "
         "`If-None-Match` to get 304 when nothing changed."),
     responses={200: {"headers": ETAG, "content": {"application/json": {}, "text/csv": TEXT}},
                304: NOT_MODIFIED, **PROBLEMS},
@@ -451,6 +452,13 @@ def feed_summary(
     stage_delays: Annotated[bool, Query(
         description="Add `coverage.stage_delays`: for the period's returns in the register, "
                     "each stage's returns reached, median and 90th percentile hours",
+    )] = False,
+    placed_out_of_area: Annotated[bool, Query(
+        description="Add `coverage.placed_out_of_area`: the Protect 2 figures for the "
+                    "period's returns of looked-after children placed out of area (distinct "
+                    "children, returns, offered and completed within 72 hours, the placing "
+                    "authority told in time, the safety plan updated), each by direction "
+                    "(`placed_away`, `placed_here`, `other`) and for `all`",
     )] = False,
     format: Literal["json", "csv"] | None = None,  # the API's name
     table: Annotated[SummaryTable, Query(
@@ -472,7 +480,7 @@ def feed_summary(
                                date_to=end, group_by=by_records, now=now)
     more = summary_tables.tables(session, caller.organisation_code, date_from=start,
                                  date_to=end, group_by=grouping, stage_delays=stage_delays,
-                                 now=now)
+                                 now=now, placed_out_of_area=placed_out_of_area)
     if format == "csv":
         body = "".join(_csv_lines(table, result, more)).encode()
         media_type = CSV
@@ -487,6 +495,7 @@ def feed_summary(
            **({f"{kind}_groups": len(grouped.groups) for kind, grouped in (
                ("episode", more.episodes), ("action", more.actions)) if grouped is not None}),
            **({"stage_delays": True} if stage_delays else {}),
+           **({"placed_out_of_area": True} if placed_out_of_area else {}),
            **({"not_modified": True} if not_modified else {}))
     if not_modified:
         return Response(status_code=304, headers={"ETag": etag})
@@ -496,7 +505,9 @@ def feed_summary(
 def _csv_lines(table: str, result: summary.Summary, more: summary_tables.Tables
                ) -> Iterator[str]:
     if table == "coverage":
-        return summary.coverage_csv_lines(result, summary_tables.stage_delay_columns(more))
+        return summary.coverage_csv_lines(result, [
+            *summary_tables.stage_delay_columns(more),
+            *summary_tables.placed_out_of_area_columns(more)])
     grouped = more.episodes if table.startswith("episode_") else more.actions
     if grouped is None:
         return summary.csv_lines(result)

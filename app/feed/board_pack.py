@@ -766,13 +766,19 @@ OUT_OF_AREA_DIRECTIONS: Final = (
 )
 
 
+def out_of_area_figures(counts: Mapping[str, int], mode: Mode) -> dict[str, int | None]:
+    """The Protect 2 figures (`figure.direction`, `figure.all`) as the mode shows them: each
+    figure's directions suppressed together, as they add up to its total."""
+    return dict(_publish(counts, [CountSet(f"{figure}.all", tuple(
+        f"{figure}.{where}" for where in out_of_area.DIRECTIONS))
+        for figure in out_of_area.FIGURES], mode).values)
+
+
 def out_of_area_table(counts: Mapping[str, int], mode: Mode) -> Table:
     """One row per figure (`out_of_area.FIGURES`), a column per direction and for all, and the
     share of all the returns; in published mode each figure's directions are suppressed
     together, as they add up to its total."""
-    values = _publish(counts, [CountSet(f"{figure}.all", tuple(
-        f"{figure}.{where}" for where in out_of_area.DIRECTIONS))
-        for figure in out_of_area.FIGURES], mode).values
+    values = out_of_area_figures(counts, mode)
     returns = values["returns.all"]
     rows = []
     chart_rows: list[tuple[str, Sequence[tuple[float | None, str]]]] = []

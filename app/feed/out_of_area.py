@@ -62,9 +62,10 @@ def direction(organisation_code: str, responsible: str, placement: str) -> str:
     return "placed_here" if placement == organisation_code else "other"
 
 
-def returns(connection: Connection, organisation_code: str, first: date, last: date
-            ) -> list[OutOfAreaReturn]:
-    """The returns from `first` to `last` (UK dates, both included) of looked-after children
+def returns(connection: Connection, organisation_code: str, first: date | None,
+            last: date | None) -> list[OutOfAreaReturn]:
+    """The returns from `first` to `last` (UK dates, both included; either may be open, as the
+    summary API's period may be) of looked-after children
     placed out of area, visible to the organisation: one statement, the register joined to the
     feed row of the latest record covering each return (its primary key)."""
     episode = RegisterEpisode
@@ -78,9 +79,9 @@ def returns(connection: Connection, organisation_code: str, first: date, last: d
                col(FeedRow.standard_results), col(FeedRow.action_states))
         .select_from(episode)
         .outerjoin(FeedRow, col(FeedRow.interview_id) == col(episode.interview_id))
-        .where(counted(organisation_code),
-               returned >= london_midnight(first),
-               returned < london_midnight(last + timedelta(days=1)),
+        .where(counted(organisation_code), returned.is_not(None),
+               *(() if first is None else (returned >= london_midnight(first),)),
+               *(() if last is None else (returned < london_midnight(last + timedelta(days=1)),)),
                legal_status == "looked_after", placement.is_not(None),
                placement != responsible))
     found = []

@@ -29,7 +29,7 @@ from typing import Any, Final, Literal
 from sqlalchemy.orm import Session
 
 from app.core.db import reading
-from app.feed import board_pack
+from app.feed import board_pack, out_of_area
 from app.feed.board_pack import StageDelay, Times
 from app.feed.record import csv_line
 from app.feed.summary import YES_NO, Group, Summary, in_period, rank
@@ -75,18 +75,20 @@ class Tables:
     episodes: Grouped | None = None
     actions: Grouped | None = None
     stage_delays: dict[str, StageDelay] | None = None
+    # The Protect 2 figures (`children.placed_here`, `returns.all`, ...), published.
+    placed_out_of_area: dict[str, int | None] | None = None
 
 
 def tables(session: Session, organisation_code: str, *, date_from: date | None,
            date_to: date | None, group_by: Sequence[str], stage_delays: bool,
-           now: datetime) -> Tables:
+           now: datetime, placed_out_of_area: bool = False) -> Tables:
     """The episode or action groups `group_by` asks for (its groupings all of one kind), and
     the stage delays when asked, for the period as the summary counts it, published."""
     kinds = {kind_of(name) for name in group_by}
     if len(kinds) > 1:
         raise ValueError(f"cannot group {sorted(kinds)} at once: {list(group_by)}")
     kind = kinds.pop() if kinds else "records"
-    if kind == "records" and not stage_delays:
+    if kind == "records" and not stage_delays and not placed_out_of_area:
         return Tables()
     with reading(session.get_bind()) as connection:
         episodes = (board_pack.episodes_between(connection, organisation_code, date_from,
@@ -95,7 +97,12 @@ def tables(session: Session, organisation_code: str, *, date_from: date | None,
         actions = (board_pack.stored_actions(connection,
                                              in_period(organisation_code, date_from, date_to))
                    if kind == "actions" else [])
+        placed = (out_of_area.counts(out_of_area.returns(
+            connection, organisation_code, date_from, date_to), now)
+            if placed_out_of_area else None)
     return Tables(
+        placed_out_of_area=None if placed is None else board_pack.out_of_area_figures(
+            placed, "published"),
         episodes=episode_groups(episodes, tuple(group_by)) if kind == "episodes" else None,
         actions=action_groups(actions, tuple(group_by), now) if kind == "actions" else None,
         stage_delays=board_pack.stage_delay_figures(episodes, "published")[1]
@@ -191,6 +198,15 @@ def to_json(found: Tables, answer: dict[str, Any]) -> dict[str, Any]:
             answer[f"{name}_totals"] = {
                 **grouped.totals.published.values,
                 "suppressed": list(grouped.totals.published.suppressed)}
+    if found.placed_out_of_area is not None:
+        coverage = answer["coverage"]
+        figures = found.placed_out_of_area
+        coverage["placed_out_of_area"] = {
+            figure: {where: figures[f"{figure}.{where}"]
+                     for where in (*out_of_area.DIRECTIONS, "all")}
+            for figure in out_of_area.FIGURES}
+        coverage["suppressed"] = [*coverage["suppressed"], *(
+            f"placed_out_of_area.{name}" for name, value in figures.items() if value is None)]
     if found.stage_delays is not None:
         coverage = answer["coverage"]
         coverage["stage_delays"] = {
@@ -238,6 +254,14 @@ def totals_csv_lines(summary: Summary, grouped: Grouped) -> Iterator[str]:
     yield csv_line([summary.date_from.isoformat() if summary.date_from else "",
                     summary.date_to.isoformat() if summary.date_to else "",
                     *(shown(value) for value in values.values())])
+
+
+def placed_out_of_area_columns(found: Tables) -> list[tuple[str, str]]:
+    """The coverage CSV's columns for the Protect 2 figures (`c` when suppressed)."""
+    if found.placed_out_of_area is None:
+        return []
+    return [(f"placed_out_of_area.{name}", shown(value))
+            for name, value in found.placed_out_of_area.items()]
 
 
 def stage_delay_columns(found: Tables) -> list[tuple[str, str]]:

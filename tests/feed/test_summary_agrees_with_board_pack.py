@@ -1,6 +1,7 @@
 """The summary API and the published board pack agree (issue 16): for the same quarter, every
 figure of every table of the pack is the API's, suppressed the same way, read from the API as
-an analyst would (each table's `group_by`, `stage_delays=true`, the totals)."""
+an analyst would (each table's `group_by`, `stage_delays=true`, `placed_out_of_area=true`,
+the totals)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from sqlalchemy.orm import Session
 from app.core.types import utcnow
 from app.feed import board_pack, pages
 from tests.feed.conftest import feed_key
-from tests.feed.test_board_pack import dataset  # noqa: F401 - the pack's own small quarter
+from tests.feed.test_board_pack import (  # noqa: F401 - the pack's own datasets
+    dataset,
+    placed_out_of_area,
+)
 from tests.feed.test_summary_episodes_and_actions import make_register
 from tests.feed.test_summary_groupings import make_records
 
@@ -119,6 +123,13 @@ def the_api(get: Callable[..., dict[str, Any]], pack: Cells) -> Cells:
     for kind in kinds:
         for status, _ in board_pack.ACTION_STATES:
             out[f"actions-by-type.{kind}.{status}"] = count(cells.get((kind, status), 0))
+    # Looked-after children placed out of area (Protect 2): `coverage.placed_out_of_area`.
+    placed = get(placed_out_of_area="true")["coverage"]["placed_out_of_area"]
+    for figure, by in placed.items():
+        for where, value in by.items():
+            out[f"out-of-area.{figure}.{where}"] = count(value)
+        out[f"out-of-area.{figure}.share_of_returns"] = (
+            "z" if figure == "children" else share(by["all"], placed["returns"]["all"]))
     # Differences between groups: the records' groups, and the quarter's records for "all".
     everyone = get()["groups"][0]
     for table, grouping in DIFFERENCES.items():
@@ -166,3 +177,30 @@ def test_a_quarter_of_small_numbers(
         db: Session, getter: Callable[..., dict[str, Any]], dataset: None) -> None:  # noqa: F811
     pack = the_pack(db)
     assert the_api(getter, pack) == pack
+
+
+def test_the_protect_2_figures_are_the_packs(
+        client: TestClient, db: Session, placed_out_of_area: None) -> None:  # noqa: F811
+    pack = board_pack.build(db, "803", pages.Quarter(2025, 4), "published", utcnow())
+    table = pack.tables["out-of-area"]
+    expected = {f"{row.key}.{column.name}": cell.value for row in table.rows
+                for column, cell in zip(table.columns, row.cells, strict=True)
+                if column.name != "share_of_returns"}
+    response = client.get(SUMMARY, params={"from": "2025-10-01", "to": "2025-12-31",
+                                           "placed_out_of_area": "true"},
+                          headers=feed_key(db))
+    assert response.status_code == 200, response.text
+    placed = response.json()["coverage"]["placed_out_of_area"]
+    assert {f"{figure}.{where}": count(value) for figure, by in placed.items()
+            for where, value in by.items()} == expected
+    # The quarter has returns of children placed out of area in both directions.
+    assert placed["returns"]["all"] is None or placed["returns"]["all"] > 0
+    assert any(value != "0" for value in expected.values())
+
+    csv = client.get(SUMMARY, params={"from": "2025-10-01", "to": "2025-12-31",
+                                      "placed_out_of_area": "true", "format": "csv",
+                                      "table": "coverage"}, headers=feed_key(db))
+    header, row = csv.text.splitlines()
+    cells = dict(zip(header.split(","), row.split(","), strict=True))
+    assert {name.removeprefix("placed_out_of_area."): cell for name, cell in cells.items()
+            if name.startswith("placed_out_of_area.")} == expected

@@ -250,7 +250,7 @@ def test_the_feeds_query_fields_take_bad_input_as_a_problem_not_a_500(
                 assert_answered(client.get(path, headers={**headers, "Accept": accept}), accept)
     summary = "/api/v1/feed/summary"
     for fmt in ("json", "csv"):
-        for name in ("from", "to", "group_by", "table", "stage_delays"):
+        for name in ("from", "to", "group_by", "table", "stage_delays", "placed_out_of_area"):
             answer = client.get(summary, params={"format": fmt, name: value}, headers=headers)
             assert_answered(answer, f"summary {fmt} {name}={value!r}")
             assert answer.status_code == 200 or answer.headers["content-type"] == (

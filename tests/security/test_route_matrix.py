@@ -524,7 +524,7 @@ def test_the_summarys_groupings_count_only_what_the_callers_organisation_may_see
         assert {g["group"]["found_district"] for g in found.json()["groups"]} == {"BS16", "BS1"}
         for name in GROUPINGS:
             answer = client.get("/api/v1/feed/summary", params={
-                "group_by": name, "stage_delays": "true"})
+                "group_by": name, "stage_delays": "true", "placed_out_of_area": "true"})
             assert answer.status_code == 200, (name, answer.text)
             assert "GL1" not in answer.text, name
             assert not [s for s in world.records[("unrelated", "submitted")].identifying()
