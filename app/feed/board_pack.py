@@ -324,8 +324,11 @@ def stage_delay_figures(episodes: Sequence[Times], mode: Mode) -> tuple[Publishe
     return published, figures
 
 
-def stage_delays(episodes: Sequence[Times], mode: Mode) -> Table:
+def stage_delays(episodes: Sequence[Times], mode: Mode, returns_hidden: bool = False) -> Table:
+    """`returns_hidden`: the report shows the quarter's returns elsewhere, held back there (a
+    secondary suppression): the note must not give the number away."""
     published, figures = stage_delay_figures(episodes, mode)
+    returns = None if returns_hidden and mode == "published" else published.values["returns"]
     rows = []
     chart_rows: list[tuple[str, Sequence[tuple[float | None, str]]]] = []
     for name, _, label in STAGES:
@@ -338,7 +341,7 @@ def stage_delays(episodes: Sequence[Times], mode: Mode) -> Table:
         chart_rows.append((label, [(median, median_cell.text), (ninetieth, ninetieth_cell.text)]))
     return Table(
         "stage-delays", "Hours from return to each stage",
-        f"Returns in the quarter: {count_cell(published.values['returns']).text}. For each "
+        f"Returns in the quarter: {count_cell(returns).text}. For each "
         "stage, the returns that reached it and the hours it took: the median (half took "
         "less) and the 90th percentile (nine in ten took less).",
         "stage", "Hours from the return until",
@@ -586,10 +589,16 @@ def stored_actions(connection: Connection, where: Sequence[Any]) -> list[str]:
         for state in stored.split(";") if state]
 
 
-def declined_table(counts: FeedCounts, mode: Mode) -> Table:
-    values = _publish({"declined": counts.declined, "reason_given": counts.reason_given,
-                       "no_reason": counts.declined - counts.reason_given},
-                      (CountSet("declined", ("reason_given", "no_reason")),), mode).values
+def declined_table(counts: FeedCounts, mode: Mode, declined_hidden: bool = False) -> Table:
+    """`declined_hidden`: the report's headline holds the quarter's declined records back (a
+    secondary suppression among the outcomes), so the table holds back its total and, as they
+    add up to it, its parts."""
+    values: dict[str, int | None] = dict(_publish(
+        {"declined": counts.declined, "reason_given": counts.reason_given,
+         "no_reason": counts.declined - counts.reason_given},
+        (CountSet("declined", ("reason_given", "no_reason")),), mode).values)
+    if declined_hidden and mode == "published":
+        values = dict.fromkeys(values)
     labels = (("reason_given", "A reason written down"), ("no_reason", "No reason written down"),
               ("declined", "Declined"))
     rows = tuple(Row(key, label, (count_cell(values[key]),
@@ -823,14 +832,19 @@ def out_of_area_table(counts: Mapping[str, int], mode: Mode) -> Table:
 
 
 def build(session: Session, organisation_code: str, period: Period, mode: Mode,
-          now: datetime) -> BoardPack:
-    """Every table of the pack for the quarter, as the organisation may see it."""
+          now: datetime, hidden_elsewhere: frozenset[str] = frozenset()) -> BoardPack:
+    """Every table of the pack for the quarter, as the organisation may see it.
+
+    `hidden_elsewhere`: the totals the report around the pack holds back (`returns`, from the
+    coverage of returns; `declined`, from the headline's outcomes), which the pack's tables must
+    then not give away in published figures."""
     with reading(session.get_bind()) as connection:
         episodes = register_episodes(connection, organisation_code, period)
         counts = feed_counts(connection, organisation_code, period)
         placed = out_of_area.returns(connection, organisation_code, period.start, period.end)
     tables = [
-        stage_delays(episodes, mode), repeat_missing(episodes, mode),
+        stage_delays(episodes, mode, "returns" in hidden_elsewhere),
+        repeat_missing(episodes, mode),
         _ranked_places(
             "found-districts", "Where children were found", "The districts (outward "
             "postcodes, like BS16) where children were found, for the episodes on the "
@@ -843,7 +857,8 @@ def build(session: Session, organisation_code: str, period: Period, mode: Mode,
             "records", counts.places, mode,
             "A record naming two places in one district counts once for it."),
         time_of_day(episodes, mode), day_of_week(episodes, mode),
-        declined_table(counts, mode), *action_tables(counts, mode, now),
+        declined_table(counts, mode, "declined" in hidden_elsewhere),
+        *action_tables(counts, mode, now),
         *(difference_table(name, column, heading, by, labels, counts.groups[column], mode)
           for name, column, heading, by, labels in GROUP_TABLES),
         out_of_area_table(out_of_area.counts(placed, now), mode),

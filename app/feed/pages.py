@@ -290,7 +290,10 @@ def build_report(db: SessionDep, organisation_code: str, quarter: Quarter,
         coverage_rates={name: _percent(covered.rates[f"rates.{name}"], covered.value("returns"))
                         for name in ("offered_within_72h", "completed_within_72h")},
         standards=standards, factors=factors, charts=charts,
-        pack=board_pack.build(db, organisation_code, quarter, mode, now))
+        pack=board_pack.build(db, organisation_code, quarter, mode, now, frozenset(
+            name for name, value in (("returns", covered.value("returns")),
+                                     ("declined", values["outcomes.declined"]))
+            if value is None)))
 
 
 def _ranked(values: Mapping[str, int | None], kind: str, labels: Mapping[str, str]

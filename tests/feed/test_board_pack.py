@@ -782,3 +782,21 @@ def test_action_states_are_read_with_microseconds(manager: TestClient,
     figures = shown(page(manager, **Q4, mode="own"))
     assert figures["actions-by-type.safety_plan.overdue"] == "1"
     assert figures["actions-by-type.safety_plan.done"] == "4"  # O1, O1', O4, O6
+
+
+def test_a_total_the_report_holds_back_is_not_given_away_by_the_pack(
+        db: Session, placed_out_of_area: None) -> None:
+    """The coverage of returns holds the quarter's returns back to protect a small count
+    beside them; the stage delays' note must not print the number (episodes − it would give
+    the small count away). The same for declined records, held back among the outcomes."""
+    own = pages.build_report(db, "803", pages.Quarter(2025, 4), "own")
+    returns = next(f.value for f in own.coverage if f.name == "returns")
+    assert isinstance(returns, int) and returns > 5  # not small itself: held back beside one
+    assert f"Returns in the quarter: {returns}." in own.pack.tables["stage-delays"].intro
+
+    published = pages.build_report(db, "803", pages.Quarter(2025, 4), "published")
+    assert next(f.text for f in published.coverage if f.name == "returns") == "c"
+    assert "Returns in the quarter: c." in published.pack.tables["stage-delays"].intro
+    assert next(f.text for f in published.coverage if f.name == "outcomes.declined") == "c"
+    assert {cell.value for row in published.pack.tables["declined"].rows
+            for cell in row.cells} == {"c"}
