@@ -100,6 +100,7 @@ def create_app() -> FastAPI:
     from app.feed.pages import router as feed_pages
     from app.interviews.api import router as interviews_api
     from app.interviews.pages import router as interviews_pages
+    from app.interviews.placed import router as placed_pages
     from app.interviews.reports import router as interviews_reports
     from app.interviews.standards_api import router as standards_api
 
@@ -112,6 +113,7 @@ def create_app() -> FastAPI:
     app.include_router(admin_organisations, include_in_schema=False)
     app.include_router(interviews_pages, include_in_schema=False)
     app.include_router(interviews_reports, include_in_schema=False)
+    app.include_router(placed_pages, include_in_schema=False)
     app.include_router(feed_pages, include_in_schema=False)
     app.include_router(episodes_pages, include_in_schema=False)
     app.include_router(children_pages, include_in_schema=False)  # after /children/differences

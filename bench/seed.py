@@ -155,7 +155,8 @@ def build_batch(task: tuple[int, int, datetime, str, int]) -> Batch:
             "updated_at": submitted})
         rows["interviews"].append({
             "id": doc.id, "status": status, "version": 1, "recorded_by_org": PROVIDER,
-            "responsible_authority": child.responsible_authority, "child_id": child_id,
+            "responsible_authority": child.responsible_authority,
+            "placement_authority": child.placement_authority, "child_id": child_id,
             "created_by_user_id": None, "created_by_api_key_id": None,
             "document": document_text, "document_hash": document_hash(document),
             "findings": findings_text, "created_at": submitted, "updated_at": updated,

@@ -108,6 +108,11 @@ ACTIONS: Final[dict[str, Words]] = {
     "interview.versions": Words("{who} listed the versions of {target}", "record"),
     "interview.list": Words("{who} was shown a list of interview records",
                             notes={"count": "{} records"}),
+    # The host authority's restricted view (app/interviews/placed.py).
+    "interview.host-list": Words("{who} was shown the list of children placed in their area",
+                                 notes={"count": "{} records"}),
+    "interview.host-view": Words("{who} viewed the host authority's restricted view of "
+                                 "{target}", "record"),
     # Missing episodes and children (app/episodes, app/retention).
     "episode.notify": Words("{who} recorded {target}", "episode"),
     "episode.change": _versioned("changed", "episode"),

@@ -27,13 +27,14 @@ START: Final = Link("/interviews/new", "Start an interview")
 SEARCH: Final = Link("/search", "Search", within=("/children/",))
 EPISODES: Final = Link("/episodes", "Returns and missing episodes",
                        within=("/children/differences",))
+PLACED: Final = Link("/placed-in-our-area", "Children placed in our area")
 REPORT: Final = Link("/reports/quarterly", "Quarterly report")
 AUDIT: Final = Link("/audit", "Audit log")
 
 LINKS: Final[dict[str, tuple[Link, ...]]] = {
-    "interviewer": (YOUR_WORK, MINE, START, SEARCH),
-    "placement_team": (YOUR_WORK, MINE, START, SEARCH),
-    "manager": (YOUR_WORK, EPISODES, SEARCH, REPORT, AUDIT),
+    "interviewer": (YOUR_WORK, MINE, START, SEARCH, PLACED),
+    "placement_team": (YOUR_WORK, MINE, START, SEARCH, PLACED),
+    "manager": (YOUR_WORK, EPISODES, SEARCH, PLACED, REPORT, AUDIT),
     "analyst": (REPORT,),
     "admin": (Link("/", "Administration"), Link("/admin/people", "People"),
               Link("/admin/api-keys", "API keys"), Link("/admin/organisations", "Organisations"),

@@ -244,9 +244,11 @@ def store(session: Session, interview: Interview, doc: d.InterviewDocument,
     interview.responsible_authority = doc.child.responsible_authority
     interview.findings = findings_for(session, interview, doc, others=others)
     interview.open_action_due_at = open_action_due(doc)
-    # A returned record's episode rows stay those of the version last submitted until it is
-    # submitted again: other records are checked, and counted, against submitted episodes only.
+    # A returned record's episode rows and placement stay those of the version last submitted
+    # until it is submitted again: other records are checked, and counted, against submitted
+    # episodes only, and the host authority sees only what was submitted.
     if interview.status != "returned":
+        interview.placement_authority = doc.child.placement_authority
         if not new:
             session.execute(delete(Episode).where(col(Episode.interview_id) == interview.id))
         add_episodes(session, interview, doc)

@@ -42,6 +42,7 @@ def create_from_api(session: Session, actor: Caller, raw: Any) -> tuple[Intervie
         created_by_api_key_id=actor.api_key_id, document=document,
         document_hash=document_hash(document), submitted_at=now, created_at=now,
         updated_at=now, responsible_authority=doc.child.responsible_authority,
+        placement_authority=doc.child.placement_authority,
     )
     interview.findings = storage.findings_for(session, interview, doc, others=others)
     interview.open_action_due_at = storage.open_action_due(doc)

@@ -48,7 +48,7 @@ def _day(day: date) -> str:
 
 def host_authority(interview_id: UUID) -> Message:
     """To the authority a child is placed in by another: a record was submitted."""
-    link = service_url(f"/interviews/{interview_id}/report/host_authority")
+    link = service_url(f"/placed-in-our-area/{interview_id}")
     subject = "A return interview was recorded for a child placed in your area"
     body = (f"{subject}.\n\n"
             "The child's responsible authority placed them in your area. Sign in to see what "

@@ -39,6 +39,10 @@ class Interview(SQLModel, table=True):
     version: int = 0
     recorded_by_org: str = Field(max_length=64, index=True)
     responsible_authority: str | None = Field(default=None, max_length=64, index=True)
+    # The document's `child.placement_authority` as last submitted (a returned record keeps it
+    # until it is submitted again), so the host authority's view (`visibility.placed_in`)
+    # finds the children placed in its area with one indexed comparison.
+    placement_authority: str | None = Field(default=None, max_length=64, index=True)
     child_id: int | None = Field(default=None, foreign_key="children.id", index=True)
     created_by_user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     created_by_api_key_id: str | None = Field(default=None, foreign_key="api_keys.id")

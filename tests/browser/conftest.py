@@ -54,8 +54,10 @@ PEOPLE = (
     # Placement team members signing in for the first time (the second factor's pages).
     ("placement_team", "Pat Placement", "803"),
     ("newcomer", "Noor Newcomer", "803"),
+    # A manager of the host authority: the seeded child of 803 is placed in 801.
+    ("host", "Hana Host", "801"),
 )
-ROLE_OF = {"newcomer": "placement_team"}
+ROLE_OF = {"newcomer": "placement_team", "host": "manager"}
 
 
 @contextmanager

@@ -316,6 +316,16 @@ def _open_the_seeded_childs_history(page: Page, server: Server) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Casey Seeded")
 
 
+def _the_seeded_child_is_listed(page: Page, server: Server) -> None:
+    expect(page.get_by_role("table")).to_contain_text("Casey Seeded")
+
+
+def _the_restricted_view(page: Page, server: Server) -> None:
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "This is a restricted view of the record.")
+    expect(page.locator("main")).not_to_contain_text("A synthetic account.")
+
+
 def _open_the_navigation_menu(page: Page, server: Server) -> None:
     """At 320 px the service navigation folds into a menu button; opened, it shows the links."""
     page.get_by_role("button", name="Menu").click()
@@ -327,6 +337,8 @@ SECTION_ROUTE = "/interviews/{interview_id}/{slug}"
 RECORD_ROUTE = "/interviews/{interview_id}"
 VERSION_ROUTE = "/interviews/{interview_id}/versions/{number}"
 REPORT_ROUTE = "/interviews/{interview_id}/report/{recipient}"
+PLACED_ROUTE = "/placed-in-our-area"
+PLACED_RECORD_ROUTE = "/placed-in-our-area/{interview_id}"
 
 PAGES: dict[str, Visit] = {
     "sign-in": Visit("/login", "/login"),
@@ -401,6 +413,18 @@ PAGES: dict[str, Visit] = {
     "report-parent-or-carer-warning": Visit(REPORT_ROUTE,
                                             "/interviews/{submitted}/report/parent_or_carer",
                                             "interviewer", prepare=_warned_parent_or_carer_report),
+    # The host authority's restricted view (Bristol, where the seeded child of South
+    # Gloucestershire is placed), and the list of an organisation that hosts nobody.
+    "placed-in-our-area": Visit(PLACED_ROUTE, "/placed-in-our-area", "host", device="desktop",
+                                prepare=_the_seeded_child_is_listed),
+    "placed-in-our-area-320px": Visit(PLACED_ROUTE, "/placed-in-our-area", "host",
+                                      device="320px", prepare=_the_seeded_child_is_listed),
+    "placed-in-our-area-none": Visit(PLACED_ROUTE, "/placed-in-our-area", "interviewer"),
+    "placed-in-our-area-record": Visit(PLACED_RECORD_ROUTE, "/placed-in-our-area/{submitted}",
+                                       "host", prepare=_the_restricted_view),
+    "placed-in-our-area-record-320px": Visit(PLACED_RECORD_ROUTE,
+                                             "/placed-in-our-area/{submitted}", "host",
+                                             device="320px", prepare=_the_restricted_view),
     "quarterly-report-analyst": Visit("/reports/quarterly", "/reports/quarterly", "analyst",
                                       device="desktop"),
     "quarterly-report-manager": Visit("/reports/quarterly", "/reports/quarterly?period=2026-Q1",

@@ -209,13 +209,14 @@ def test_each_role_is_shown_the_links_it_may_use_with_the_page_it_is_on(
     sign_in(client, make_user(db, "interviewer"))
     assert nav(client.get("/search").text) == [
         ("/", "Your work", ""), ("/episodes/mine", "Returns allocated to you", ""),
-        ("/interviews/new", "Start an interview", ""), ("/search", "Search", "page")]
+        ("/interviews/new", "Start an interview", ""), ("/search", "Search", "page"),
+        ("/placed-in-our-area", "Children placed in our area", "")]
     client.cookies.clear()
     sign_in(client, make_user(db, "manager"))
     assert nav(client.get("/").text) == [
         ("/", "Your work", "page"), ("/episodes", "Returns and missing episodes", ""),
-        ("/search", "Search", ""), ("/reports/quarterly", "Quarterly report", ""),
-        ("/audit", "Audit log", "")]
+        ("/search", "Search", ""), ("/placed-in-our-area", "Children placed in our area", ""),
+        ("/reports/quarterly", "Quarterly report", ""), ("/audit", "Audit log", "")]
     client.cookies.clear()
     sign_in(client, make_user(db, "analyst"))
     assert nav(client.get("/reports/quarterly").text) == [
@@ -243,6 +244,8 @@ def test_a_page_within_a_part_of_the_service_marks_that_part() -> None:
     assert marked("manager", "/children/differences") == [("/episodes", False, True)]
     assert marked("manager", "/children/12") == [("/search", False, True)]
     assert marked("admin", "/admin/people/12") == [("/admin/people", False, True)]
+    assert marked("placement_team", f"/placed-in-our-area/{uuid4()}") == [
+        ("/placed-in-our-area", False, True)]
     assert marked("interviewer", f"/interviews/{uuid4()}/child") == []
     assert service_navigation(Person("manager", second_factor_pending=True), "/") == []
     assert service_navigation(None, "/") == []

@@ -48,7 +48,7 @@ def test_notify_is_sent_the_kinds_template_the_address_and_no_child(
     assert body["email_address"] == HOST
     assert body["reference"] == str(row.id)
     personalisation = body["personalisation"]
-    assert personalisation["link"] == f"{PUBLIC_URL}/interviews/{made.id}/report/host_authority"
+    assert personalisation["link"] == f"{PUBLIC_URL}/placed-in-our-area/{made.id}"
     assert personalisation["subject"] == \
         "A return interview was recorded for a child placed in your area"
     assert personalisation["link"] in personalisation["body"]

@@ -43,7 +43,7 @@ def test_the_host_authority_gets_an_email_with_a_link_and_nothing_about_the_chil
     assert mail.mail_from == SENDER
     assert mail.message["Subject"] == \
         "A return interview was recorded for a child placed in your area"
-    assert f"{PUBLIC_URL}/interviews/{made.id}/report/host_authority" in mail.body
+    assert f"{PUBLIC_URL}/placed-in-our-area/{made.id}" in mail.body
     assert_no_child_data(mail.everything, "QX-HOST-0001")
     [row] = outbox(db)
     assert (row.kind, row.organisation, row.recipient, row.status, row.attempts) == \

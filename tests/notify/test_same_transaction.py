@@ -57,7 +57,7 @@ def test_a_committed_request_is_emailed_right_after_it(committed_database: str,
     assert dispatch.wait()
     [mail] = mailbox.received
     assert mail.rcpt_tos == [HOST]
-    assert f"/interviews/{document['id']}/report/host_authority" in mail.body
+    assert f"/placed-in-our-area/{document['id']}" in mail.body
     with Session(get_engine()) as session:
         assert [row.status for row in outbox(session)] == [SENT]
 

@@ -380,3 +380,39 @@ def test_the_board_packs_period_mode_and_table_take_bad_input_without_a_500(
         answer = client.get(url)
         assert_answered(answer, url[:80])
         assert answer.status_code in (400, 404, 422), f"{url[:80]}: {answer.status_code}"
+
+
+@pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
+def test_the_host_authoritys_pages_take_bad_ids_and_others_records_as_404_not_a_500(
+        client: TestClient, db: Session, value: str) -> None:
+    """Signed in at 801, where 803 placed a child: every id that is not a submitted record of
+    a child placed in 801 by another authority is 404 (or a 4xx for an id that is no id)."""
+    from app.accounts.caller import Caller
+    from app.interviews.service import start_draft
+    from tests.builders import save_draft
+
+    hosted = record(db, "803", child__placement_authority="801")
+    others = [
+        record(db, "803"),  # not placed out of area
+        record(db, "803", child__placement_authority="805"),  # placed in a third area
+        record(db, "805", child__responsible_authority="805",
+               child__placement_authority="805"),  # another authority's, at home
+        record(db, "801", child__placement_authority="801"),  # 801 recorded it: its own
+    ]
+    draft = start_draft(db, Caller.system("803"))
+    assert not save_draft(db, draft, Caller.system("803"), {
+        k: v for k, v in make_document(child__placement_authority="801").items() if k != "id"})
+    db.commit()
+    sign_in(client, make_user(db, "manager", org="801"))
+    q = quote(value, safe="")
+    for url in (f"/placed-in-our-area/{q}", f"/placed-in-our-area/{hosted.id}{q}",
+                f"/placed-in-our-area/{q}{hosted.id}", f"/placed-in-our-area?page={q}",
+                f"/placed-in-our-area/{hosted.id}?version={q}"):
+        answer = client.get(url)
+        assert_answered(answer, url[:80])
+        assert answer.status_code in (200, 400, 404, 422), f"{url[:80]}: {answer.status_code}"
+    for interview in (*others, draft):
+        answer = client.get(f"/placed-in-our-area/{interview.id}")
+        assert_answered(answer, str(interview.id))
+        assert answer.status_code == 404
+    assert client.get(f"/placed-in-our-area/{hosted.id}").status_code == 200

@@ -4,24 +4,27 @@
 Columns are the callers: a signed-in person of each role (signed in once, through the real login
 form), an API key of each scope, and nobody. Every caller belongs to organisation `mx-own`.
 
-For a route about one record, the row's status is what the caller gets for a record of their
-own organisation and for one their organisation is the child's responsible authority for;
-for a record of an unrelated organisation, a caller who would succeed gets 404 (the record
-does not exist for them: never 403), and a caller refused anyway gets the same refusal, so a
-refusal says nothing about the record either.
+For a route about one record, the row's status is what the caller gets for each record the
+row `sees`: by default one of their own organisation and one their organisation is the child's
+responsible authority for; the host authority's pages see only the record of another's child
+placed in the callers' area. For any other record (of an unrelated organisation, of a child
+placed in a third area, or, on every other route, the record the callers' organisation hosts)
+a caller who would succeed gets 404 (the record does not exist for them: never 403), and a
+caller refused anyway gets the same refusal, so a refusal says nothing about the record either.
 
 Statuses, as `api.md` says: success as listed (2xx, or 303 for a page that redirects);
 `login` = 303 to /login (a page, nobody signed in); 401 (an API call without a live key or
 session); 403 (a role or key scope that may not); 404; 405 (a method the path does not serve).
 
 Every answer must also carry `Cache-Control: no-store`, `nosniff`, the Referrer-Policy and the
-CSP's `frame-ancestors 'none'`; must not hold an id, name, case id, free text or postcode of the
-unrelated record; and, for analysts, admins and feed keys, nothing identifying of any record.
-Rows that list records must list the visible ones.
+CSP's `frame-ancestors 'none'`; must not hold an id, name, case id, free text or postcode of a
+record the row does not see; never the child's account of the hosted record; and, for
+analysts, admins and feed keys, nothing identifying of any record. Rows that list records must
+list the ones they see.
 
 A route without a row fails `test_every_route_has_a_row`: add the row when adding the route.
 
-At the time of writing: 837 cases (route, caller, record) over 47 (method, path) rows;
+At the time of writing: 2,640 cases (route, caller, record) over 100 (method, path) rows;
 `test_every_route_has_a_row` prints the current number (see it with `pytest -rA`).
 """
 
@@ -56,6 +59,12 @@ NOT_ALLOWED = ("DELETE", "OPTIONS", "PATCH", "POST", "PUT", "TRACE")
 Send = Callable[[World, str, Any], dict[str, Any]]
 
 
+# The records a route may show: the callers' organisation's own and its children's (`visible_to`).
+VISIBLE = frozenset({"own", "responsible"})
+# The host authority's pages show only the record of another's child placed in its area.
+HOSTED = frozenset({"hosted"})
+
+
 @dataclass(frozen=True)
 class Row:
     method: str
@@ -63,7 +72,8 @@ class Row:
     record: str | None  # "draft" or "submitted": the state of the record the route is about
     expect: dict[str, str]  # caller -> status token
     send: Send | None = None
-    lists: frozenset[str] = frozenset()  # callers shown a list of every record visible to them
+    lists: frozenset[str] = frozenset()  # callers shown a list of every record the row sees
+    sees: frozenset[str] = VISIBLE  # the kinds of record (world.RECORDS) it may show
 
     @property
     def key(self) -> tuple[str, str]:
@@ -71,11 +81,11 @@ class Row:
 
 
 def row(method: str, path: str, record: str | None, statuses: str,
-        send: Send | None = None, *, lists: str = "") -> Row:
+        send: Send | None = None, *, lists: str = "", sees: frozenset[str] = VISIBLE) -> Row:
     tokens = statuses.split()
     assert len(tokens) == len(CALLERS), f"{method} {path}: one status per caller"
     return Row(method, path, record, dict(zip(CALLERS, tokens, strict=True)), send,
-               frozenset(lists.split()))
+               frozenset(lists.split()), sees)
 
 
 def refused_methods(path: str, methods: tuple[str, ...]) -> list[Row]:
@@ -231,6 +241,12 @@ MATRIX: list[Row] = [
         form(oversight_note="Checked in the matrix", read_record="yes")),
     row("POST", "/interviews/{interview_id}/return", "submitted", MANAGERS_ONLY_POST,
         form(comment="Please add the police reference")),
+    # The host authority's restricted view: people who read records, of the records of
+    # another authority's children placed in their area, and of no other.
+    row("GET", "/placed-in-our-area", None, PAGE_OF_RECORD_ROLES,
+        lists="interviewer placement_team manager", sees=HOSTED),
+    row("GET", "/placed-in-our-area/{interview_id}", "submitted", PAGE_OF_RECORD_ROLES,
+        sees=HOSTED),
     # The interviews API: keys with the submit scope only; sessions do not count here.
     row("POST", "/api/v1/interviews", None, "401 401 401 401 401  201 403 403 403  401",
         new_document),
@@ -313,7 +329,7 @@ class Case:
     @property
     def expected(self) -> str:
         token = self.row.expect[self.caller]
-        if self.record == "unrelated" and _succeeds(token):
+        if self.record is not None and self.record not in self.row.sees and _succeeds(token):
             return "404"
         return token
 
@@ -396,6 +412,7 @@ AUDITED_READS = frozenset({
     "/episodes/{episode_id}", "/children/differences", "/search", "/children/{child_id}",
     "/api/v1/feed/summary", "/api/v1/exports/ssda903-missing", "/reports/quarterly",
     "/reports/quarterly/{chart}.csv", "/reports/quarterly.pdf", "/audit",
+    "/placed-in-our-area", "/placed-in-our-area/{interview_id}",
 })
 REFUSALS = {"login": 401, "401": 401, "403": 403, "404": 404, "409": 409, "422": 422}
 
@@ -442,15 +459,18 @@ def test_route_matrix(world: World, case: Case) -> None:
     assert answer.headers["referrer-policy"] == "same-origin"
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     body = answer.text
-    unrelated = [str(world.records[("unrelated", state)].id) for state in STATES]
-    unrelated += [str(world.records[("unrelated", "submitted")].episode_id)]
-    unrelated += world.records[("unrelated", "submitted")].identifying()
-    assert not [s for s in unrelated if s in body], "an unrelated record shows through"
+    for kind in sorted(set(RECORDS) - case.row.sees):
+        unseen = [str(world.records[(kind, state)].id) for state in STATES]
+        unseen += [str(world.records[(kind, "submitted")].episode_id)]
+        unseen += world.records[(kind, "submitted")].identifying()
+        assert not [s for s in unseen if s in body], f"the {kind} record shows through"
+    hosted = world.records[("hosted", "submitted")].document["interview"]["child_account"]
+    assert hosted not in body, "the child's account shows to the host authority"
     if case.caller in NO_IDENTIFYING_DATA and _succeeds(expected):
         shown = [s for r in world.records.values() for s in r.identifying() if s in body]
         assert not shown, f"{case.caller} sees identifying data"
     if case.caller in case.row.lists:
-        for kind in ("own", "responsible"):
+        for kind in sorted(case.row.sees):
             shown = world.records[(kind, "submitted")]
             wanted = shown.episode_id if "/episodes" in case.row.path else shown.id
             assert str(wanted) in body, f"{kind} not listed"
@@ -462,12 +482,12 @@ RECORD_ROWS = [r for r in MATRIX if r.record and "405" not in r.expect.values()
                and any(_succeeds(t) for t in r.expect.values())]
 
 
-@pytest.mark.parametrize("matrix_row", RECORD_ROWS,
-                         ids=[f"{r.method} {r.path}" for r in RECORD_ROWS])
-def test_another_organisations_record_answers_exactly_as_a_missing_one(
-        world: World, matrix_row: Row) -> None:
+def _as_missing(world: World, matrix_row: Row, kind: str, recipient: str = "police"
+                ) -> list[tuple[int, str]]:
+    """What the row's first successful caller gets for the `kind` record, and for ids never
+    used, with the ids and the session's clock taken out."""
     caller = next(c for c, t in matrix_row.expect.items() if _succeeds(t))
-    record = world.records[("unrelated", matrix_row.record or "")]
+    record = world.records[(kind, matrix_row.record or "")]
     answers = []
     for interview_id in (str(record.id), MISSING_ID):
         request = matrix_row.send(world, caller, record) if matrix_row.send else {}
@@ -478,12 +498,48 @@ def test_another_organisations_record_answers_exactly_as_a_missing_one(
             path = matrix_row.path.replace("{interview_id}", interview_id).replace(
                 "{episode_id}", episode_id).replace("{child_id}", child_id)
             path = path.replace("{slug}", forms.SECTIONS[0].slug).replace("{number}", "1")
-            path = path.replace("{recipient}", "police")
+            path = path.replace("{recipient}", recipient)
             answer = client.request(matrix_row.method, path, **request)
-        # The session's clock moves between the two requests; nothing else may differ.
         text = SESSION_CLOCK.sub("<clock>", answer.text.replace(interview_id, "<id>").replace(
             episode_id, "<id>"))
         answers.append((answer.status_code, text))
+    return answers
+
+
+@pytest.mark.parametrize("matrix_row", RECORD_ROWS,
+                         ids=[f"{r.method} {r.path}" for r in RECORD_ROWS])
+def test_another_organisations_record_answers_exactly_as_a_missing_one(
+        world: World, matrix_row: Row) -> None:
+    answers = _as_missing(world, matrix_row, "unrelated")
+
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404
+
+
+HOST_ROWS = [r for r in RECORD_ROWS if r.sees == HOSTED]
+OTHER_RECORD_ROWS = [r for r in RECORD_ROWS if r.sees != HOSTED]
+
+
+@pytest.mark.parametrize("matrix_row", OTHER_RECORD_ROWS,
+                         ids=[f"{r.method} {r.path}" for r in OTHER_RECORD_ROWS])
+def test_a_record_the_host_authority_sees_restricted_is_missing_on_every_other_route(
+        world: World, matrix_row: Row) -> None:
+    recipients = ("police", "host_authority") if "{recipient}" in matrix_row.path else ("",)
+    for recipient in recipients:
+        answers = _as_missing(world, matrix_row, "hosted", recipient)
+
+        assert answers[0] == answers[1]
+        assert answers[0][0] == 404
+
+
+@pytest.mark.parametrize("kind", ["own", "responsible", "unrelated", "elsewhere"])
+@pytest.mark.parametrize("matrix_row", HOST_ROWS,
+                         ids=[f"{r.method} {r.path}" for r in HOST_ROWS])
+def test_the_host_authoritys_view_of_any_other_record_is_missing(
+        world: World, matrix_row: Row, kind: str) -> None:
+    """Neither a record the callers' organisation sees whole (it has its own pages), nor one of
+    a child placed in a third area (the third authority is nobody to this record)."""
+    answers = _as_missing(world, matrix_row, kind)
 
     assert answers[0] == answers[1]
     assert answers[0][0] == 404

@@ -1,5 +1,7 @@
 """A small world for the access tests: three organisations, a person of each role and a key of
-each scope in one of them, and records of every kind of relation to it.
+each scope in one of them, and records of every kind of relation to it: recorded by it, of its
+child, of another's child placed in its area (it is the host authority), and two it has
+nothing to do with (one of them of a child placed in a third area).
 
 Built once per test module in a database of its own (`scratch_database`) and committed there;
 every case then runs in a transaction that is rolled back, so a case that approves a record or
@@ -39,20 +41,26 @@ OWN, OTHER, FAR = "mx-own", "mx-other", "mx-far"  # the callers' organisation, a
 ROLES = ("interviewer", "placement_team", "manager", "analyst", "admin")
 SCOPES = ("submit", "feed", "returns", "notify")
 CALLERS = (*ROLES, *(f"key:{s}" for s in SCOPES), "anonymous")
-RECORDS = ("own", "responsible", "unrelated")
+RECORDS = ("own", "responsible", "unrelated", "hosted", "elsewhere")
 STATES = ("draft", "submitted")
 
-# Which organisation records each kind of record, and whose child it is.
+# Which organisation records each kind of record, whose child it is, and where the child lives.
 RECORD_ORGS = {
-    "own": (OWN, OTHER),          # recorded by the callers' organisation
-    "responsible": (OTHER, OWN),  # recorded elsewhere, for a child the callers' org placed
-    "unrelated": (FAR, FAR),      # nothing to do with the callers' organisation
+    # Recorded by the callers' organisation, for another's child placed in its area: its own
+    # record, not a host authority's restricted view.
+    "own": (OWN, OTHER, OWN),
+    "responsible": (OTHER, OWN, OWN),  # recorded elsewhere, for the callers' org's own child
+    "unrelated": (FAR, FAR, FAR),      # nothing to do with the callers' organisation
+    "hosted": (OTHER, OTHER, OWN),     # another's child placed in the callers' area: the host
+    "elsewhere": (OTHER, OTHER, FAR),  # another's child placed in a third area: nothing
 }
 # Identifying details, different for each kind of record, so an answer holding one is caught.
 DETAILS = {
     "own": ("Owena", "Ownchild", "BS16 1QY"),
     "responsible": ("Resa", "Respchild", "BS1 4DJ"),
     "unrelated": ("Farah", "Farchild", "GL1 2EH"),
+    "hosted": ("Hosta", "Hostchild", "BS5 0NR"),
+    "elsewhere": ("Elsa", "Elsechild", "BA1 1LN"),
 }
 
 @dataclass(frozen=True)
@@ -150,19 +158,19 @@ def _signed_in(app: FastAPI, engine: Engine, user: User) -> Caller:
     return Caller(name=user.email, cookies={deps.SESSION_COOKIE: cookie}, csrf_token=csrf_token)
 
 
-def _document(kind: str, responsible: str) -> dict[str, Any]:
+def _document(kind: str, responsible: str, placement: str) -> dict[str, Any]:
     given, family, postcode = DETAILS[kind]
     return make_document(child__responsible_authority=responsible,
-                         child__placement_authority=responsible, child__given_name=given,
+                         child__placement_authority=placement, child__given_name=given,
                          child__family_name=family, episodes__0__found_postcode=postcode,
                          interview__child_account=f"Free text of the {kind} record.")
 
 
 def _make_records(session: Session) -> dict[tuple[str, str], Record]:
     records: dict[tuple[str, str], Record] = {}
-    for kind, (recorded_by, responsible) in RECORD_ORGS.items():
+    for kind, (recorded_by, responsible, placement) in RECORD_ORGS.items():
         actor = accounts_caller.Caller.system(recorded_by)
-        document = _document(kind, responsible)
+        document = _document(kind, responsible, placement)
         submitted, _ = submissions.create_from_api(session, actor, document)
         # A return of the same child notified by the same organisation, with no interview yet:
         # what the episode routes act on.
@@ -177,7 +185,8 @@ def _make_records(session: Session) -> dict[tuple[str, str], Record]:
         records[(kind, "submitted")] = Record(submitted.id, document, storage.etag(submitted),
                                               episode_id, submitted.child_id)
         draft = service.start_draft(session, actor)
-        changes = {k: v for k, v in _document(kind, responsible).items() if k != "id"}
+        changes = {k: v for k, v in _document(kind, responsible, placement).items()
+                   if k != "id"}
         errors = save_draft(session, draft, actor, changes)
         assert not errors, errors
         assert draft.status == "draft"
