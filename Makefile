@@ -12,10 +12,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-## run: set up, migrate, seed demo data on first run, and serve on http://127.0.0.1:8000
+## run: set up, migrate, seed the demo's two years on first run, and serve on http://127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/rhi db upgrade
-	@test -f var/.demo-seeded || ($(BIN)/rhi demo seed --interviews 60 && touch var/.demo-seeded)
+	@test -f var/.demo-seeded || ($(BIN)/rhi demo seed && touch var/.demo-seeded)
 	$(BIN)/rhi serve --host 127.0.0.1 --port 8000
 
 ## test: set up and run the whole suite (SQLite by default; set RHI_DATABASE_URL for PostgreSQL)

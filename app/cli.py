@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import secrets
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -26,29 +25,13 @@ from app.audit import cli as audit_cli
 from app.core.db import get_engine, upgrade_database
 from app.core.errors import DomainError
 from app.core.settings import ConfigurationError, get_settings
+from app.demo import plan as demo_plan
 from app.notify import cli as notify_cli
 from app.retention import cli as retention_cli
 from app.startup import wire
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
-
-DEMO_DOMAIN = "demo.rhi.invalid"
-# Synthetic organisations: real council codes and names, no real people or records.
-DEMO_ORGANISATIONS = (
-    ("803", "South Gloucestershire Council", "local_authority"),
-    ("801", "Bristol City Council", "local_authority"),
-    ("avon-rhi", "Avon Return Interview Service", "rhi_provider"),
-    ("avon-police", "Avon and Somerset Police (synthetic)", "police"),
-)
-DEMO_USERS = (
-    ("interviewer", "Demo Interviewer", "avon-rhi"),
-    ("placement_team", "Demo Placement Team", "803"),
-    ("manager", "Demo Manager", "avon-rhi"),
-    ("analyst", "Demo Analyst", "801"),
-    ("admin", "Demo Admin", "avon-rhi"),
-)
-
 
 class CommandError(Exception):
     """A refusal to report in one line and exit 1."""
@@ -167,46 +150,28 @@ def _users_change(args: argparse.Namespace) -> None:
 
 
 def _demo_seed(args: argparse.Namespace) -> None:
+    from app.demo.history import HistoryError
+    from app.demo.seed import seed
+
     if get_settings().env == "prod":
         raise CommandError("demo data is never seeded when RHI_ENV=prod")
-    # A fresh password every run, set on every demo user: the printed one always works and no
-    # demo password is ever written in the code.
-    password = "demo-" + secrets.token_urlsafe(12)
     with Session(get_engine()) as session:
-        for code, name, kind in DEMO_ORGANISATIONS:
-            if accounts.get_organisation(session, code) is None:
-                accounts.create_organisation(session, code, name, kind)
-        logins: list[tuple[str, str, str]] = []
-        for role, name, org_code in DEMO_USERS:
-            email = f"{role}@{DEMO_DOMAIN}"
-            user = accounts.get_user_by_email(session, email)
-            if user is None:
-                accounts.create_user(session, email, name, org_code, role, password)
-            else:
-                accounts.set_password(session, user, password)
-            logins.append((email, role, org_code))
-        created = _seed_interviews(session, args.interviews)
-        notified = _seed_notifications(session)
+        # A fresh password every run, set on every demo user: the printed one always works and
+        # no demo password is ever written in the code.
+        try:
+            seeded = seed(session, years=args.years, episodes_a_year=args.episodes_a_year,
+                          progress=sys.stderr.isatty())
+        except HistoryError as failure:
+            raise CommandError(f"the demo could not be made: {failure}") from failure
         session.commit()
-    if created is not None:
-        _say(f"Interviews created: {created}")
-    if notified:
-        _say(f"Episodes notified by the police (synthetic): {notified}")
-    _say(f"Demo sign-ins (all synthetic), password {password}")
-    for email, role, org_code in logins:
+    if seeded.already:
+        _say("The demo's history is there already: only the passwords are new")
+    elif seeded.records or seeded.episodes:
+        _say(f"History made: {seeded.episodes} episodes in the register and "
+             f"{seeded.records} interview records over {args.years} years (synthetic)")
+    _say(f"Demo sign-ins (all synthetic), password {seeded.password}")
+    for email, role, org_code in seeded.logins:
         _say(f"  {email:<40} {role:<15} {org_code}")
-
-
-def _seed_interviews(session: Session, count: int) -> int | None:
-    from app.interviews.demo import seed_interviews
-
-    return seed_interviews(session, count, progress=sys.stderr.isatty())
-
-
-def _seed_notifications(session: Session) -> int:
-    from app.episodes.demo import seed_notifications
-
-    return seed_notifications(session)
 
 
 def _standards_evaluate(_args: argparse.Namespace) -> None:
@@ -304,8 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="synthetic demo data").add_subparsers(
         dest="action", required=True, metavar="ACTION", parser_class=_Parser)
-    demo_seed = demo.add_parser("seed", help="synthetic organisations, users and interviews")
-    demo_seed.add_argument("--interviews", type=_not_negative, default=200, metavar="N")
+    demo_seed = demo.add_parser(
+        "seed", help="synthetic organisations, people and years of missing episodes, returns "
+        "and interview records up to today (made once; a fresh password every run)")
+    demo_seed.add_argument("--years", type=_not_negative, default=demo_plan.YEARS,
+                           metavar="N", help=f"years of history before today (default "
+                           f"{demo_plan.YEARS}; 0: the organisations and sign-ins only)")
+    demo_seed.add_argument("--episodes-a-year", type=_positive,
+                           default=demo_plan.EPISODES_A_YEAR, metavar="N",
+                           help="about how many missing and away episodes a year, across the "
+                                f"demo's authorities (default {demo_plan.EPISODES_A_YEAR})")
     demo_seed.set_defaults(run=_demo_seed)
 
     standards = commands.add_parser("standards", help="practice standards").add_subparsers(

@@ -19,7 +19,7 @@ from app.accounts.models import Organisation, User
 from app.cli import main
 from app.core.db import engine_swapped, get_engine
 from app.core.settings import get_settings
-from app.record.models import RegisterEpisode
+from app.record.models import Interview, RegisterEpisode
 
 
 @pytest.fixture
@@ -51,7 +51,8 @@ def _one_line_error(err: str) -> str:
     return lines[0]
 
 
-def _count(model: type[Organisation] | type[User]) -> int:
+def _count(model: type[Organisation] | type[User] | type[RegisterEpisode] | type[Interview]
+           ) -> int:
     with Session(get_engine()) as session:
         return session.execute(select(func.count()).select_from(model)).scalar_one()
 
@@ -149,20 +150,22 @@ def test_a_command_on_a_database_never_migrated_says_so(
     assert "rhi db upgrade" in _one_line_error(capsys.readouterr().err)
 
 
-def test_demo_seed_twice_makes_the_demo_once_and_prints_working_logins(
+def test_demo_seed_twice_makes_the_history_once_and_prints_working_logins(
         cli_db: None, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "seed", "--interviews", "0"]) == 0
-    capsys.readouterr()
+    small = ["demo", "seed", "--years", "1", "--episodes-a-year", "30"]
+    assert main(small) == 0
+    first = re.search(r"password (\S+)", capsys.readouterr().out)
+    made = (_count(RegisterEpisode), _count(Interview))
+    assert first and all(made)
 
-    assert main(["demo", "seed", "--interviews", "0"]) == 0
+    assert main(small) == 0
 
     out = capsys.readouterr().out
-    assert _count(Organisation) == 4
-    assert _count(User) == 5
-    # The police's notifications, once: six episodes for the co-ordinator's work list.
-    assert _count(RegisterEpisode) == 6
+    assert "only the passwords are new" in out
+    assert (_count(Organisation), _count(User)) == (8, 5)
+    assert (_count(RegisterEpisode), _count(Interview)) == made
     found = re.search(r"password (\S+)", out)
-    assert found
+    assert found and found.group(1) != first.group(1)
     with Session(get_engine()) as session:
         for role in ("interviewer", "placement_team", "manager", "analyst", "admin"):
             assert f"{role}@demo.rhi.invalid" in out
@@ -170,6 +173,15 @@ def test_demo_seed_twice_makes_the_demo_once_and_prints_working_logins(
                                          None)
             assert user.role == role
         session.rollback()
+
+
+def test_demo_seed_with_no_years_makes_the_sign_ins_only(
+        cli_db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "seed", "--years", "0"]) == 0
+
+    assert "Demo sign-ins (all synthetic), password demo-" in capsys.readouterr().out
+    assert (_count(Organisation), _count(User)) == (8, 5)
+    assert (_count(RegisterEpisode), _count(Interview)) == (0, 0)
 
 
 def test_demo_seed_is_refused_in_prod(capsys: pytest.CaptureFixture[str],

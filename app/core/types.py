@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,5 +40,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         return moment.astimezone(UTC)
 
 
+# The moment `replaying` stands in for now, or None (always, outside the demo's history).
+_replayed_now: ContextVar[datetime | None] = ContextVar("rhi_replayed_now", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, aware UTC: every timestamp the service writes comes from here."""
+    moment = _replayed_now.get()
+    return datetime.now(UTC) if moment is None else moment
+
+
+@contextmanager
+def replaying(moment: datetime) -> Iterator[None]:
+    """Run what is inside as if it were `moment`: `utcnow()` answers `moment`.
+
+    Only `rhi demo seed` uses it, to make two years of synthetic history through the same
+    services people and partner systems use, each step stamped when it would have happened
+    (its records, versions, audit entries, feed rows and findings judged as of that moment).
+    It holds for the current thread (or task) only; nothing that serves requests calls it.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to replaying()")
+    token = _replayed_now.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _replayed_now.reset(token)

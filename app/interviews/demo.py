@@ -1,18 +1,15 @@
-"""Synthetic demo interviews. Every name and detail is made up; no real person appears here."""
+"""Synthetic interview documents, one at a time and each on its own, for the benchmarks
+(`bench/`) and the tests that need many records fast. Every name and detail is made up; no real
+person appears here. The demo's history, where children, episodes and records hang together
+over two years, is `app/demo/`."""
 
 from __future__ import annotations
 
 import random
-import sys
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.orm import Session
-
-from app.accounts.caller import Caller
-from app.core.types import utcnow
-from app.interviews.submissions import create_from_api
 from app.record import codes
 
 GIVEN = ("Alex", "Sam", "Jordan", "Riley", "Casey", "Morgan", "Jamie", "Taylor", "Robin", "Charlie")
@@ -129,22 +126,3 @@ def synthetic_document(rng: random.Random, now: datetime, authorities: tuple[str
         doc["sharing"].append({"with": "social_worker",
                                "at": (conducted + timedelta(days=rng.randint(0, 8))).isoformat()})
     return doc
-
-
-def seed_interviews(session: Session, count: int, *, progress: bool) -> int:
-    """Create `count` synthetic submitted interviews through the real service (with findings)."""
-    rng = random.Random(20261129)  # noqa: S311 - synthetic data, not security  # nosec B311
-    now = utcnow()
-    actor = Caller.system("avon-rhi", label="system:demo")
-    made = 0
-    for index in range(count):
-        doc = synthetic_document(rng, now, ("803", "801"), index)
-        doc["child"]["local_id"] = f"DEMO-{index:05d}"  # one child per record: no overlaps
-        _, created = create_from_api(session, actor, doc)
-        made += int(created)
-        if progress and (index + 1) % max(1, count // 20) == 0:
-            filled = (index + 1) * 30 // count
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {index + 1}/{count}")
-    if progress and count:
-        sys.stderr.write("\n")
-    return made

@@ -4,6 +4,7 @@ from the records is the one the service itself keeps as records are submitted.""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,9 @@ from sqlmodel import col
 from app.accounts.caller import Caller
 from app.core.db import ALEMBIC_INI
 from app.core.settings import PROJECT_ROOT
+from app.core.types import utcnow
 from app.interviews import service, storage
+from app.interviews.demo import synthetic_document
 from app.interviews.submissions import create_from_api, update_from_api
 from app.record.models import Episode, Interview, InterviewVersion, RegisterEpisode
 from tests.builders import DELETE, make_document, save_draft
@@ -36,13 +39,21 @@ def _alembic(url: str) -> Config:
 
 @pytest.fixture
 def seeded() -> Iterator[tuple[str, Engine]]:
-    """A migrated database with the demo data and the cases the demo lacks: one episode on two
-    organisations' records, a record of two episodes, a draft of a submitted episode."""
+    """A migrated database with the demo's organisations, forty records of one child each
+    (submitted now: the register before it was made held no notifications), and the cases they
+    lack: one episode on two organisations' records, a record of two episodes, a draft of a
+    submitted episode."""
     with scratch_database("rhi_register") as url:
-        seeded = rhi(url, "demo", "seed", "--interviews", "40", timeout=300)
+        seeded = rhi(url, "demo", "seed", "--years", "0", timeout=300)
         assert seeded.returncode == 0, seeded.stderr
         engine = create_engine(url)
         with Session(engine, expire_on_commit=False) as session:
+            rng = random.Random(20261129)
+            for index in range(40):
+                document = synthetic_document(rng, utcnow(), ("803", "801"), index)
+                document["child"]["local_id"] = f"DEMO-{index:05d}"
+                create_from_api(session, Caller.system("avon-rhi", label="system:demo"),
+                                document)
             local_id = "MIGRATE-0001"
             first = make_document(child__local_id=local_id)
             create_from_api(session, Caller.system("801"), first)
