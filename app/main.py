@@ -95,6 +95,7 @@ def create_app() -> FastAPI:
     from app.admin.people import router as admin_people
     from app.episodes.api import router as episodes_api
     from app.episodes.children import router as children_pages
+    from app.episodes.known import router as known_child_pages
     from app.episodes.pages import router as episodes_pages
     from app.feed.api import router as feed_api
     from app.feed.pages import router as feed_pages
@@ -111,6 +112,8 @@ def create_app() -> FastAPI:
     app.include_router(admin_people, include_in_schema=False)
     app.include_router(admin_keys, include_in_schema=False)
     app.include_router(admin_organisations, include_in_schema=False)
+    # Before the capture pages: their `/interviews/{interview_id}` would take `/interviews/new`.
+    app.include_router(known_child_pages, include_in_schema=False)
     app.include_router(interviews_pages, include_in_schema=False)
     app.include_router(interviews_reports, include_in_schema=False)
     app.include_router(placed_pages, include_in_schema=False)

@@ -127,7 +127,11 @@ ACTIONS: Final[dict[str, Words]] = {
     "child.differences": Words("{who} viewed the dates of birth other organisations gave "
                                "differently", notes={"count": "{} differences"}),
     "child.view": Words("{who} viewed the history of {target}", "child"),
-    "search": Words("{who} searched for a child", notes={"count": "{} found"}),
+    "child.start-interview": Words(
+        "{who} started an interview record for {target}, filled in from what they may see",
+        "child"),
+    "search": Words("{who} searched for a child", notes={"count": "{} found",
+                                                        "via": "from the {} page"}),
     "child.date-of-birth.accepted": Words(
         "{who} accepted the date of birth another organisation gave for {target}", "child"),
     "child.date-of-birth.rejected": Words(

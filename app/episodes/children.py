@@ -10,7 +10,8 @@ Names live only in the interview documents (`child.given_name`, `child.family_na
 reads them with JSON path expressions (SQLite and PostgreSQL alike); episodes are found by the
 case id alone. Each search is audited (`search`: how many children were found, their ids, never
 the words searched for, which may be a child's name: the audit log holds no names), and each
-history read (`child.view`).
+history read (`child.view`). The start page searches the same way, to start a record for a
+child the service knows (`app/episodes/known.py`).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ NOT_FOUND: Final = "No child with this id is visible to you"
 # --- what a child's records and episodes say -------------------------------------------------
 
 
-def _name(interview: Interview | None) -> str | None:
+def name_of(interview: Interview | None) -> str | None:
     child = (interview.document.get("child") or {}) if interview else {}
     name = f"{child.get('given_name') or ''} {child.get('family_name') or ''}".strip()
     return name or None
@@ -73,8 +74,8 @@ def _day(value: object) -> date | None:
         return None
 
 
-def _date_of_birth(child: Child | None, interview: Interview | None,
-                   episodes: Iterable[RegisterEpisode], organisation: str) -> date | None:
+def date_of_birth_for(child: Child | None, interview: Interview | None,
+                      episodes: Iterable[RegisterEpisode], organisation: str) -> date | None:
     """The child's date of birth as this organisation may see it: the responsible authority's
     own; for anyone else, what their latest visible record or their own notification says
     (the authority's date is not shown to others: a difference stays the authority's business).
@@ -88,7 +89,7 @@ def _date_of_birth(child: Child | None, interview: Interview | None,
                           None)
 
 
-def _organisation_names(db: Session, codes: Iterable[str | None]) -> dict[str, str]:
+def organisation_names(db: Session, codes: Iterable[str | None]) -> dict[str, str]:
     wanted = {code for code in codes if code}
     if not wanted:
         return {}
@@ -97,16 +98,16 @@ def _organisation_names(db: Session, codes: Iterable[str | None]) -> dict[str, s
     return {code: f"{name} ({code})" for code, name in rows}
 
 
-def _latest_named(records: Sequence[Interview]) -> Interview | None:
+def latest_named(records: Sequence[Interview]) -> Interview | None:
     """The latest record that names the child (records newest first), else the latest."""
-    return next((r for r in records if _name(r)), records[0] if records else None)
+    return next((r for r in records if name_of(r)), records[0] if records else None)
 
 
-def _visible_records(user: Caller) -> Any:
+def visible_records(user: Caller) -> Any:
     return select(Interview).where(visible_to(user.organisation_code))
 
 
-def _visible_episodes(user: Caller) -> Any:
+def visible_episodes(user: Caller) -> Any:
     # A notification repeating another is counted once, as the one it repeats.
     return select(RegisterEpisode).where(register.visible_to(user.organisation_code),
                                          col(RegisterEpisode.duplicate_of).is_(None))
@@ -133,7 +134,7 @@ class Found:
             f"/interviews/{self.draft_id}/check"
 
 
-def _problem(q: str) -> str | None:
+def search_problem(q: str) -> str | None:
     if UNSAFE_CHARACTERS.search(q):
         return "Enter a name or case id without control characters"
     if len(q) < SHORTEST:
@@ -175,7 +176,7 @@ def search_children(db: Session, user: Caller, term: str) -> tuple[list[Found], 
         .order_by(col(RegisterEpisode.child_id).desc()).limit(MOST_RESULTS + 1)).scalars().all()
     # Drafts that name a child but give no case id yet: no history, so the draft itself.
     drafts = db.execute(
-        _visible_records(user).where(col(Interview.child_id).is_(None), _record_matches(term))
+        visible_records(user).where(col(Interview.child_id).is_(None), _record_matches(term))
         .order_by(col(Interview.updated_at).desc()).limit(MOST_RESULTS + 1)).scalars().all()
     child_ids = list(dict.fromkeys(
         [row[0] for row in by_record if row[0] is not None] + list(by_episode)))
@@ -187,55 +188,65 @@ def search_children(db: Session, user: Caller, term: str) -> tuple[list[Found], 
         select(Child).where(col(Child.id).in_(child_ids))).scalars()}
     records: dict[int, list[Interview]] = {}
     for interview in db.execute(
-            _visible_records(user).where(col(Interview.child_id).in_(child_ids))
+            visible_records(user).where(col(Interview.child_id).in_(child_ids))
             .order_by(col(Interview.updated_at).desc())).scalars():
         records.setdefault(interview.child_id or 0, []).append(interview)
     episodes: dict[int, list[RegisterEpisode]] = {}
     for episode in db.execute(
-            _visible_episodes(user).where(col(RegisterEpisode.child_id).in_(child_ids))
+            visible_episodes(user).where(col(RegisterEpisode.child_id).in_(child_ids))
             .order_by(col(RegisterEpisode.started_at).desc())).scalars():
         episodes.setdefault(episode.child_id, []).append(episode)
 
     found = []
     for child_id in child_ids:
         child = children.get(child_id)
-        named = _latest_named(records.get(child_id, []))
+        named = latest_named(records.get(child_id, []))
         own = episodes.get(child_id, [])
         found.append(Found(
-            _name(named), child.local_id if child else None,
+            name_of(named), child.local_id if child else None,
             child.responsible_authority if child else None,
-            _date_of_birth(child, named, own, user.organisation_code),
+            date_of_birth_for(child, named, own, user.organisation_code),
             own[0] if own else None, child_id=child_id))
     for draft in drafts:
         authority = (draft.document.get("child") or {}).get("responsible_authority")
-        found.append(Found(_name(draft), None, authority if isinstance(authority, str) else None,
-                           _date_of_birth(None, draft, (), user.organisation_code), None,
+        found.append(Found(name_of(draft), None,
+                           authority if isinstance(authority, str) else None,
+                           date_of_birth_for(None, draft, (), user.organisation_code), None,
                            draft_id=draft.id))
     return found, more
 
 
-@router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, user: ChildUser, db: SessionDep) -> Response:
-    """Find a child by name or case id among what the organisation may see."""
-    raw = request.query_params.get("q")
+def searched(db: Session, user: Caller, raw: str | None,
+             **audited: str) -> tuple[dict[str, Any], int]:
+    """A search page's context and status for the words searched for (`raw`, None before any
+    search): `q` as shown again, `error`, and after a search `results`, `more`, `authorities`
+    and what the results table needs. Each search is audited (`audited`: more details, such as
+    the page it was made from), with what it found, never the words."""
     q = (raw or "").strip()
     context: dict[str, Any] = {"q": UNSAFE_CHARACTERS.sub("", q)[:LONGEST * 2],
                                "error": None, "results": None, "more": False}
-    status = 200
     if raw is not None:
-        context["error"] = _problem(q)
+        context["error"] = search_problem(q)
     if context["error"]:
-        status = 422
-    elif q:
+        return context, 422
+    if q:
         results, more = search_children(db, user, q)
         audit.record(db, actor=user.label, organisation=user.organisation_code,
                      action="search", address=user.address,
                      details={"count": len(results), "more": more,
                               "children": [r.child_id for r in results if r.child_id],
-                              "records": [str(r.draft_id) for r in results if r.draft_id]})
-        context.update(results=results, more=more, authorities=_organisation_names(
+                              "records": [str(r.draft_id) for r in results if r.draft_id],
+                              **audited})
+        context.update(results=results, more=more, authorities=organisation_names(
             db, (r.authority for r in results)), state_labels=register.STATE_LABELS,
             state=register.state, most=MOST_RESULTS)
+    return context, 200
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, user: ChildUser, db: SessionDep) -> Response:
+    """Find a child by name or case id among what the organisation may see."""
+    context, status = searched(db, user, request.query_params.get("q"))
     return templates.TemplateResponse(
         request, "episodes/search.html",
         {"current_user": user, "csrf_token": user.csrf_token, **context}, status_code=status)
@@ -251,7 +262,7 @@ class EpisodeLine:
     offer: Finding
 
 
-def _child_id(text: str) -> int:
+def child_key(text: str) -> int:
     if not digits(text) or len(text) > 18:
         raise NotFound(NOT_FOUND)
     return int(text)
@@ -268,10 +279,10 @@ def repeatedly_missing(episodes: Iterable[RegisterEpisode], now: datetime) -> in
 def child_page(request: Request, child_id: str, user: ChildUser, db: SessionDep) -> Response:
     """The child's visible episodes and records, the standards they fall short of, and whether
     the child is repeatedly missing."""
-    key = _child_id(child_id)
-    records = db.execute(_visible_records(user).where(col(Interview.child_id) == key)
+    key = child_key(child_id)
+    records = db.execute(visible_records(user).where(col(Interview.child_id) == key)
                          .order_by(col(Interview.updated_at).desc())).scalars().all()
-    episodes = db.execute(_visible_episodes(user).where(col(RegisterEpisode.child_id) == key)
+    episodes = db.execute(visible_episodes(user).where(col(RegisterEpisode.child_id) == key)
                           .order_by(col(RegisterEpisode.started_at).desc())).scalars().all()
     child = db.get(Child, key) if records or episodes else None
     if child is None:
@@ -286,14 +297,14 @@ def child_page(request: Request, child_id: str, user: ChildUser, db: SessionDep)
     unmet = [(record, finding) for record in records
              for finding in storage.current_findings(record, now)
              if finding.get("result") == "not_met"]
-    named = _latest_named(records)
+    named = latest_named(records)
     same_reference = _same_police_reference(db, user, child, episodes)
     return templates.TemplateResponse(request, "episodes/child.html", {
         "current_user": user, "csrf_token": user.csrf_token, "child": child,
-        "name": _name(named), "authority": _organisation_names(
+        "name": name_of(named), "authority": organisation_names(
             db, [child.responsible_authority]).get(child.responsible_authority,
                                                    child.responsible_authority),
-        "date_of_birth": _date_of_birth(child, named, episodes, user.organisation_code),
+        "date_of_birth": date_of_birth_for(child, named, episodes, user.organisation_code),
         "episodes": lines, "records": records, "unmet": unmet,
         "repeat": repeatedly_missing(episodes, now), "repeat_days": REPEAT_WINDOW.days,
         "state_labels": register.STATE_LABELS, "same_reference": same_reference,

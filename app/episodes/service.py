@@ -29,6 +29,7 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.types import utcnow
+from app.episodes.known import child_section, known_child
 from app.interviews import service as interviews
 from app.interviews import storage
 from app.record import notification
@@ -293,8 +294,11 @@ def start_interview(session: Session, actor: Caller, episode_id: UUID) -> Interv
         "legal_status": episode.legal_status,
         "placement_authority": episode.placement_authority,
     }
+    # The rest of the child (the name, gender, placement...) as a new record for the child
+    # would have it; this episode's own facts over it.
+    known = child_section(known_child(session, actor, child.id or 0), actor.organisation_code)
     raw = {**draft.document,
-           "child": {k: v for k, v in person.items() if v is not None},
+           "child": {**known, **{k: v for k, v in person.items() if v is not None}},
            "episodes": [{k: v for k, v in entry.items() if v is not None}],
            "offer": ({"offered_at": _plain(episode.offered_at)} if episode.offered_at
                      else {})}

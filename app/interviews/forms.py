@@ -3,6 +3,12 @@
 Field names are the document's JSON Pointers with `-` for `/` (`/episodes/0/started_at` is
 `episodes-0-started_at`), so a validation error's pointer names the field it belongs to.
 Date parts follow the GOV.UK date input (`-day`, `-month`, `-year`); times are `-time` (14:30).
+
+A follow-up question that applies to one answer only (the reason under "Declined", the done time
+under "Done") is revealed under that answer. The browser posts it whatever the answer (hidden,
+not cleared, so choosing the answer again brings its words back while the page is open); it is
+taken only with the answer it follows, so a record never holds a follow-up to an answer it does
+not give (docs/api.md, "The form: follow-up questions").
 """
 
 from __future__ import annotations
@@ -70,7 +76,7 @@ PAGE_ORDER = (
     "gender", "ethnicity", "uasc", "disability_or_send", "legal_status", "responsible_authority",
     "placement_type", "placement_authority",
     "episodes",
-    "offer", "outcome", "offered_at", "not_offered_reason", "decline_reason", "carer_information",
+    "offer", "outcome", "decline_reason", "not_offered_reason", "offered_at", "carer_information",
     "attempts",
     "interview", *INTERVIEW_KEYS[:_KEPT_AT], *INTERVIEW_KEPT, *INTERVIEW_KEYS[_KEPT_AT:],
     *VOICE_ASKED, *VOICE_KEPT,
@@ -176,6 +182,12 @@ def _wants_row(form: FormData, prefix: str) -> bool:
     return form.get("action") == f"add-{prefix}"
 
 
+def _follow_up(applies: bool, value: Any) -> Any:
+    """A follow-up question's value, taken only when the answer it follows is the one it applies
+    to (else it is dropped, as the form hides it)."""
+    return value if applies else None
+
+
 def _clean(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if v not in (None, [], "")}
 
@@ -191,13 +203,16 @@ def episodes_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]
     episodes = []
     for i in _rows(form, "episodes"):
         p = f"episodes-{i}"
+        reported = _bool(form, f"{p}-reported_to_police")
         episodes.append(_clean({
             "type": _text(form, f"{p}-type"),
             "started_at": timestamp_from_form(form, f"{p}-started_at"),
             "returned_at": timestamp_from_form(form, f"{p}-returned_at"),
-            "reported_to_police": _bool(form, f"{p}-reported_to_police"),
-            "police_reference": _text(form, f"{p}-police_reference"),
-            "police_risk_grade": _text(form, f"{p}-police_risk_grade"),
+            "reported_to_police": reported,
+            "police_reference": _follow_up(reported is True,
+                                           _text(form, f"{p}-police_reference")),
+            "police_risk_grade": _follow_up(reported is True,
+                                            _text(form, f"{p}-police_risk_grade")),
             "found_location": _text(form, f"{p}-found_location"),
             "found_postcode": _text(form, f"{p}-found_postcode"),
             "brought_back_by": _text(form, f"{p}-brought_back_by"),
@@ -217,11 +232,14 @@ def offer_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
     ]
     if _wants_row(form, "offer-attempts"):
         attempts.append({})
+    outcome = _text(form, "offer-outcome")
     return {"offer": _clean({
-        "outcome": _text(form, "offer-outcome"),
+        "outcome": outcome,
         "offered_at": timestamp_from_form(form, "offer-offered_at"),
-        "not_offered_reason": _text(form, "offer-not_offered_reason"),
-        "decline_reason": _text(form, "offer-decline_reason"),
+        "not_offered_reason": _follow_up(outcome == "not_offered",
+                                         _text(form, "offer-not_offered_reason")),
+        "decline_reason": _follow_up(outcome == "declined",
+                                     _text(form, "offer-decline_reason")),
         "carer_information": _text(form, "offer-carer_information"),
         "attempts": attempts,
     })}
@@ -247,6 +265,7 @@ def interview_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any
     ]
     if _wants_row(form, "interview-locations"):
         locations.append({})
+    push, pull = form.getlist(f"{p}-push_factors"), form.getlist(f"{p}-pull_factors")
     values = {
         "conducted_at": timestamp_from_form(form, f"{p}-conducted_at"),
         "mode": _text(form, f"{p}-mode"),
@@ -257,10 +276,10 @@ def interview_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any
         "interviewer_trained": _bool(form, f"{p}-interviewer_trained"),
         "child_chose_interviewer": _bool(form, f"{p}-child_chose_interviewer"),
         "child_account": _text(form, f"{p}-child_account"),
-        "push_factors": form.getlist(f"{p}-push_factors"),
-        "pull_factors": form.getlist(f"{p}-pull_factors"),
-        "push_factors_other": _text(form, f"{p}-push_factors_other"),
-        "pull_factors_other": _text(form, f"{p}-pull_factors_other"),
+        "push_factors": push,
+        "pull_factors": pull,
+        "push_factors_other": _follow_up("other" in push, _text(form, f"{p}-push_factors_other")),
+        "pull_factors_other": _follow_up("other" in pull, _text(form, f"{p}-pull_factors_other")),
         "where_stayed": _text(form, f"{p}-where_stayed"),
         "with_whom": _text(form, f"{p}-with_whom"),
         "travel": _text(form, f"{p}-travel"),
@@ -280,31 +299,38 @@ def interview_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any
 
 def voice_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
     p = "interview"
+    against = _bool(form, f"{p}-shared_against_wishes")
     values = {
         "read_back_to_child": _bool(form, f"{p}-read_back_to_child"),
         "child_wishes": _text(form, f"{p}-child_wishes"),
         "information_sharing_explained": _bool(form, f"{p}-information_sharing_explained"),
         "views_on_sharing": _text(form, f"{p}-views_on_sharing"),
         "lawful_basis": _text(form, f"{p}-lawful_basis"),
-        "shared_against_wishes": _bool(form, f"{p}-shared_against_wishes"),
-        "shared_against_wishes_reason": _text(form, f"{p}-shared_against_wishes_reason"),
+        "shared_against_wishes": against,
+        "shared_against_wishes_reason": _follow_up(
+            against is True, _text(form, f"{p}-shared_against_wishes_reason")),
         "child_told_of_sharing": _bool(form, f"{p}-child_told_of_sharing"),
     }
     return _merge_interview(doc, values, VOICE_ASKED)
 
 
+def _action(form: FormData, p: str) -> dict[str, Any]:
+    status = _text(form, f"{p}-status")
+    return _clean({
+        "type": _text(form, f"{p}-type"),
+        "owner": _text(form, f"{p}-owner"),
+        "agency": _text(form, f"{p}-agency"),
+        "due_at": timestamp_from_form(form, f"{p}-due_at"),
+        "status": status,
+        # When it was done: asked under "Done" (an action with no status is done, as before
+        # set 2027.1, so its time is kept too).
+        "at": _follow_up(status in (None, "done"), timestamp_from_form(form, f"{p}-at")),
+        "outcome": _text(form, f"{p}-outcome"),
+        "notes": _text(form, f"{p}-notes")})
+
+
 def actions_from_form(form: FormData, doc: Mapping[str, Any]) -> dict[str, Any]:
-    actions = [
-        _clean({"type": _text(form, f"actions-{i}-type"),
-                "owner": _text(form, f"actions-{i}-owner"),
-                "agency": _text(form, f"actions-{i}-agency"),
-                "due_at": timestamp_from_form(form, f"actions-{i}-due_at"),
-                "status": _text(form, f"actions-{i}-status"),
-                "at": timestamp_from_form(form, f"actions-{i}-at"),
-                "outcome": _text(form, f"actions-{i}-outcome"),
-                "notes": _text(form, f"actions-{i}-notes")})
-        for i in _rows(form, "actions")
-    ]
+    actions = [_action(form, f"actions-{i}") for i in _rows(form, "actions")]
     if _wants_row(form, "actions"):
         actions.append({})
     sharing = [

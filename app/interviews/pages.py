@@ -167,11 +167,7 @@ def _returns_waiting(db: SessionDep, user: Caller) -> dict[str, int]:
     return {"waiting": everyone, "mine": mine}
 
 
-@router.get("/interviews/new", response_class=HTMLResponse)
-def new_interview_page(request: Request, user: RecordUser) -> Response:
-    return _render(request, "interviews/new.html", user)
-
-
+# The start page, `GET /interviews/new`, finds a child the service knows: app/episodes/known.py.
 @router.post("/interviews/new")
 def new_interview(db: SessionDep, user: RecordUser) -> Response:
     interview = service.start_draft(db, user)
@@ -201,6 +197,7 @@ def _section_page(request: Request, user: RecordUser, db: SessionDep, interview:
         error_list=error_items, next_url=next_url, organisations=_organisations(db),
         saved_at=interview.updated_at if not errors else None, needed=needed,
         return_to=request.query_params.get("return_to") == "check",
+        known=request.query_params.get("known") == "1",
         decision=service.current_decision(db, interview, user.organisation_code),
     )
 

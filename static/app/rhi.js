@@ -45,7 +45,9 @@
  * the autosave's answer lists the errors in the error summary, and this file
  * shows each beside its field (GOV.UK error message markup, in the
  * <div data-field="NAME"> that templates/interviews/_fields.html puts round
- * every field), and takes it away once the field is put right.
+ * every field), and takes it away once the field is put right. A follow-up
+ * question revealed under an answer has its <div data-field> inside its
+ * question's: each is marked on its own.
  *
  * SESSION TIMEOUT
  * ---------------
@@ -59,6 +61,23 @@
  * that ended anyway (a tablet asleep) is noticed when the page is shown again.
  */
 import { initAll } from '/static/govuk-frontend-6.3.0/govuk-frontend.min.js'
+
+/* A radio that reveals a follow-up question (GOV.UK's conditional reveal) keeps aria-controls,
+ * which ARIA allows on a radio, but not the aria-expanded GOV.UK Frontend gives it, which ARIA
+ * does not (axe: aria-allowed-attr; alphagov/govuk-frontend#979, where GOV.UK keeps it on
+ * purpose). GOV.UK sets it at start, on every click in the group (arrow keys and Space click
+ * too) and on pageshow, so it is taken off each time it appears, before anything reads it. */
+const RADIO_EXPANDED = new MutationObserver((changes) => {
+  for (const { target } of changes) {
+    if (target instanceof HTMLInputElement && target.type === 'radio' &&
+        target.hasAttribute('aria-expanded')) {
+      target.removeAttribute('aria-expanded')
+    }
+  }
+})
+RADIO_EXPANDED.observe(document.body, {
+  subtree: true, attributes: true, attributeFilter: ['aria-expanded']
+})
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initAll()
@@ -379,10 +398,17 @@ function describedBy (element, id, add) {
   else element.removeAttribute('aria-describedby')
 }
 
+/* The elements of a field's block that are its own: not those of a follow-up question revealed
+ * under one of its answers (a <div data-field> of its own, inside this one). */
+function own (root, selector) {
+  return Array.from(root.querySelectorAll(selector))
+    .filter((element) => element.closest('[data-field]') === root)
+}
+
 /* The elements a field's error message describes: its fieldset, else its controls. */
 function describedElements (root) {
-  const fieldset = root.querySelector('fieldset')
-  const controls = Array.from(root.querySelectorAll('input:not([type="hidden"]), select, textarea'))
+  const fieldset = own(root, 'fieldset')[0]
+  const controls = own(root, 'input:not([type="hidden"]), select, textarea')
   const withHint = controls.filter((control) => control.hasAttribute('aria-describedby') &&
     /-hint\b/.test(control.getAttribute('aria-describedby')))
   if (fieldset) return [fieldset, ...withHint]
@@ -391,15 +417,15 @@ function describedElements (root) {
 
 function showFieldError (root, message) {
   const name = root.getAttribute('data-field')
-  const group = root.querySelector('.govuk-form-group')
+  const group = own(root, '.govuk-form-group')[0]
   if (!group || !name) return
   const id = `${name}-error`
-  let paragraph = root.querySelector('.govuk-error-message')
+  let paragraph = own(root, '.govuk-error-message')[0]
   if (!paragraph) {
     paragraph = document.createElement('p')
     paragraph.className = 'govuk-error-message'
     paragraph.id = id
-    const control = group.querySelector(CONTROLS)
+    const control = own(root, CONTROLS).find((element) => group.contains(element))
     if (!control || !control.parentNode) return
     control.parentNode.insertBefore(paragraph, control)
   }
@@ -409,23 +435,23 @@ function showFieldError (root, message) {
   paragraph.replaceChildren(prefix, document.createTextNode(` ${message}`))
   group.classList.add('govuk-form-group--error')
   for (const [block, modifier] of ERROR_MODIFIERS) {
-    for (const control of root.querySelectorAll(`.${block}`)) control.classList.add(modifier)
+    for (const control of own(root, `.${block}`)) control.classList.add(modifier)
   }
   for (const element of describedElements(root)) describedBy(element, paragraph.id || id, true)
 }
 
 function clearFieldError (root) {
-  const paragraph = root.querySelector('.govuk-error-message')
+  const paragraph = own(root, '.govuk-error-message')[0]
   if (!paragraph) return
   const id = paragraph.id
   paragraph.remove()
-  for (const group of root.querySelectorAll('.govuk-form-group--error')) {
+  for (const group of own(root, '.govuk-form-group--error')) {
     group.classList.remove('govuk-form-group--error')
   }
   for (const [, modifier] of ERROR_MODIFIERS) {
-    for (const control of root.querySelectorAll(`.${modifier}`)) control.classList.remove(modifier)
+    for (const control of own(root, `.${modifier}`)) control.classList.remove(modifier)
   }
-  for (const element of root.querySelectorAll('[aria-describedby]')) describedBy(element, id, false)
+  for (const element of own(root, '[aria-describedby]')) describedBy(element, id, false)
 }
 
 /* Show each error of the error summary beside its field; clear the fields now right. */

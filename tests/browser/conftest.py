@@ -102,10 +102,21 @@ def quick_timeout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         yield started
 
 
+# A whole interview left as a draft, with the follow-up questions its answers reveal answered.
+FILLED_DRAFT = {"child": {"child-local_id": "BT-FILLED"},
+                "episodes": {"episodes-0-police_reference": "AV-2026-0001",
+                             "episodes-0-police_risk_grade": "medium"},
+                "voice": {"interview-views_on_sharing": "objects",
+                          "interview-shared_against_wishes": "yes",
+                          "interview-shared_against_wishes_reason": "The police must know."},
+                "actions": {"actions-0-status": "done"}}
+
+
 @pytest.fixture(scope="session")
 def seeded(server: Server) -> dict[str, str]:
-    """Records for the pages that need one: a submitted CSE case (in the manager's queue) and a
-    draft. Made with plain form posts, as a browser without JavaScript would."""
+    """Records for the pages that need one: a submitted CSE case (in the manager's queue), a
+    draft naming a child, and a whole interview still a draft (the form's pages as filled in).
+    Made with plain form posts, as a browser without JavaScript would."""
     user = HttpUser(server.base_url, server.people["interviewer"])
     try:
         submitted = user.start()
@@ -114,9 +125,12 @@ def seeded(server: Server) -> dict[str, str]:
         user.submit(submitted)
         draft = user.start()
         user.save(draft, "child", {"child-given_name": "Drew", "child-family_name": "Draft"})
+        filled = user.start()
+        for slug, fields in whole_interview("Fenella", "Filled").items():
+            user.save(filled, slug, {**fields, **FILLED_DRAFT.get(slug, {})})
     finally:
         user.close()
-    server.seeded.update(submitted=submitted, draft=draft)
+    server.seeded.update(submitted=submitted, draft=draft, filled=filled)
     return server.seeded
 
 

@@ -326,6 +326,25 @@ def _the_restricted_view(page: Page, server: Server) -> None:
     expect(page.locator("main")).not_to_contain_text("A synthetic account.")
 
 
+def _find_the_seeded_child_to_start(page: Page, server: Server) -> None:
+    page.get_by_label("Find the child by name or case id").fill("casey seeded")
+    page.get_by_role("button", name="Find the child").click()
+    expect(page.get_by_role("button", name=re.compile(
+        "^Start the interview for Casey Seeded"))).to_be_visible()
+
+
+def _start_for_the_seeded_child(page: Page, server: Server) -> None:
+    _find_the_seeded_child_to_start(page, server)
+    page.get_by_role("button", name=re.compile("^Start the interview for Casey Seeded")).click()
+    expect(page.locator("#filled-in")).to_be_visible()
+    expect(page.locator("#child-given_name")).to_have_value("Casey")
+
+
+def _choose_declined(page: Page, server: Server) -> None:
+    page.get_by_label("The child declined").check()
+    expect(page.locator("#offer-decline_reason")).to_be_visible()
+
+
 def _open_the_navigation_menu(page: Page, server: Server) -> None:
     """At 320 px the service navigation folds into a menu button; opened, it shows the links."""
     page.get_by_role("button", name="Menu").click()
@@ -366,12 +385,28 @@ PAGES: dict[str, Visit] = {
     "home-saved-for-later": Visit("/", "/?saved={draft}", "interviewer"),
     "home-timeout-warning": Visit("/", "/", "interviewer", prepare=_timeout_warning),
     "start-interview": Visit("/interviews/new", "/interviews/new", "interviewer"),
-    **{f"section-{slug}": Visit(SECTION_ROUTE, f"/interviews/{{submitted}}/{slug}",
+    "start-interview-child-found": Visit("/interviews/new", "/interviews/new", "interviewer",
+                                         prepare=_find_the_seeded_child_to_start),
+    "start-interview-child-found-320px": Visit("/interviews/new", "/interviews/new",
+                                               "interviewer", device="320px",
+                                               prepare=_find_the_seeded_child_to_start),
+    "start-interview-none-found": Visit("/interviews/new", "/interviews/new?q=nobody+at+all",
+                                        "interviewer"),
+    "start-interview-errors": Visit("/interviews/new", "/interviews/new?q=x", "interviewer",
+                                    status=422),
+    # Each section of a whole interview still a draft, its follow-ups revealed and answered.
+    **{f"section-{slug}": Visit(SECTION_ROUTE, f"/interviews/{{filled}}/{slug}",
                                 "interviewer") for slug in SECTIONS},
+    "section-offer-declined-revealed": Visit(SECTION_ROUTE, "/interviews/{draft}/offer",
+                                             "interviewer", prepare=_choose_declined),
     "section-child-errors": Visit(SECTION_ROUTE, "/interviews/{draft}/child", "interviewer",
                                   prepare=_impossible_date_of_birth),
-    "section-interview-320px": Visit(SECTION_ROUTE, "/interviews/{submitted}/interview",
+    "section-interview-320px": Visit(SECTION_ROUTE, "/interviews/{filled}/interview",
                                      "interviewer", device="320px"),
+    "section-actions-320px": Visit(SECTION_ROUTE, "/interviews/{filled}/actions",
+                                   "interviewer", device="320px"),
+    "section-child-filled-in": Visit(SECTION_ROUTE, "/interviews/new", "interviewer",
+                                     prepare=_start_for_the_seeded_child),
     "section-interview-autosave-errors": Visit(SECTION_ROUTE, "/interviews/new", "interviewer",
                                                prepare=_a_word_in_a_number_field),
     "discard-draft": Visit("/interviews/{interview_id}/discard",

@@ -11,12 +11,17 @@ against their wishes with its reason, an "other" reason for going (its words rev
 status and the time it was done, shared with the missing co-ordinator.
 On every page: a screenshot in tests/artifacts/, no sideways scrolling (WCAG 1.4.10 reflow), and,
 on the tablet and at 320 px by touch, axe-core's WCAG 2.2 A/AA rules.
+
+From "Start a new interview" to the submitted record, every tap, typed entry and screen is
+counted (`tests/browser/tally.py`), and the counts must be those README.md gives: a change that
+adds or saves taps changes them both.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from uuid import uuid4
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -31,8 +36,10 @@ from tests.browser.support import (
     page_width,
     shot,
     sign_in_browser,
+    when,
     whole_interview,
 )
+from tests.browser.tally import Counting, Tally
 
 pytestmark = pytest.mark.browser
 
@@ -62,57 +69,53 @@ class Look:
         assert not self.failures, "\n\n".join(self.failures)
 
 
-SECTION = re.compile(r"/interviews/([0-9a-f-]{36})/(\w+)$")
+# What the reference interview takes from the home page to the submitted record (README.md,
+# "Fewer taps"): one episode (and a second added and removed), one action, one sharing, and a
+# date of birth that does not exist, put right. `fields`: the questions the section pages show.
+SHOWN = {"child": 13, "episodes": 10, "offer": 3, "interview": 24, "voice": 8, "actions": 10}
+REFERENCE_INTERVIEW = {"taps": 48, "typed": 50, "entries": 98, "screens": 15, "fields": 68,
+                       "fields_by_section": SHOWN}
+# The same interview for a child the service knows, found by case id (and no mistake made).
+RETURNING_CHILD = {"taps": 39, "typed": 44, "entries": 83, "screens": 15, "fields": 68,
+                   "fields_by_section": SHOWN}
+
+SECTION = re.compile(r"/interviews/([0-9a-f-]{36})/(\w+)(?:\?known=1)?$")
 
 
-def record_an_interview(page: Page, drive: Touch | Keyboard, look: Look,
-                        server: Server) -> str:
-    """The whole journey; returns the interview's id."""
+def record_an_interview(page: Page, driver: Touch | Keyboard, look: Look,
+                        server: Server, known: str | None = None) -> tuple[str, Tally]:
+    """The whole journey; returns the interview's id and what it took from the home page on.
+    With `known` (a case id), the child is one the service knows: found on the start page,
+    their section filled in, and only checked."""
     page.goto("/login")
-    sign_in_browser(page, server.people["interviewer"], drive, look)  # and the second factor
+    sign_in_browser(page, server.people["interviewer"], driver, look)  # and the second factor
     expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
     look("home")
+    drive = Counting(driver)
 
     drive.button("Start a new interview")  # a link styled, and named, as a button
     expect(page.get_by_role("heading", level=1)).to_have_text("Start a return interview")
     look("start")
-    drive.button("Start now")
+    if known is None:
+        drive.button("Start now")
+    else:
+        drive.fill("q", known)
+        drive.button("Find the child")
+        start = page.get_by_role("button", name=re.compile(
+            rf"^Start the interview for .*, case {re.escape(known)}$"))
+        expect(start).to_be_visible()
+        look("start-child-found")
+        drive.activate(start)
     expect(page).to_have_url(SECTION)
     found = SECTION.search(page.url)
     assert found and found.group(2) == "child"
     interview_id = found.group(1)
 
-    # The child, with a date of birth that does not exist.
     expect(page.get_by_role("heading", level=1)).to_have_text("The child")
-    look("child")
-    drive.fill("child-local_id", "BT-0001")
-    drive.fill("child-given_name", "Sam")
-    drive.fill("child-family_name", "Browserchild")
-    drive.fill("child-date_of_birth-day", "31")
-    drive.fill("child-date_of_birth-month", "2")
-    drive.fill("child-date_of_birth-year", "2011")
-    drive.choose("child-gender", "female")
-    drive.pick("child-ethnicity", "wbri", "White British")
-    drive.choose("child-uasc", "yes")
-    drive.choose("child-disability_or_send", "no")
-    drive.choose("child-legal_status", "looked_after")
-    drive.pick("child-responsible_authority", "803", "South")
-    drive.choose("child-placement_type", "foster_care")
-    drive.pick("child-placement_authority", "801", "Bristol")
-    drive.button("Save and continue")
-
-    summary = page.locator(".govuk-error-summary")
-    expect(summary).to_be_visible()
-    expect(summary).to_be_focused()  # GOV.UK Frontend moves the focus to the summary
-    expect(page).to_have_title(re.compile(r"^Error: "))
-    error_link = summary.get_by_role("link", name=re.compile("Date of birth must be a real date"))
-    expect(error_link).to_be_visible()
-    expect(page.locator("#child-given_name")).to_have_value("Sam")  # nothing typed is lost
-    look("child-error-summary")
-    drive.activate(error_link)
-    expect(page.locator("#child-date_of_birth-day")).to_be_focused()
-    drive.replace("child-date_of_birth-day", "28")
-    drive.button("Save and continue")
+    if known is None:
+        enter_a_new_child(page, drive, look)
+    else:
+        check_a_known_child(page, drive, look)
 
     # Missing episodes: add one, add another, remove the second.
     expect(page.get_by_role("heading", level=1)).to_have_text("Missing episodes")
@@ -232,7 +235,54 @@ def record_an_interview(page: Page, drive: Touch | Keyboard, look: Look,
     expect(findings).to_be_visible()
     assert findings.locator("tbody tr").count() > 0
     look("record-with-findings")
-    return interview_id
+    return interview_id, drive.tally
+
+
+def enter_a_new_child(page: Page, drive: Touch, look: Look) -> None:
+    """The child typed in, with a date of birth that does not exist, then put right."""
+    drive.fill("child-local_id", "BT-0001")
+    drive.fill("child-given_name", "Sam")
+    drive.fill("child-family_name", "Browserchild")
+    drive.fill("child-date_of_birth-day", "31")
+    drive.fill("child-date_of_birth-month", "2")
+    drive.fill("child-date_of_birth-year", "2011")
+    drive.choose("child-gender", "female")
+    drive.pick("child-ethnicity", "wbri", "White British")
+    drive.choose("child-uasc", "yes")
+    drive.choose("child-disability_or_send", "no")
+    drive.choose("child-legal_status", "looked_after")
+    drive.pick("child-responsible_authority", "803", "South")
+    drive.choose("child-placement_type", "foster_care")
+    drive.pick("child-placement_authority", "801", "Bristol")
+    drive.button("Save and continue")
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # GOV.UK Frontend moves the focus to the summary
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    error_link = summary.get_by_role("link", name=re.compile("Date of birth must be a real date"))
+    expect(error_link).to_be_visible()
+    expect(page.locator("#child-given_name")).to_have_value("Sam")  # nothing typed is lost
+    look("child-error-summary")
+    drive.activate(error_link)
+    expect(page.locator("#child-date_of_birth-day")).to_be_focused()
+    drive.replace("child-date_of_birth-day", "28")
+    drive.button("Save and continue")
+
+
+def check_a_known_child(page: Page, drive: Touch, look: Look) -> None:
+    """The child found: every answer filled in from the latest record, checked, and saved."""
+    expect(page.locator("#filled-in")).to_be_visible()
+    for field_id, value in (("child-given_name", "Sam"), ("child-family_name", "Browserchild"),
+                            ("child-date_of_birth-day", "28"), ("child-ethnicity", "wbri"),
+                            ("child-placement_authority", "801")):
+        expect(page.locator(f"#{field_id}")).to_have_value(value)
+    for name, value in (("child-gender", "female"), ("child-uasc", "yes"),
+                        ("child-legal_status", "looked_after"),
+                        ("child-placement_type", "foster_care")):
+        expect(page.locator(f'input[name="{name}"][value="{value}"]')).to_be_checked()
+    look("child-filled-in")
+    drive.button("Save and continue")
 
 
 def assert_recorded(server: Server, interview_id: str) -> None:
@@ -273,9 +323,10 @@ def test_an_interview_is_recorded_by_touch(open_page: OpenPage, server: Server,
                                            check_axe: CheckAxe, device: str) -> None:
     page = open_page(device)
     look = Look(page, device, check_axe)
-    interview_id = record_an_interview(page, Touch(page), look, server)
+    interview_id, tally = record_an_interview(page, Touch(page), look, server)
     assert_recorded(server, interview_id)
     look.assert_clean()
+    assert tally.write(device) == REFERENCE_INTERVIEW
 
 
 @pytest.mark.parametrize("device", ["keyboard", "keyboard-320px"])
@@ -283,9 +334,48 @@ def test_an_interview_is_recorded_with_the_keyboard_alone(
         open_page: OpenPage, server: Server, check_axe: CheckAxe, device: str) -> None:
     page = open_page(device)
     look = Look(page, device, check_axe, axe=False)  # the touch journeys' pages, unchanged
-    interview_id = record_an_interview(page, Keyboard(page), look, server)
+    interview_id, tally = record_an_interview(page, Keyboard(page), look, server)
     assert_recorded(server, interview_id)
     look.assert_clean()
+    assert tally.write(device) == REFERENCE_INTERVIEW
+
+
+def an_earlier_record_of(server: Server, case_id: str) -> None:
+    """Sam Browserchild's record of an episode in January, submitted: the child the returning
+    journey finds."""
+    earlier = {"child": {"child-local_id": case_id, "child-date_of_birth-day": "28",
+                         "child-date_of_birth-month": "2", "child-ethnicity": "wbri",
+                         "child-uasc": "yes", "child-disability_or_send": "no",
+                         "child-placement_type": "foster_care"},
+               "episodes": {**when("episodes-0-started_at", 1, 1, 2026, "18:00"),
+                            **when("episodes-0-returned_at", 2, 1, 2026, "09:00")},
+               "offer": when("offer-offered_at", 2, 1, 2026, "12:00"),
+               "interview": when("interview-conducted_at", 3, 1, 2026, "10:00"),
+               "actions": when("actions-0-at", 3, 1, 2026, "15:00")}
+    user = HttpUser(server.base_url, server.people["interviewer"])
+    try:
+        record = user.start()
+        for slug, fields in whole_interview("Sam", "Browserchild").items():
+            user.save(record, slug, {**fields, **earlier.get(slug, {})})
+        user.submit(record)
+    finally:
+        user.close()
+
+
+def test_a_returning_childs_interview_is_recorded_by_touch_with_the_child_found(
+        open_page: OpenPage, server: Server, check_axe: CheckAxe) -> None:
+    """The same interview for a child the service knows: found by case id, not typed."""
+    case_id = f"BT-R{uuid4().hex[:6].upper()}"
+    an_earlier_record_of(server, case_id)
+    page = open_page("tablet")
+    look = Look(page, "returning", check_axe)
+
+    interview_id, tally = record_an_interview(page, Touch(page), look, server, known=case_id)
+
+    assert_recorded(server, interview_id)
+    assert server.interview_document(interview_id)["child"]["local_id"] == case_id
+    look.assert_clean()
+    assert tally.write("returning") == RETURNING_CHILD
 
 
 def test_enter_in_a_field_saves_and_continues_and_never_removes_an_episode(
@@ -300,6 +390,7 @@ def test_enter_in_a_field_saves_and_continues_and_never_removes_an_episode(
     drive = Keyboard(page)
     drive.button("Add an episode")
     expect(page.get_by_role("heading", name="Episode 1")).to_be_visible()
+    drive.choose("episodes-0-reported_to_police", "yes")  # the reference is asked under "Yes"
     drive.fill("episodes-0-police_reference", "REF-42")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("The offer of an interview")

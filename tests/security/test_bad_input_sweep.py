@@ -87,7 +87,7 @@ def test_every_pages_query_fields_take_bad_input_without_a_500(
 
 
 @pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])
-def test_the_search_and_a_childs_history_take_bad_input_without_a_500(
+def test_the_search_a_childs_history_and_starting_for_them_take_bad_input_without_a_500(
         client: TestClient, db: Session, csrf: str, value: str) -> None:
     from tests.builders import record
 
@@ -95,8 +95,11 @@ def test_the_search_and_a_childs_history_take_bad_input_without_a_500(
     db.commit()
     q = quote(value, safe="")
     for url in (f"/search?q={q}", f"/search?q=sw{q}", f"/search?q={q}&q=sweep",
-                f"/children/{q}", f"/children/1{q}"):
+                f"/children/{q}", f"/children/1{q}", f"/interviews/new?q={q}",
+                f"/interviews/new?q=sw{q}", f"/interviews/new?q={q}&q=sweep"):
         assert_answered(client.get(url), url[:80])
+    for path in (f"/children/{q}/start", f"/children/1{q}/start"):
+        assert_answered(client.post(path, data={"csrf_token": csrf}), path[:80])
 
 
 @pytest.mark.parametrize("value", NASTY, ids=[repr(v)[:20] for v in NASTY])

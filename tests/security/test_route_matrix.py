@@ -218,7 +218,9 @@ MATRIX: list[Row] = [
         form(code="mx-new", name="Matrix new", kind="other")),
     row("POST", "/admin/organisations/own", None,
         "403 403 403 403 303  login login login login  login", form(name="Matrix renamed")),
-    row("GET", "/interviews/new", None, PAGE_OF_RECORD_ROLES),
+    # The start page finds a child the service knows, by name or case id, among what the
+    # organisation may see ("child" is in every record's family name).
+    row("GET", "/interviews/new", None, PAGE_OF_RECORD_ROLES, query(q="child")),
     row("POST", "/interviews/new", None, POST_OF_RECORD_ROLES, form()),
     row("GET", "/interviews/{interview_id}", "submitted", PAGE_OF_RECORD_ROLES),
     row("GET", "/interviews/{interview_id}/check", "draft", PAGE_OF_RECORD_ROLES),
@@ -281,6 +283,9 @@ MATRIX: list[Row] = [
     # child's history: people who interview, among what their organisation may see.
     row("GET", "/search", None, PAGE_OF_RECORD_ROLES, query(q="child")),
     row("GET", "/children/{child_id}", "submitted", PAGE_OF_RECORD_ROLES),
+    # A new record for a child the service knows, the child section filled in from what the
+    # organisation may see: another authority's child does not exist for it (404).
+    row("POST", "/children/{child_id}/start", "submitted", POST_OF_RECORD_ROLES, form()),
     # The episode register's API: keys with the notify scope (police, children's services).
     row("POST", "/api/v1/episodes", None, "401 401 401 401 401  403 403 403 201  401",
         new_episode),
@@ -409,7 +414,8 @@ AUDITED_READS = frozenset({
     "/api/v1/interviews/{interview_id}/versions", "/api/v1/feed/interviews",
     "/api/v1/feed/episodes",
     "/api/v1/episodes", "/api/v1/episodes/{episode_id}", "/episodes", "/episodes/mine",
-    "/episodes/{episode_id}", "/children/differences", "/search", "/children/{child_id}",
+    "/episodes/{episode_id}", "/children/differences", "/search", "/interviews/new",
+    "/children/{child_id}",
     "/api/v1/feed/summary", "/api/v1/exports/ssda903-missing", "/reports/quarterly",
     "/reports/quarterly/{chart}.csv", "/reports/quarterly.pdf", "/audit",
     "/placed-in-our-area", "/placed-in-our-area/{interview_id}",
