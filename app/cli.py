@@ -8,9 +8,12 @@ transaction owner. Bad input gives one line on standard error and a non-zero exi
 from __future__ import annotations
 
 import argparse
+import atexit
 import getpass
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
@@ -54,13 +57,39 @@ def _say(text: str) -> None:
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.core import observability
+
     upgrade_database()
-    proxies = get_settings().trusted_proxies.strip()
+    settings = get_settings()
+    proxies = settings.trusted_proxies.strip()
+    workers = args.workers or 1
+    if workers > 1:
+        _share_metrics_between_workers()
     # X-Forwarded-For and -Proto only from the proxies named: by default from nobody (uvicorn
-    # would otherwise believe any client on 127.0.0.1).
+    # would otherwise believe any client on 127.0.0.1). No access log: its lines hold the raw
+    # path and query (a name searched for); `observability.Observed` logs each request instead.
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, proxy_headers=bool(proxies),
-                forwarded_allow_ips=proxies or None)
+                workers=workers, proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies or None, access_log=False,
+                log_config=observability.log_config(settings.log_format))
+
+
+def _share_metrics_between_workers() -> None:
+    """Workers write their metrics to files in one directory, which `/metrics` adds up
+    (prometheus-client's multiprocess mode): the operator's `PROMETHEUS_MULTIPROC_DIR`, emptied
+    of an earlier run's files, or a new temporary directory removed when the server stops.
+    Set before the workers start, so each imports prometheus-client with it."""
+    from app.core import observability
+
+    directory = observability.multiprocess_directory()
+    if directory is None:
+        made = tempfile.mkdtemp(prefix="rhi-metrics-")
+        atexit.register(shutil.rmtree, made, ignore_errors=True)
+        os.environ[observability.MULTIPROCESS_DIR_VARIABLE] = made
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
 
 
 def _db_upgrade(_args: argparse.Namespace) -> None:

@@ -9,14 +9,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from app.accounts.refusals import record_refusal
 from app.accounts.session_clock import SessionClock
-from app.core.db import get_engine
+from app.core import observability
+from app.core.db import get_engine, reading, schema_is_current
 from app.core.errors import DomainError
 from app.core.http import (
     BodyLimit,
@@ -34,11 +35,39 @@ from app.startup import wire
 def healthz() -> JSONResponse:
     """200 when the database answers, 503 when it does not."""
     try:
-        with get_engine().connect() as conn:
+        with reading(get_engine()) as conn:  # never waits behind SQLite's writer
             conn.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database is "not healthy", by design
         return JSONResponse({"status": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+def readyz() -> JSONResponse:
+    """Ready for traffic: the database answers, and its schema is the one this code was written
+    for (503 while a release's `rhi db upgrade` has not run, or beside a newer release's)."""
+    checks = {"database": "ok", "schema": "ok"}
+    try:
+        with reading(get_engine()) as conn:
+            try:
+                current = schema_is_current(conn)
+            except SQLAlchemyError:  # no version table: a database never migrated
+                current = False
+            if not current:
+                checks["schema"] = "not this release's"
+    except Exception:  # any failure to reach the database is "not ready", by design
+        checks = {"database": "unavailable", "schema": "unknown"}
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                        status_code=200 if ready else 503)
+
+
+def metrics(request: Request) -> Response:
+    """The metrics in Prometheus's text format, for the configured bearer token only; to
+    anyone else (or when no token is configured) the same 404 as a path that does not exist."""
+    token = get_settings().metrics_token.get_secret_value()
+    if not observability.bearer_matches(request.headers.get("authorization"), token):
+        raise StarletteHTTPException(status_code=404)
+    return Response(observability.exposition(), media_type=observability.EXPOSITION_TYPE)
 
 
 def api_docs(request: Request) -> HTMLResponse:
@@ -82,8 +111,13 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.env != "dev")
     app.add_middleware(SessionClock)
+    # Outermost: every answer, the error answers of the layers above included, has its id.
+    app.add_middleware(observability.Observed)
+    observability.watch_engines()
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.add_api_route("/api/docs", api_docs, methods=["GET"], include_in_schema=False,
                       response_class=HTMLResponse)
 

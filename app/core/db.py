@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, MetaData, event
+from sqlalchemy import Connection, MetaData, event, text
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError
@@ -98,7 +98,9 @@ def _sqlite_before_execute(conn: Any, _cursor: Any, statement: str, *_args: Any)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`, with SQLite's durability and locking settings applied."""
+    """An engine for `url`, with SQLite's durability and locking settings applied. Its errors
+    never quote a statement's parameters (names, accounts: personal data), so a logged error
+    cannot carry them."""
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         database = sa_url.database
@@ -108,12 +110,13 @@ def make_engine(url: str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             connect_args["factory"] = QueuedWriterConnection
-        engine = create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "before_cursor_execute", _sqlite_before_execute)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         hide_parameters=True)
 
 
 # The engine `get_engine` gives, once made (at most one).
@@ -186,7 +189,8 @@ def sqlite_reader(url: URL) -> Engine:
     which must stay low and flat (`performance.md` #2).
     """
     engine = create_engine(url, connect_args={"check_same_thread": False,
-                                              "isolation_level": None})
+                                              "isolation_level": None},
+                           hide_parameters=True)
 
     def pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -232,12 +236,32 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 
 
-def upgrade_database(url: str | None = None) -> None:
-    """Apply the Alembic migrations to head: the only way the schema is made."""
-    from alembic import command
+def _alembic_config(url: str | None = None) -> Any:
     from alembic.config import Config
 
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.attributes["database_url"] = url or get_settings().sqlalchemy_url
-    command.upgrade(config, "head")
+    return config
+
+
+def upgrade_database(url: str | None = None) -> None:
+    """Apply the Alembic migrations to head: the only way the schema is made."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(url), "head")
+
+
+@lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str]:
+    """The schema versions this code was written for (Alembic's heads)."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(_alembic_config()).get_heads())
+
+
+def schema_is_current(connection: Connection) -> bool:
+    """The database's schema is the one this code was written for: not behind (a release
+    whose `rhi db upgrade` has not run) and not ahead (an older server beside a newer one)."""
+    found = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+    return frozenset(found) == migration_heads()

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     notify_template_host_authority: str = ""
     notify_template_record_returned: str = ""
     notify_template_daily_digest: str = ""
+    # The bearer token Prometheus sends for /metrics (docs/operations.md); with none set,
+    # /metrics answers 404 to everyone.
+    metrics_token: SecretStr = SecretStr("")
+    # `json` (one JSON object a line, with the request id) or `text`, for `rhi serve`'s logs.
+    log_format: Literal["json", "text"] = "json"
 
     @model_validator(mode="after")
     def _email(self) -> Settings:
@@ -98,6 +103,14 @@ class Settings(BaseSettings):
                 not self.smtp_starttls:
             raise ConfigurationError("RHI_SMTP_PASSWORD is never sent in the clear in prod: "
                                      "set RHI_SMTP_STARTTLS=true")
+        return self
+
+    @model_validator(mode="after")
+    def _metrics(self) -> Settings:
+        token = self.metrics_token.get_secret_value()
+        if token and (len(token) < 32 or not token.isprintable() or " " in token):
+            raise ConfigurationError("RHI_METRICS_TOKEN must be at least 32 printable "
+                                     "characters without spaces")
         return self
 
     @model_validator(mode="after")

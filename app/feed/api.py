@@ -19,6 +19,7 @@ from pydantic import WithJsonSchema
 
 from app.accounts.caller import Caller
 from app.audit import service as audit
+from app.core import observability
 from app.core.db import SessionDep
 from app.core.errors import FieldError, ValidationFailed
 from app.core.http import external_url, problem_response
@@ -261,6 +262,8 @@ def feed_interviews(
     _audit(session, caller, "feed.pull", filters=described, format=fmt,
            count=0 if not_modified else len(page.lines), page=cursor is not None,
            **({"not_modified": True} if not_modified else {}))
+    if not not_modified:
+        observability.count_feed_rows("interviews", fmt, len(page.lines))
     if not_modified:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
@@ -337,6 +340,8 @@ def feed_episodes(
     _audit(session, caller, "feed.episodes", filters=described, format=fmt,
            count=0 if not_modified else len(page.lines), page=cursor is not None,
            **({"not_modified": True} if not_modified else {}))
+    if not not_modified:
+        observability.count_feed_rows("episodes", fmt, len(page.lines))
     if not_modified:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)

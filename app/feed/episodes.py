@@ -41,6 +41,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col
 
+from app.core import observability
 from app.core.db import reading
 from app.core.settings import get_settings
 from app.feed import parquet
@@ -330,6 +331,7 @@ def stream(session: Session, organisation_code: str, filters: EpisodeFilters, fm
         # The session's identity map holds its objects weakly: each chunk's are let go.
         with reading(bind) as connection, Session(bind=connection) as reader:
             for rows in reader.execute(query).partitions():
+                observability.count_feed_rows("episodes", fmt, len(rows))
                 yield "".join([line(row) for row in rows]).encode()
 
     if fmt == "parquet":

@@ -38,6 +38,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.schema import Column
 from sqlmodel import col
 
+from app.core import observability
 from app.core.db import reading
 from app.core.errors import BadRequest, FieldError
 from app.feed import parquet
@@ -322,6 +323,7 @@ def stream(session: Session, organisation_code: str, filters: FeedFilters, fmt: 
             result = connection.execute(query.execution_options(stream_results=True,
                                                                 yield_per=batch_size))
             for rows in result.partitions():
+                observability.count_feed_rows("interviews", fmt, len(rows))
                 # One join a chunk (the last newline included), so 2 MB is copied once.
                 if fmt == "csv":
                     yield b"".join([text if patch is None

@@ -533,6 +533,8 @@ PAGES: dict[str, Visit] = {
 # GET routes outside /api/ that are not HTML pages, and why.
 NOT_PAGES = {
     "/healthz": "health check (JSON)",
+    "/readyz": "readiness check (JSON)",
+    "/metrics": "Prometheus metrics (text), for its bearer token only",
     "/docs/oauth2-redirect": "Swagger UI's OAuth2 helper for /api/docs (FastAPI default)",
     "/reports/quarterly/{chart}.csv": "CSV download of a report chart",
     "/reports/quarterly.pdf": "PDF of the board pack, for board papers",
