@@ -6,8 +6,9 @@ WORKDIR /srv/rhi
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
-COPY requirements.lock pyproject.toml ./
-RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+# The service's own dependencies only (no test or analysis tools), at requirements.lock's versions.
+COPY requirements-runtime.lock pyproject.toml ./
+RUN pip install --no-cache-dir --require-hashes -r requirements-runtime.lock
 COPY app ./app
 COPY migrations ./migrations
 COPY templates ./templates

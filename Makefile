@@ -31,10 +31,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
-## lock: re-pin every dependency, with hashes, from pyproject.toml
+## lock: re-pin every dependency, with hashes, from pyproject.toml; then the service's own
+## (no dev tools) for the Docker image, at the same versions
 lock:
 	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --no-emit-index-url \
 	  --no-emit-find-links --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
+	  --strip-extras --allow-unsafe -c requirements.lock -o requirements-runtime.lock pyproject.toml
 
 ## vendor: refresh the vendored GOV.UK Frontend, htmx and axe-core files in static/
 vendor:
