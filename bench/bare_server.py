@@ -6,7 +6,8 @@ its episodes; a feed row holding the document as its line; an audit entry chaine
 one, under the same advisory lock on PostgreSQL), with the app's durability settings on SQLite
 (WAL, `synchronous=FULL`, `BEGIN IMMEDIATE`, 30 s busy timeout). It checks nothing, evaluates
 no standard and projects nothing: that is the work the ratio measures. Run as its own uvicorn
-process, with uvicorn's defaults as `rhi serve` has them:
+process, with uvicorn's defaults as `rhi serve` has them, and as many worker processes as the
+`rhi serve` it is compared with (`--workers`, 1 by default):
 
     python -m bench.bare_server --database sqlite:////tmp/x.sqlite3 --host 127.0.0.1 --port 8100
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sqlite3
 import threading
 import uuid
@@ -30,6 +32,8 @@ from starlette.routing import Route
 
 GENESIS = "0" * 64
 DATABASE: dict[str, str] = {}
+# How uvicorn's worker processes (which import this module afresh) learn the database.
+DATABASE_ENV = "BENCH_BARE_DATABASE"
 _local = threading.local()
 
 
@@ -47,7 +51,7 @@ def _connection() -> Any:
     conn = getattr(_local, "conn", None)
     if conn is not None:
         return conn
-    url = DATABASE["url"]
+    url = _url()
     if url.startswith("sqlite:///"):
         conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30,
                                isolation_level=None, check_same_thread=False)
@@ -61,6 +65,10 @@ def _connection() -> Any:
         conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
     _local.conn = conn
     return conn
+
+
+def _url() -> str:
+    return DATABASE.get("url") or os.environ[DATABASE_ENV]
 
 
 def _digest(prev: str, at: str, interview_id: str) -> str:
@@ -175,7 +183,7 @@ def store_postgres(doc: dict[str, Any], body: bytes) -> None:
 
 def _store(body: bytes) -> None:
     doc = orjson.loads(body)
-    if DATABASE["url"].startswith("sqlite:///"):
+    if _url().startswith("sqlite:///"):
         store_sqlite(doc, body)
     else:
         store_postgres(doc, body)
@@ -192,7 +200,7 @@ async def create(request: Request) -> Response:
 def _ping() -> None:
     conn = _connection()
     conn.execute("SELECT 1").fetchone()
-    if not DATABASE["url"].startswith("sqlite:///"):
+    if not _url().startswith("sqlite:///"):
         conn.rollback()
 
 
@@ -212,9 +220,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", required=True, help="sqlite:///path or postgresql URL")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
     DATABASE["url"] = args.database
-    uvicorn.run(app, host=args.host, port=args.port)
+    if args.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port)
+    else:  # worker processes import the app by name
+        os.environ[DATABASE_ENV] = args.database
+        uvicorn.run("bench.bare_server:app", host=args.host, port=args.port,
+                    workers=args.workers)
     return 0
 
 

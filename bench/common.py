@@ -142,6 +142,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (uvicorn's worker processes), as far as /proc tells."""
+    found: list[int] = []
+    queue = [pid]
+    while queue and len(found) < 256:
+        current = queue.pop()
+        found.append(current)
+        with contextlib.suppress(OSError, ValueError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                queue += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def tree_cpu_seconds(pids: Iterable[int]) -> float:
+    """CPU time used so far by these processes and their descendants alive now."""
+    return sum(cpu_seconds(each) for pid in pids for each in process_tree(pid))
+
+
 class RssSampler:
     """Polls a process's RSS in a thread (VmHWM is the kernel's own peak; this is a check)."""
 
@@ -237,9 +255,11 @@ def serving(name: str, args: Sequence[str], env: dict[str, str], log_dir: Path,
             _stop(process)
 
 
-def rhi_serve(name: str, database_url: str, log_dir: Path
+def rhi_serve(name: str, database_url: str, log_dir: Path, workers: int = 1
               ) -> contextlib.AbstractContextManager[Server]:
-    return serving(name, [rhi_command(), "serve"], app_env(database_url), log_dir)
+    """`rhi serve` with `workers` processes, always said: its default may not be one."""
+    return serving(name, [rhi_command(), "serve", "--workers", str(workers)],
+                   app_env(database_url), log_dir)
 
 
 # --- databases -------------------------------------------------------------------------------
@@ -413,11 +433,15 @@ def _ms(seconds: float | None) -> float | None:
 Task = Callable[[Client], tuple[int, float]]  # a request: (status, seconds)
 
 
-def run_load(port: int, tasks: Sequence[Task], concurrency: int, *, ok: Callable[[int], bool],
-             deadline_s: float, headers: dict[str, str] | None = None,
+def run_load(port: int | Sequence[int], tasks: Sequence[Task], concurrency: int, *,
+             ok: Callable[[int], bool], deadline_s: float,
+             headers: dict[str, str] | None = None,
              setup: Callable[[Client, int], None] | None = None) -> LoadResult:
     """Run the tasks on `concurrency` threads, each with its own connection, until all are done
-    or the deadline passes. `ok(status)` decides which latencies count."""
+    or the deadline passes. `ok(status)` decides which latencies count. Given several ports
+    (servers behind a load balancer without sticky sessions), each thread keeps a connection to
+    each and sends its requests to them in turn, starting at a different one per thread."""
+    ports = [port] if isinstance(port, int) else list(port)
     lock = threading.Lock()
     position = 0
     latencies: list[float] = []
@@ -429,11 +453,15 @@ def run_load(port: int, tasks: Sequence[Task], concurrency: int, *, ok: Callable
 
     def worker(index: int) -> None:
         nonlocal position, done, truncated
-        client = Client(port, headers=headers)
+        clients = [Client(each, headers=headers) for each in ports]
+        turn = index
         try:
             if setup is not None:
-                setup(client, index)
+                for client in clients:
+                    setup(client, index)
             while True:
+                client = clients[turn % len(clients)]
+                turn += 1
                 with lock:
                     if position >= len(tasks):
                         return
@@ -458,7 +486,8 @@ def run_load(port: int, tasks: Sequence[Task], concurrency: int, *, ok: Callable
                     elif len(errors) < 1000:
                         errors.append(f"HTTP {status}")
         finally:
-            client.close()
+            for client in clients:
+                client.close()
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True)
                for i in range(concurrency)]

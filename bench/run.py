@@ -2,11 +2,15 @@
 
     python -m bench.run                        # 100,000 records (about 11 minutes on 2 cores)
     python -m bench.run --records 1000000      # the big run (#1, #2, #4 measured at 1M)
-    python -m bench.run --only feed,standards  # some of: standards feed submission forms weight
+    python -m bench.run --only feed,standards  # some of: standards feed pgsummary submission
+                                               # scale forms weight
 
 Each measurement runs its baseline in the same run and reports a ratio (`docs/performance.md`).
 Everything runs on 127.0.0.1 in a temporary directory: SQLite databases there, PostgreSQL in the
-bench's own databases `rhi_bench` and `rhi_bench_bare` (dropped and made again; never `test`).
+bench's own databases `rhi_bench`, `rhi_bench_bare` and `rhi_bench_scale*` (dropped and made
+again; never `test`). Every `rhi serve` is started with `--workers` said (1 unless the
+measurement is of more). `pgsummary` (#4b) copies the records seeded for the feed into
+PostgreSQL (it seeds them when `feed` is not asked for); `scale` is #5e-5h.
 Every server is stopped when its measurement ends, also on failure. The load average is
 recorded at the start of each phase: on a shared machine, read the ratios, not the absolutes.
 
@@ -36,7 +40,7 @@ import orjson
 
 from bench.common import ROOT, Figure, load_average, log, prepare_database, sqlite_url
 
-PHASES = ("standards", "feed", "submission", "forms", "weight")
+PHASES = ("standards", "feed", "pgsummary", "submission", "scale", "forms", "weight")
 STANDARDS_RECORDS = 100_000
 RESULTS = ROOT / "bench" / "results"
 
@@ -140,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_phases(run: Run, phases: list[str], work: Path) -> None:
-    from bench import feed, form_pages, standards, submission, weight
+    from bench import feed, form_pages, scale, standards, submission, weight
 
     args = run.args
     seeded: dict[str, Any] = {}
@@ -154,7 +158,7 @@ def _run_phases(run: Run, phases: list[str], work: Path) -> None:
 
         run.attempt("standards", "8", do_standards)
 
-    if "feed" in phases:
+    if "feed" in phases or "pgsummary" in phases:
         def do_seed() -> None:
             from bench.seed import seed
 
@@ -176,6 +180,17 @@ def _run_phases(run: Run, phases: list[str], work: Path) -> None:
             run.raw["feed"] = raw
 
         run.attempt("feed", "1-4", do_feed)
+
+    if "pgsummary" in phases and seeded:
+        def do_pgsummary() -> None:
+            figures, raw = scale.run_summary(seeded["database"], seeded["report"].records,
+                                             work, phase=run.phase)
+            run.figures += figures
+            run.raw["pgsummary"] = raw
+
+        run.attempt("pgsummary", "4b", do_pgsummary)
+
+    if seeded:
         with contextlib.suppress(OSError):
             for path in work.glob("feed.sqlite3*"):
                 path.unlink()
@@ -187,6 +202,14 @@ def _run_phases(run: Run, phases: list[str], work: Path) -> None:
             run.raw["submission"] = raw
 
         run.attempt("submission", "5", do_submission)
+
+    if "scale" in phases:
+        def do_scale() -> None:
+            figures, raw = scale.run_servers(args.submissions, work, phase=run.phase)
+            run.figures += figures
+            run.raw["scale"] = raw
+
+        run.attempt("scale", "5e-5h", do_scale)
 
     if "forms" in phases:
         def do_forms() -> None:
@@ -289,7 +312,8 @@ def table(figures: list[Figure], document: dict[str, Any]) -> str:
             lines.append("  ".join("-" * w for w in widths))
     machine = document["machine"]
     lines.append("")
-    seeded = f"{document['records']:,} records; " if "feed" in document["phases"] else ""
+    seeded = (f"{document['records']:,} records; "
+              if {"feed", "pgsummary"} & set(document["phases"]) else "")
     lines.append(f"{seeded}runtime {document['runtime_s'] / 60:.1f} "
                  f"min (CPU used by the bench and its servers {document['cpu_used_s'] / 60:.1f} "
                  f"min); {machine['cpus']} CPUs; load average at start "

@@ -4,7 +4,9 @@ Realistic documents (`synthetic_document`, one child each so none overlaps anoth
 posted once with a `submit` key to `rhi serve` on a fresh database. Baseline, in the same run
 and on a fresh database of the same kind: the bare Starlette endpoint of `bench/bare_server.py`
 storing the same rows with the plain driver, under the same load. A short warm-up (not timed)
-precedes each. Targets: p95 ≤ 100 ms, and throughput ≥ 0.3 × the bare endpoint's.
+precedes each. Every server runs one worker process (`--workers 1`, said). Target: throughput
+≥ 0.3 × the bare endpoint's; the p95 is for the record here, its target (≤ 100 ms) being at 16
+in flight with 2 workers on PostgreSQL (#5e, `bench/scale.py`).
 
 Latency is measured by the client from sending the request to the last byte of the answer, so
 with 16 requests in flight against one server process it includes queueing: that is what a
@@ -113,7 +115,8 @@ def run(count: int, log_dir: Path, phase: Callable[[str], None] = log,
                 raw[f"{backend}_rhi"] = _load(server, key, bodies, deadline_s)
             phase(f"submission on {backend}: the bare Starlette endpoint")
             with serving(f"bare-{backend}", [PYTHON, "-m", "bench.bare_server", "--database",
-                                             bare_url], _bare_env(), log_dir) as server:
+                                             bare_url, "--workers", "1"], _bare_env(),
+                         log_dir) as server:
                 raw[f"{backend}_bare"] = _load(server, None, bodies, deadline_s)
         finally:
             if backend == "postgresql":
@@ -146,8 +149,11 @@ def figures(raw: dict[str, Any], backends: list[str]) -> list[Figure]:
             key="5" + next(letters), what=f"submission {backend}: p95, 16 concurrent",
             value=p95, unit="ms", baseline=bare_p95, baseline_what="bare Starlette + driver",
             ratio=p95 / bare_p95 if p95 and bare_p95 else None, ratio_note="rhi ÷ bare",
-            target=f"≤ {P95_TARGET_MS:.0f} ms",
-            ok=(p95 <= P95_TARGET_MS and not incomplete) if p95 else None,
+            # Issue 17 set the p95 target at 2 workers on PostgreSQL (#5e, bench/scale.py):
+            # with one process, 16 in flight mostly queue. Recorded here, failed only when
+            # answers were missing.
+            target=f"for the record (≤ {P95_TARGET_MS:.0f} ms: 5e)",
+            ok=False if incomplete else None,
             notes=f"p50 {app['p50_ms']} ms, p99 {app['p99_ms']} ms; {note}",
             extra={"rhi": app, "bare": bare}))
         rps, bare_rps = app["throughput_rps"], bare["throughput_rps"]

@@ -165,14 +165,25 @@ class _HintingSQLiteCompiler(SQLiteCompiler):
 def reading(bind: Engine | Connection) -> AbstractContextManager[Connection]:
     """A connection for long reads (a feed pull, the summary's scans), off the write lock.
 
-    On SQLite a separate read-only engine (`sqlite_reader`); elsewhere the bind's own pool. A
-    bind that is already a connection (a test's open transaction) is shared as it is.
+    On SQLite a separate read-only engine (`sqlite_reader`). On PostgreSQL the read replica
+    named by `RHI_FEED_DATABASE_URL` when the bind is the configured database
+    (`replica_engine`), else the bind's own pool. A bind that is already a connection (a
+    test's open transaction) is shared as it is.
     """
     if isinstance(bind, Connection):
         return nullcontext(bind)
     if bind.dialect.name == "sqlite":
         return sqlite_reader(bind.url).connect()
+    settings = get_settings()
+    if settings.feed_database_url and bind.url == make_url(settings.sqlalchemy_url):
+        return replica_engine(settings.feed_database_url).connect()
     return bind.connect()
+
+
+@lru_cache(maxsize=4)
+def replica_engine(url: str) -> Engine:
+    """The engine of a read replica (`RHI_FEED_DATABASE_URL`), made once per process."""
+    return make_engine(url)
 
 
 @lru_cache(maxsize=4)

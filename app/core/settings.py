@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RHI_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    # A PostgreSQL read replica of `database_url` for the feed's long reads (full pulls and
+    # their ETags, the summaries, the report's tables: whatever reads through
+    # `app.core.db.reading`); empty: they read `database_url` itself (docs/deployment.md).
+    feed_database_url: str = ""
     env: Literal["dev", "test", "prod"] = "dev"
     secret_key: str = ""
     pseudonym_key: str = ""
@@ -111,6 +115,16 @@ class Settings(BaseSettings):
         if token and (len(token) < 32 or not token.isprintable() or " " in token):
             raise ConfigurationError("RHI_METRICS_TOKEN must be at least 32 printable "
                                      "characters without spaces")
+        return self
+
+    @model_validator(mode="after")
+    def _feed_database(self) -> Settings:
+        if self.feed_database_url and not (
+                self.feed_database_url.startswith("postgresql")
+                and self.database_url.startswith("postgresql")):
+            raise ConfigurationError(
+                "RHI_FEED_DATABASE_URL is a PostgreSQL read replica of a PostgreSQL "
+                "RHI_DATABASE_URL: leave it empty on SQLite")
         return self
 
     @model_validator(mode="after")

@@ -300,12 +300,16 @@ def latest_deadline_passed(session: Session, organisation_code: str, filters: Ep
 
 def fingerprint(session: Session, organisation_code: str, filters: EpisodeFilters,
                 now: datetime) -> Fingerprint:
-    """How many episodes match, the latest change among them, and the latest deadline passed."""
-    count, last = session.execute(
-        select(func.count(), func.max(RegisterEpisode.updated_at))
-        .where(counted(organisation_code), *conditions(filters, now))).one()
-    return Fingerprint(int(count), last,
-                       latest_deadline_passed(session, organisation_code, filters, now))
+    """How many episodes match, the latest change among them, and the latest deadline passed.
+
+    Read where the stream reads (`reading`: a read replica when one is configured), so the
+    `ETag` describes the body sent with it."""
+    with reading(session.get_bind()) as connection, Session(bind=connection) as reader:
+        count, last = reader.execute(
+            select(func.count(), func.max(RegisterEpisode.updated_at))
+            .where(counted(organisation_code), *conditions(filters, now))).one()
+        passed = latest_deadline_passed(reader, organisation_code, filters, now)
+    return Fingerprint(int(count), last, passed)
 
 
 def stream(session: Session, organisation_code: str, filters: EpisodeFilters, fmt: Format,

@@ -130,11 +130,12 @@ def free_port() -> int:
 
 @contextmanager
 def serving(env: dict[str, str], log: Path, port: int) -> Iterator[str]:
-    """`rhi serve` on 127.0.0.1:port until the block ends; yields the base URL once healthy."""
+    """`rhi serve` (one worker process, said: the bench's page weight uses it too) on
+    127.0.0.1:port until the block ends; yields the base URL once healthy."""
     base_url = f"http://127.0.0.1:{port}"
     with log.open("w") as log_file:
-        process = subprocess.Popen([rhi_command(), "serve", "--host", "127.0.0.1",  # noqa: S603
-                                    "--port", str(port)], env=env, cwd=ROOT,
+        process = subprocess.Popen([rhi_command(), "serve", "--workers", "1",  # noqa: S603
+                                    "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
                                    stdout=log_file, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
