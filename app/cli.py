@@ -54,15 +54,22 @@ def _say(text: str) -> None:
 # --- commands --------------------------------------------------------------------------------
 
 
+def _cores() -> int:
+    """The processor cores this process may run on (a container's or `taskset`'s share)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from app.core import observability
 
-    upgrade_database()
+    upgrade_database()  # here, once, before any worker starts
     settings = get_settings()
     proxies = settings.trusted_proxies.strip()
-    workers = args.workers or 1
+    workers = args.workers or settings.workers or _cores()
     if workers > 1:
         _share_metrics_between_workers()
     # X-Forwarded-For and -Proto only from the proxies named: by default from nobody (uvicorn
@@ -240,7 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="migrate the database to head, then serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_positive, default=8000)
-    serve.add_argument("--workers", type=_positive, default=None)
+    serve.add_argument("--workers", type=_positive, default=None, metavar="N",
+                       help="server processes (default: RHI_WORKERS, else one per processor "
+                            f"core, here {_cores()}); 1 serves in this process")
     serve.set_defaults(run=_serve)
 
     db = commands.add_parser("db", help="the database schema").add_subparsers(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 import app.registry  # noqa: F401  (registers every table on the metadata)
 from app.core.db import make_engine, metadata
@@ -18,8 +18,15 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # One transaction for the whole upgrade on SQLite too (its DDL is transactional), so
+        # that it begins with BEGIN IMMEDIATE and reads the version inside it.
+        transactional_ddl=True,
     )
     with context.begin_transaction():
+        # Servers starting at once on one database migrate one after the other; the second
+        # then finds nothing to do.
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(727275)"))
         context.run_migrations()
 
 

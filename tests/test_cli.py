@@ -6,11 +6,13 @@ CLI commands commit for real, so they get a separate SQLite file, never the shar
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -301,3 +303,35 @@ def test_orgs_sso_set_refuses_in_one_line(cli_db: None, capsys: pytest.CaptureFi
 
     assert main(["orgs", "sso", "set", *args]) == 1
     _one_line_error(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(("argv", "setting", "expected"), [
+    ([], None, None),  # one per core
+    ([], "3", 3),
+    (["--workers", "1"], "3", 1),
+])
+def test_serve_starts_a_process_per_core_unless_told(
+        cli_db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str],
+        setting: str | None, expected: int | None) -> None:
+    if setting is not None:
+        monkeypatch.setenv("RHI_WORKERS", setting)
+        get_settings.cache_clear()
+    started: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *_args, **options: started.update(options))
+    # Where the workers' metrics go (restored afterwards: `rhi serve` sets it for its workers).
+    metrics = tmp_path / "metrics"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics))
+    (metrics).mkdir()
+    (metrics / "counter_123.db").write_bytes(b"an earlier run's")
+    assert main(["serve", "--port", "65500", *argv]) == 0
+    workers = expected or len(os.sched_getaffinity(0))
+    assert started["workers"] == workers
+    assert started["factory"] is True
+    assert started["access_log"] is False  # its lines would hold paths and queries
+    # Several workers add up their metrics from files: an earlier run's are gone first.
+    assert (metrics / "counter_123.db").exists() == (workers == 1)
+
+
+def test_serve_refuses_no_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--workers", "0"]) == 2
+    assert "must be 1 or more" in _one_line_error(capsys.readouterr().err)

@@ -1,5 +1,6 @@
 """SQLite writers in one process take their turn in arrival order and are never turned away
-while the queue moves (`app/core/writer_queue.py`)."""
+while the queue moves (`app/core/writer_queue.py`); how long each waited is heard. Between
+processes: `tests/scale/test_process_queue.py`."""
 
 from __future__ import annotations
 
@@ -91,3 +92,27 @@ def test_a_turn_not_given_back_in_time_is_a_database_is_locked_error(
     with engine.begin() as conn:  # given back when the holder closed
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
     engine.dispose()
+
+
+def test_how_long_each_writer_waited_is_heard(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'heard.sqlite3'}")
+    heard: list[float] = []
+    stop = writer_queue.on_wait(heard.append)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        monkeypatch.setattr(writer_queue, "WAIT_SECONDS", 0.05)
+        with engine.begin() as holder:
+            holder.execute(text("INSERT INTO t VALUES (1)"))
+            with pytest.raises(OperationalError, match="database is locked"), \
+                    engine.begin() as conn:  # gives up: heard too
+                conn.execute(text("SELECT 1"))
+    finally:
+        stop()
+    with engine.begin() as conn:  # no longer heard
+        conn.execute(text("INSERT INTO t VALUES (2)"))
+    engine.dispose()
+    assert len(heard) == 3
+    assert all(seconds >= 0 for seconds in heard)
+    assert (tmp_path / "heard.sqlite3.writers" / "ticket").exists()  # the queue between processes

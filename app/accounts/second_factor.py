@@ -68,6 +68,7 @@ def _fail(session: Session, user: User, address: str | None) -> None:
 def enrol(session: Session, user: User, record: UserSession, secret: str, code: str,
           address: str | None) -> list[str] | None:
     """Confirm a new authenticator with a code from it; returns the recovery codes, shown once."""
+    _locked(session, user)
     step = _accepted_step(secret, code, None)
     if step is None:
         _fail(session, user, address)
@@ -84,9 +85,18 @@ def enrol(session: Session, user: User, record: UserSession, secret: str, code: 
     return codes
 
 
+def _locked(session: Session, user: User) -> None:
+    """The user's row read again and locked to the end of the transaction, so that the same
+    code (or recovery code) sent twice at once, to any of the server's processes, works once:
+    the second waits for the first to commit and then sees the code spent. (On SQLite the
+    write transaction already holds the one write lock.)"""
+    session.refresh(user, with_for_update=True)
+
+
 def verify(session: Session, user: User, record: UserSession, code: str,
            address: str | None) -> bool:
     """Accept a current TOTP code or an unused recovery code (which is then spent)."""
+    _locked(session, user)
     ok = False
     step = _accepted_step(user.totp_secret, code, user.totp_last_step) \
         if user.totp_secret else None

@@ -54,9 +54,9 @@ READ_FIRST = "rhi_read_first"  # execution option: begin with a read, write late
 
 def _sqlite_begin(conn: Any) -> None:
     # Take the write lock when the transaction starts, so that two writers queue instead of one
-    # failing with "database is locked" when it upgrades a read lock; in this process they queue
-    # first come, first served (`writer_queue`), between processes on the busy timeout. A
-    # read-first transaction (GET) takes it only when it writes (`start_writing`).
+    # failing with "database is locked" when it upgrades a read lock; they queue first come,
+    # first served, in this process and between processes (`writer_queue`). A read-first
+    # transaction (GET) takes it only when it writes (`start_writing`).
     dbapi_connection = conn.connection.dbapi_connection
     if isinstance(dbapi_connection, QueuedWriterConnection):
         try:

@@ -44,6 +44,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core import writer_queue
+
 MULTIPROCESS_DIR_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
 REQUEST_ID_HEADER: Final = "x-request-id"
 _PLAIN_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
@@ -112,11 +114,13 @@ def _failed(context: Any) -> None:
 
 
 def watch_engines() -> None:
-    """Time every statement of every engine (once per process; repeated calls do nothing)."""
+    """Time every statement of every engine, and every SQLite writer's wait for its turn
+    (once per process; repeated calls do nothing)."""
     if not event.contains(Engine, "before_cursor_execute", _before_execute):
         event.listen(Engine, "before_cursor_execute", _before_execute)
         event.listen(Engine, "after_cursor_execute", _after_execute)
         event.listen(Engine, "handle_error", _failed)
+        writer_queue.on_wait(observe_writer_wait)
 
 
 def observe_writer_wait(seconds: float) -> None:
@@ -135,9 +139,14 @@ def multiprocess_directory() -> Path | None:
     return Path(value) if value else None
 
 
+# As prometheus-client chose when it was imported (with this module): samples in memory, or in
+# files that every worker writes and `/metrics` adds up.
+_SHARED_BETWEEN_WORKERS: Final = multiprocess_directory() is not None
+
+
 def exposition() -> bytes:
     """Every metric of this process, or of every worker of `rhi serve --workers N`."""
-    if multiprocess_directory() is None:
+    if not _SHARED_BETWEEN_WORKERS:
         return generate_latest()
     registry = CollectorRegistry()
     prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]

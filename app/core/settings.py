@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import secrets
 from functools import lru_cache
@@ -24,12 +26,24 @@ class ConfigurationError(RuntimeError):
 
 
 def _dev_secret(name: str) -> str:
-    """A random secret kept in `var/` so that sessions and pseudonyms survive restarts in dev."""
+    """A random secret kept in `var/` so that sessions and pseudonyms survive restarts in dev.
+
+    Made whole in a file of its own and linked into place, which fails if another process got
+    there first: two servers starting at once read the same secret, never two."""
     VAR_DIR.mkdir(exist_ok=True)
     path = VAR_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        fresh = VAR_DIR / f".{name}.{secrets.token_hex(8)}"
+        try:
+            descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(descriptor, secrets.token_urlsafe(48).encode())
+            finally:
+                os.close(descriptor)
+            with contextlib.suppress(FileExistsError):  # another process's secret is the one
+                os.link(fresh, path)
+        finally:
+            fresh.unlink(missing_ok=True)
     return path.read_text().strip()
 
 
@@ -65,6 +79,10 @@ class Settings(BaseSettings):
     # links in answers (the next page of a list) are built from it, never from the request's
     # Host header. Needed in prod.
     public_url: str = ""
+    # How many server processes `rhi serve` starts when `--workers` is not given; by default
+    # one per processor core this process may use (in a container limited by a CPU quota
+    # rather than a set of cores, set it to the quota).
+    workers: int | None = Field(default=None, ge=1)
     # Email (app/notify/, docs/notifications.md): through GOV.UK Notify when its key is set,
     # else through the SMTP relay when its host is set, else not sent (each message is kept in
     # the outbox as "not sent: no email configured").

@@ -134,8 +134,9 @@ def serving(env: dict[str, str], log: Path, port: int) -> Iterator[str]:
     127.0.0.1:port until the block ends; yields the base URL once healthy."""
     base_url = f"http://127.0.0.1:{port}"
     with log.open("w") as log_file:
-        process = subprocess.Popen([rhi_command(), "serve", "--workers", "1",  # noqa: S603
-                                    "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
+        # One process: terminate() and kill() below reach that process alone.
+        process = subprocess.Popen([rhi_command(), "serve", "--host", "127.0.0.1",  # noqa: S603
+                                    "--port", str(port), "--workers", "1"], env=env, cwd=ROOT,
                                    stdout=log_file, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60

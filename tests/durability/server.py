@@ -60,20 +60,22 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def launch(database_url: str, log: Path) -> Server:
-    """`rhi serve` on a free port, in a process group of its own (to kill it whole); not yet
-    answering: see `ready`."""
+def launch(database_url: str, log: Path, workers: int = 1) -> Server:
+    """`rhi serve` on a free port, in a process group of its own (to kill it whole, workers and
+    all); not yet answering: see `ready`. One process unless `workers` says: the tests that
+    kill or watch the server mean the one process."""
     port = free_port()
     with log.open("ab") as output:
         process = subprocess.Popen(  # noqa: S603 - our own entry point, fixed arguments
-            [RHI, "serve", "--port", str(port)], env=environment(database_url),
-            cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+            [RHI, "serve", "--port", str(port), "--workers", str(workers)],
+            env=environment(database_url), cwd=PROJECT_ROOT, stdout=output,
+            stderr=subprocess.STDOUT, start_new_session=True)
     return Server(f"http://127.0.0.1:{port}", process, log)
 
 
-def start(database_url: str, log: Path) -> Server:
+def start(database_url: str, log: Path, workers: int = 1) -> Server:
     """`rhi serve`, answering /healthz."""
-    return ready(launch(database_url, log))
+    return ready(launch(database_url, log, workers))
 
 
 def ready(server: Server) -> Server:
@@ -94,8 +96,8 @@ def ready(server: Server) -> Server:
 
 
 @contextmanager
-def running(database_url: str, log: Path) -> Iterator[Server]:
-    server = start(database_url, log)
+def running(database_url: str, log: Path, workers: int = 1) -> Iterator[Server]:
+    server = start(database_url, log, workers)
     try:
         yield server
     finally:

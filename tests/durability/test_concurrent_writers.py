@@ -1,6 +1,7 @@
 """Many writers at once against a real `rhi serve`: SQLite's single writer never shows as
-"database is locked" (writers queue on the busy timeout), and the same submission sent twice at
-the same moment makes one record with one version (security.md, "Nothing lost").
+"database is locked" (writers queue for their turn: `app/core/writer_queue.py`), and the same
+submission sent twice at the same moment makes one record with one version (security.md,
+"Nothing lost").
 
 SQLite always; PostgreSQL too when the tests run on it. Each on a database of its own.
 """

@@ -3,6 +3,7 @@ no query; /metrics adding up every worker's; /readyz following the database's sc
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -56,16 +57,19 @@ def request_lines(server: Server) -> list[dict[str, object]]:
     return [line for line in log_lines(server) if line.get("logger") == "rhi.request"]
 
 
-def scraped_count(server: Server, route: str) -> float:
+def scraped(server: Server, name: str, **labels: str) -> float:
     answer = httpx.get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert answer.status_code == 200
     total = 0.0
     for family in text_string_to_metric_families(answer.text):
         for sample in family.samples:
-            if (sample.name == "rhi_http_request_duration_seconds_count"
-                    and sample.labels.get("route") == route):
+            if sample.name == name and labels.items() <= sample.labels.items():
                 total += sample.value
     return total
+
+
+def scraped_count(server: Server, route: str) -> float:
+    return scraped(server, "rhi_http_request_duration_seconds_count", route=route)
 
 
 def test_every_line_is_json_and_each_request_is_logged_once_with_its_id(
@@ -123,3 +127,20 @@ def test_not_ready_while_the_schema_is_another_releases(two_workers: Server,
         assert httpx.get(f"{two_workers.base_url}/readyz").status_code == 200
     finally:
         engine.dispose()
+
+
+def test_sqlites_writers_waits_are_measured(two_workers: Server, database: str) -> None:
+    if not database.startswith("sqlite"):
+        pytest.skip("SQLite's writer queue only")
+    name = "rhi_sqlite_writer_wait_seconds_count"
+    before = scraped(two_workers, name)
+    with httpx.Client(base_url=two_workers.base_url) as browser:
+        form = browser.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token
+        refused = browser.post("/login", data={"email": "nobody@example.test",
+                                               "password": "not the password",
+                                               "csrf_token": token.group(1)})
+    assert refused.status_code == 422  # the failure is written down: a write transaction
+    assert scraped(two_workers, name) > before
+
