@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -46,28 +46,34 @@ def audit_key() -> bytes:
     return get_settings().audit_key.encode()
 
 
+# Built once (a statement made afresh for each entry costs more than running it).
+_ENTRIES: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+_HEAD = select(_ENTRIES.c.hash).order_by(_ENTRIES.c.id.desc()).limit(1)
+_APPEND = insert(_ENTRIES).returning(_ENTRIES.c.id)
+_SERIALISE_WRITERS = text("SELECT pg_advisory_xact_lock(727274)")
+
+
 def record(session: Session, *, actor: str, action: str, organisation: str | None = None,
            target: str | None = None, details: dict[str, Any] | None = None,
            address: str | None = None) -> AuditEntry:
-    """Append an entry in the caller's transaction (flushes; the request owner commits)."""
+    """Append an entry in the caller's transaction (one plain INSERT; the request owner
+    commits). The entry comes back as an object the session does not hold: entries are never
+    changed."""
     start_writing(session)  # the chain's head must be read inside the write transaction
     if session.get_bind().dialect.name == "postgresql":
         # Serialise writers of the chain so two entries never share a predecessor.
-        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-    prev = session.execute(
-        select(col(AuditEntry.hash)).order_by(col(AuditEntry.id).desc()).limit(1)
-    ).scalar_one_or_none()
+        session.execute(_SERIALISE_WRITERS)
+    prev = session.execute(_HEAD).scalar_one_or_none()
     prev_hash = prev or GENESIS
     at = utcnow()
     details = details or {}
-    entry = AuditEntry(
-        at=at, actor=actor, organisation=organisation, action=action, target=target,
-        details=details, address=address, prev_hash=prev_hash, keyed=True,
-        hash=_digest(prev_hash, at, actor, organisation, action, target, details, address),
-    )
-    session.add(entry)
-    session.flush()
-    return entry
+    values: dict[str, Any] = {
+        "at": at, "actor": actor, "organisation": organisation, "action": action,
+        "target": target, "details": details, "address": address, "prev_hash": prev_hash,
+        "keyed": True,
+        "hash": _digest(prev_hash, at, actor, organisation, action, target, details, address)}
+    entry_id = session.execute(_APPEND, values).scalar_one()
+    return AuditEntry(id=entry_id, **values)
 
 
 @dataclass(frozen=True)

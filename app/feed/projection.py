@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -37,6 +37,28 @@ from app.record.versions import latest_version
 
 TICK = timedelta(microseconds=1)
 REBUILD_BATCH = 500
+
+_FEED_ROWS: Table = FeedRow.__table__  # type: ignore[attr-defined]
+_PENDING: Table = FeedPendingFinding.__table__  # type: ignore[attr-defined]
+_EPISODES: Table = Episode.__table__  # type: ignore[attr-defined]
+_INTERVIEWS: Table = Interview.__table__  # type: ignore[attr-defined]
+
+# Plain statements built once: every record written runs them (`performance.md` #5).
+_INSERT_ROWS = insert(_FEED_ROWS)
+_INSERT_PENDING = insert(_PENDING)
+_CHILDREN_STARTS = (
+    select(_EPISODES.c.child_id, _EPISODES.c.interview_id, _INTERVIEWS.c.status,
+           _EPISODES.c.started_at)
+    .join(_INTERVIEWS, _INTERVIEWS.c.id == _EPISODES.c.interview_id)
+    .where(_EPISODES.c.child_id.in_(bindparam("children", expanding=True)),
+           _EPISODES.c.started_at.is_not(None)))
+_SIBLINGS = (
+    select(_FEED_ROWS.c.interview_id)
+    .join(_INTERVIEWS, _INTERVIEWS.c.id == _FEED_ROWS.c.interview_id)
+    .where(_INTERVIEWS.c.child_id == bindparam("child_id"),
+           _FEED_ROWS.c.interview_id != bindparam("interview_id"),
+           _FEED_ROWS.c.latest_returned_at >= bindparam("earliest"),
+           _FEED_ROWS.c.latest_returned_at <= bindparam("latest")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +103,7 @@ def refresh(session: Session, interview: Interview, *, new: bool = False) -> Non
     now = utcnow()
     shown = fed(session, interview, now)
     if shown is None:
-        if not new:
+        if not new and interview.submitted_at is not None:  # one never submitted was never fed
             session.execute(delete(FeedRow).where(col(FeedRow.interview_id) == interview.id))
         return
     previous_starts = [] if new else _stored_starts(session, interview.id)
@@ -170,11 +192,11 @@ def _write(session: Session, items: Sequence[Fed], now: datetime, *, new: bool =
     if not new:
         replaced = [row.columns["interview_id"] for row in rows]
         session.execute(delete(FeedRow).where(col(FeedRow.interview_id).in_(replaced)))
-    session.execute(insert(FeedRow), [row.values for row in rows])
+    session.execute(_INSERT_ROWS, [row.values for row in rows])
     pending = [{"interview_id": row.columns["interview_id"], "code": code, "due_at": due}
                for row in rows for code, due in row.pending.items()]
     if pending:
-        session.execute(insert(FeedPendingFinding), pending)
+        session.execute(_INSERT_PENDING, pending)
     return len(rows)
 
 
@@ -186,11 +208,7 @@ def _episodes_in_window(session: Session, items: Sequence[Fed]) -> dict[UUID, in
     starts_by_child: dict[int, list[tuple[UUID, str, datetime]]] = defaultdict(list)
     if child_ids:
         for child_id, interview_id, status, started_at in session.execute(
-            select(col(Episode.child_id), col(Episode.interview_id), col(Interview.status),
-                   col(Episode.started_at))
-            .join(Interview, col(Interview.id) == col(Episode.interview_id))
-            .where(col(Episode.child_id).in_(child_ids), col(Episode.started_at).is_not(None))
-        ):
+                _CHILDREN_STARTS, {"children": sorted(child_ids)}):
             if child_id is not None and started_at is not None:
                 starts_by_child[child_id].append((interview_id, status, started_at))
     counts: dict[UUID, int] = {}
@@ -225,14 +243,9 @@ def _siblings(session: Session, interview: Interview, starts: list[datetime]
     """The child's other fed records whose 90-day window holds one of these episode starts."""
     if interview.child_id is None or not starts:
         return []
-    ids = session.execute(
-        select(col(FeedRow.interview_id))
-        .join(Interview, col(Interview.id) == col(FeedRow.interview_id))
-        .where(col(Interview.child_id) == interview.child_id,
-               col(FeedRow.interview_id) != interview.id,
-               col(FeedRow.latest_returned_at) >= min(starts),
-               col(FeedRow.latest_returned_at) <= max(starts) + REPEAT_WINDOW)
-    ).scalars().all()
+    ids = session.execute(_SIBLINGS, {
+        "child_id": interview.child_id, "interview_id": interview.id, "earliest": min(starts),
+        "latest": max(starts) + REPEAT_WINDOW}).scalars().all()
     if not ids:
         return []
     return list(session.execute(select(Interview).where(col(Interview.id).in_(ids))).scalars())

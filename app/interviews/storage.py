@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlmodel import col
 
 from app.accounts.caller import Caller
@@ -35,9 +35,38 @@ from app.standards import CURRENT, RecordFacts, evaluate, set_for
 OtherEpisodes = list[tuple[d.Episode, str, frozenset[str]]]
 
 
+# The tables a record is written to, for plain Core statements: a record's rows are written
+# whole, once, without the ORM's unit of work (`performance.md` #5).
+CHILDREN: Table = Child.__table__  # type: ignore[attr-defined]
+INTERVIEWS: Table = Interview.__table__  # type: ignore[attr-defined]
+VERSIONS: Table = InterviewVersion.__table__  # type: ignore[attr-defined]
+EPISODES: Table = Episode.__table__  # type: ignore[attr-defined]
+ORGANISATIONS: Table = Organisation.__table__  # type: ignore[attr-defined]
+_ORGANISATION_CODES = select(ORGANISATIONS.c.code)
+
+
 def _organisation_exists(session: Session) -> Any:
-    codes = set(session.execute(select(col(Organisation.code))).scalars())
+    codes = set(session.execute(_ORGANISATION_CODES).scalars())
     return codes.__contains__
+
+
+def _others_query(*, leaving_out: bool) -> Select[Any]:
+    query = (
+        select(EPISODES.c.type, EPISODES.c.started_at, EPISODES.c.returned_at,
+               INTERVIEWS.c.submitted_at, INTERVIEWS.c.recorded_by_org)
+        .join(CHILDREN, CHILDREN.c.id == EPISODES.c.child_id)
+        .join(INTERVIEWS, INTERVIEWS.c.id == EPISODES.c.interview_id)
+        .where(CHILDREN.c.responsible_authority == bindparam("authority"),
+               CHILDREN.c.local_id == bindparam("local_id"),
+               INTERVIEWS.c.status != "draft")
+    )
+    if leaving_out:
+        query = query.where(EPISODES.c.interview_id != bindparam("interview_id"))
+    return query
+
+
+# Built once: every record written runs one of them.
+_OTHERS, _OTHERS_BUT_THIS = _others_query(leaving_out=False), _others_query(leaving_out=True)
 
 
 def other_episodes(session: Session, raw: Any, interview_id: UUID | None) -> OtherEpisodes:
@@ -52,18 +81,10 @@ def other_episodes(session: Session, raw: Any, interview_id: UUID | None) -> Oth
     authority, local_id = child.get("responsible_authority"), child.get("local_id")
     if not isinstance(authority, str) or not isinstance(local_id, str):
         return []
-    query = (
-        select(col(Episode.type), col(Episode.started_at), col(Episode.returned_at),
-               col(Interview.submitted_at), col(Interview.recorded_by_org))
-        .join(Child, col(Child.id) == col(Episode.child_id))
-        .join(Interview, col(Interview.id) == col(Episode.interview_id))
-        .where(col(Child.responsible_authority) == authority.strip(),
-               col(Child.local_id) == local_id.strip(),
-               col(Interview.status) != "draft")
-    )
-    if interview_id is not None:
-        query = query.where(col(Episode.interview_id) != interview_id)
-    rows = session.execute(query).all()
+    rows = session.execute(
+        _OTHERS if interview_id is None else _OTHERS_BUT_THIS,
+        {"authority": authority.strip(), "local_id": local_id.strip(),
+         "interview_id": interview_id}).all()
     found: dict[datetime, tuple[d.Episode, str, frozenset[str]]] = {}
     for kind, started, returned, submitted, recorded_by in rows:
         if started is None:
@@ -171,11 +192,23 @@ def current_findings(interview: Interview, now: datetime | None = None) -> list[
     return result
 
 
-def _insert_ignoring_duplicates(session: Session) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING for the session's database (SQLite or PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert
-    return sqlite_insert
+def _first_only(table: Table, *unique: str) -> dict[str, Any]:
+    """By dialect: INSERT a row unless one with the same `unique` columns exists, giving its
+    id (nothing when it existed). The values are the execution's parameters."""
+    return {name: insert_(table).on_conflict_do_nothing(index_elements=list(unique))
+            .returning(table.c.id)
+            for name, insert_ in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))}
+
+
+# Built once: a statement made afresh for every request costs more than running it.
+_FIND_CHILD = select(CHILDREN.c.id).where(
+    CHILDREN.c.responsible_authority == bindparam("authority"),
+    CHILDREN.c.local_id == bindparam("local_id"))
+_INSERT_EPISODES = insert(EPISODES)
+_DELETE_EPISODES = delete(EPISODES).where(EPISODES.c.interview_id == bindparam("interview_id"))
+_INSERT_VERSION = insert(VERSIONS)
+_MAKE_CHILD = _first_only(CHILDREN, "responsible_authority", "local_id")
+_MAKE_INTERVIEW = _first_only(INTERVIEWS, "id")
 
 
 def child_id(session: Session, doc: d.InterviewDocument, recorded_by: str) -> int | None:
@@ -193,40 +226,106 @@ def child_row(session: Session, authority: str, local_id: str, date_of_birth: da
     The responsible authority owns the child's identity: another organisation (a record, a
     notification) sets the date of birth only where the row has none, and never changes it (its
     own document keeps what it says). Plain statements on the `children` table (nothing else
-    holds its rows as objects): one SELECT, then one INSERT or UPDATE. A child made at the same
-    moment by another request is found by the unique constraint, not by a savepoint.
+    holds its rows as objects): an UPDATE that gives the id of a child the service knew, else
+    one INSERT. A child made at the same moment by another request is found by the unique
+    constraint, not by a savepoint.
     """
-    same_child = (col(Child.responsible_authority) == authority, col(Child.local_id) == local_id)
-    now = utcnow()
-    with session.no_autoflush:
-        found: int | None = session.execute(
-            select(col(Child.id)).where(*same_child)).scalar_one_or_none()
-    if found is None:
-        made = session.execute(
-            _insert_ignoring_duplicates(session)(Child)
-            .values(responsible_authority=authority, local_id=local_id,
-                    date_of_birth=date_of_birth, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["responsible_authority", "local_id"])
-            .returning(col(Child.id))
-        ).scalar_one_or_none()
-        if made is not None:
-            return int(made)
-        found = session.execute(select(col(Child.id)).where(*same_child)).scalar_one()
-    assert found is not None  # noqa: S101 - a primary key  # nosec B101
-    changes: dict[str, Any] = {"updated_at": now}
-    if date_of_birth:
-        changes["date_of_birth"] = (
-            date_of_birth if recorded_by == authority
-            else func.coalesce(col(Child.date_of_birth), date_of_birth))
-    session.execute(update(Child).where(col(Child.id) == found).values(**changes))
+    found = _child_seen(session, authority, local_id, date_of_birth, recorded_by)
+    if found is not None:
+        return found
+    made = _make_child(session, authority, local_id, date_of_birth)
+    if made is not None:
+        return made
+    found = _child_seen(session, authority, local_id, date_of_birth, recorded_by)
+    assert found is not None  # noqa: S101 - the unique constraint says it exists  # nosec B101
     return found
 
 
+def _make_child(session: Session, authority: str, local_id: str, date_of_birth: date | None
+                ) -> int | None:
+    """The id of the child's row made now; None when it existed (made at the same moment)."""
+    made = session.execute(_MAKE_CHILD[session.get_bind().dialect.name], {
+        "responsible_authority": authority, "local_id": local_id,
+        "date_of_birth": date_of_birth, "updated_at": utcnow()}).scalar_one_or_none()
+    return int(made) if made is not None else None
+
+
+def _seen_statement(date_of_birth: Any) -> Any:
+    changes: dict[str, Any] = {"updated_at": bindparam("now")}
+    if date_of_birth is not None:
+        changes["date_of_birth"] = date_of_birth
+    return (update(CHILDREN).where(CHILDREN.c.responsible_authority == bindparam("authority"),
+                                   CHILDREN.c.local_id == bindparam("case_id"))
+            .values(**changes).returning(CHILDREN.c.id))
+
+
+# A record names a child: its row's `updated_at`, and its date of birth as `child_row` says
+# (the responsible authority's own, or another organisation's only where the row has none).
+_SEEN = _seen_statement(None)
+_SEEN_BORN = _seen_statement(bindparam("born", type_=CHILDREN.c.date_of_birth.type))
+_SEEN_BORN_IF_UNKNOWN = _seen_statement(func.coalesce(
+    CHILDREN.c.date_of_birth, bindparam("born", type_=CHILDREN.c.date_of_birth.type)))
+
+
+def _child_seen(session: Session, authority: str, local_id: str, date_of_birth: date | None,
+                recorded_by: str) -> int | None:
+    """Bring a known child's row up to date; its id, or None when the service does not know
+    the child."""
+    statement = (_SEEN if not date_of_birth else _SEEN_BORN if recorded_by == authority
+                 else _SEEN_BORN_IF_UNKNOWN)
+    found: int | None = session.execute(statement, {
+        "authority": authority, "case_id": local_id, "born": date_of_birth,
+        "now": utcnow()}).scalar_one_or_none()
+    return found
+
+
+def insert_new(session: Session, interview: Interview, doc: d.InterviewDocument) -> bool:
+    """Write a new record's row, complete, with its child's (made or brought up to date as
+    `child_row` does), and keep `interview` in the session as that row; False, with nothing
+    written, when a record with its id exists already (a retry, or a clash).
+
+    Plain statements: the child's SELECT, then its INSERT before the record's or its UPDATE
+    after, and one `INSERT ... ON CONFLICT (id) DO NOTHING` for the record. The primary key,
+    not a look-up first, finds a concurrent duplicate (PostgreSQL waits for the other
+    transaction, then does nothing); a child row made for a record refused is taken out again,
+    so nothing of a refused record is left behind.
+    """
+    authority, local_id = doc.child.responsible_authority, doc.child.local_id
+    found = made = None
+    if authority and local_id:
+        found = session.execute(_FIND_CHILD, {"authority": authority, "local_id": local_id}
+                                ).scalar_one_or_none()
+        if found is None:
+            made = _make_child(session, authority, local_id, doc.child.date_of_birth)
+        if found is None and made is None:  # made at the same moment by another request
+            found = session.execute(_FIND_CHILD, {"authority": authority,
+                                                  "local_id": local_id}).scalar_one()
+    interview.child_id = made if made is not None else found
+    row = {column.key: getattr(interview, column.key) for column in INTERVIEWS.columns}
+    inserted = session.execute(_MAKE_INTERVIEW[session.get_bind().dialect.name],
+                               row).scalar_one_or_none()
+    if inserted is None:
+        if made is not None:
+            session.execute(delete(CHILDREN).where(CHILDREN.c.id == made))
+        return False
+    if found is not None and authority and local_id:
+        _child_seen(session, authority, local_id, doc.child.date_of_birth,
+                    interview.recorded_by_org)
+    # The object is the row just written: the session holds it as if it had been loaded, so a
+    # later change to it is an UPDATE (never a second INSERT).
+    make_transient_to_detached(interview)
+    session.add(interview)
+    return True
+
+
 def add_episodes(session: Session, interview: Interview, doc: d.InterviewDocument) -> None:
-    session.add_all([
-        Episode(interview_id=interview.id, child_id=interview.child_id, position=position,
-                type=episode.type, started_at=episode.started_at,
-                returned_at=episode.returned_at)
+    """The record's episode rows, in one INSERT."""
+    if not doc.episodes:
+        return
+    session.execute(_INSERT_EPISODES, [
+        {"interview_id": interview.id, "child_id": interview.child_id, "position": position,
+         "type": episode.type, "started_at": episode.started_at,
+         "returned_at": episode.returned_at, "register_id": None}
         for position, episode in enumerate(doc.episodes)])
 
 
@@ -250,19 +349,22 @@ def store(session: Session, interview: Interview, doc: d.InterviewDocument,
     if interview.status != "returned":
         interview.placement_authority = doc.child.placement_authority
         if not new:
-            session.execute(delete(Episode).where(col(Episode.interview_id) == interview.id))
+            session.execute(_DELETE_EPISODES, {"interview_id": interview.id})
         add_episodes(session, interview, doc)
     record_changed(session, interview, new=new)
 
 
 def snapshot(session: Session, interview: Interview, actor: Caller,
-              previous: dict[str, Any] | None) -> None:
-    session.add(InterviewVersion(
-        interview_id=interview.id, version=interview.version, status=interview.status,
-        document=interview.document, findings=interview.findings, changed_by=actor.label,
-        changed_pointers=changed_pointers(previous or {}, interview.document),
-        created_at=interview.updated_at,
-    ))
+             previous: dict[str, Any] | None) -> None:
+    """Keep the version just submitted, whole (one INSERT)."""
+    session.execute(_INSERT_VERSION, {
+        "interview_id": interview.id, "version": interview.version, "status": interview.status,
+        "document": interview.document, "findings": interview.findings,
+        "changed_by": actor.label,
+        "changed_pointers": changed_pointers(previous or {}, interview.document),
+        "created_at": interview.updated_at, "decision": None, "decided_by": None,
+        "decided_at": None, "oversight_note": None,
+    })
 
 
 def changed_pointers(before: Any, after: Any, path: str = "") -> list[str]:

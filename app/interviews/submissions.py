@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -25,8 +24,9 @@ from app.record.visibility import get_visible
 def create_from_api(session: Session, actor: Caller, raw: Any) -> tuple[Interview, bool]:
     """Create a submitted record; the same id and body again is a safe retry (created=False).
 
-    The row is written once, complete (child, findings and all), so that a new record costs
-    one INSERT per table; a retry or a clash is found by the primary key, not looked up first.
+    The rows are written once, complete (child, findings and all), with one plain INSERT per
+    table and no UPDATE after it; a retry or a clash is found by the primary key, not looked up
+    first.
     """
     others = storage.other_episodes(session, raw, None)
     result = storage.validate(session, raw, complete=True, others=others,
@@ -42,25 +42,11 @@ def create_from_api(session: Session, actor: Caller, raw: Any) -> tuple[Intervie
         created_by_api_key_id=actor.api_key_id, document=document,
         document_hash=document_hash(document), submitted_at=now, created_at=now,
         updated_at=now, responsible_authority=doc.child.responsible_authority,
-        placement_authority=doc.child.placement_authority,
+        placement_authority=doc.child.placement_authority, findings=[],
     )
     interview.findings = storage.findings_for(session, interview, doc, others=others)
     interview.open_action_due_at = storage.open_action_due(doc)
-    try:
-        # The primary key makes a concurrent duplicate fail here, not a check-then-insert; the
-        # child row is made or updated inside the same savepoint, so a refused record leaves
-        # nothing of itself behind.
-        with session.begin_nested():
-            interview.child_id = storage.child_id(session, doc, actor.organisation_code)
-            session.add(interview)
-            session.flush()
-    except IntegrityError:
-        # The savepoint's rollback has already taken the loser out of the session; the
-        # winner has committed (PostgreSQL waits for it before raising), so read it.
-        if interview in session:
-            session.expunge(interview)
-        existing = session.get(Interview, doc.id)
-    else:
+    if storage.insert_new(session, interview, doc):
         storage.add_episodes(session, interview, doc)
         record_changed(session, interview, new=True)
         storage.snapshot(session, interview, actor, None)
@@ -68,6 +54,8 @@ def create_from_api(session: Session, actor: Caller, raw: Any) -> tuple[Intervie
                      action="interview.create", target=str(interview.id),
                      details={"version": 1, "via": "api"})
         return interview, True
+    # The winner has committed (PostgreSQL waited for it before doing nothing), so read it.
+    existing = session.get(Interview, doc.id)
     assert existing is not None  # noqa: S101 - the primary key says it exists  # nosec B101
     first_version = session.execute(
         select(col(InterviewVersion.document)).where(
