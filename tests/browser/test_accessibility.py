@@ -263,10 +263,11 @@ def _reset_a_new_persons_password(page: Page, server: Server) -> None:
 
 
 def _record_an_episode(page: Page, server: Server) -> None:
-    """On /episodes/new: a child who went missing yesterday and came back this morning."""
+    """On /episodes/new: a child who went missing two days ago and came back yesterday morning
+    (never "this morning": before 07:15 that return would be in the future, and refused)."""
     page.get_by_label("The authority's case id").fill(f"AXE-{uuid4().hex[:6]}")
     page.get_by_label("Missing (whereabouts not known)").check()
-    for name, day_offset, time in (("started_at", 1, "18:30"), ("returned_at", 0, "07:15")):
+    for name, day_offset, time in (("started_at", 2, "18:30"), ("returned_at", 1, "07:15")):
         page.evaluate(
             """([name, offset, time]) => {
                 const when = new Date(Date.now() - offset * 86400000);
