@@ -3,8 +3,8 @@ or an `rhi` command would, told what to do one line at a time on its standard in
 
     join          draw a ticket (answers "joined <ticket>")
     take SECONDS  wait up to SECONDS for the turn ("holding" or "gave up")
-    asking SECONDS  the same, answering "asking" first, just before it starts to wait (so the
-                  test knows it is waiting before it goes on)
+    asking SECONDS  the same, answering "asking" first, once it is waiting (so the test knows
+                  it waits before it goes on)
     give          end the turn ("given")
     count N       N turns one after another, each adding one to the number in COUNTER ("counted")
 
@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from queue import Queue
 
@@ -42,21 +43,38 @@ def add_one(counter: Path) -> None:
     counter.write_text(str(number + 1))
 
 
+def take_once_waiting(queue: writer_queue.WriterQueue, seconds: float, name: str,
+                      log: Path) -> str:
+    """`take`, answering "asking" first, once the writer is known to its process's queue as
+    waiting (from then on a turn reaching the process is its, never passed on)."""
+    outcome: list[bool] = []
+    writer = threading.Thread(target=lambda: outcome.append(queue.acquire(seconds)))
+    writer.start()
+    while writer.is_alive() and not queue.between_processes._wanted:
+        time.sleep(0.001)  # another thread's state: nothing to wait on instead
+    sys.stdout.write("asking\n")
+    sys.stdout.flush()
+    writer.join()
+    if outcome[0]:
+        note(log, f"{name} holding")
+        return "holding"
+    return "gave up"
+
+
 def main(database: str, name: str, log: Path, counter: Path) -> None:
     queue = writer_queue.queue_for(database)
     for line in sys.stdin:
         command, *rest = line.split()
         if command == "join":
             answer = f"joined {queue.between_processes.join()}"
-        elif command in ("take", "asking"):
-            if command == "asking":
-                sys.stdout.write("asking\n")
-                sys.stdout.flush()
+        elif command == "take":
             if queue.acquire(float(rest[0])):
                 note(log, f"{name} holding")
                 answer = "holding"
             else:
                 answer = "gave up"
+        elif command == "asking":
+            answer = take_once_waiting(queue, float(rest[0]), name, log)
         elif command == "give":
             note(log, f"{name} giving")
             queue.release()
