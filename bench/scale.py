@@ -37,7 +37,6 @@ from typing import Any
 from bench.common import (
     PROVIDER,
     PYTHON,
-    Client,
     Figure,
     Server,
     cpu_seconds,
@@ -55,7 +54,15 @@ from bench.common import (
     serving,
     tree_cpu_seconds,
 )
-from bench.submission import CONCURRENCY, P95_TARGET_MS, THROUGHPUT_TARGET, WARMUP, documents
+from bench.feed import timed_get
+from bench.submission import (
+    CONCURRENCY,
+    P95_TARGET_MS,
+    THROUGHPUT_TARGET,
+    WARMUP,
+    documents,
+    post_interview,
+)
 
 SCALING_TARGET = 1.7
 PG_APP, PG_BARE, PG_SUMMARY = "rhi_bench_scale", "rhi_bench_scale_bare", "rhi_bench_scale_sum"
@@ -70,27 +77,18 @@ COPY_BATCH = 5000
 # --- #5e-5h: more than one server process --------------------------------------------------
 
 
-def _post(body: bytes) -> Callable[[Client], tuple[int, float]]:
-    def task(client: Client) -> tuple[int, float]:
-        status, _, _, seconds = client.request(
-            "POST", "/api/v1/interviews", body, {"Content-Type": "application/json"})
-        return status, seconds
-
-    return task
-
-
 def _load(servers: list[Server], key: str | None, bodies: list[bytes], deadline_s: float
           ) -> dict[str, Any]:
     """The warm-up, then the timed POSTs, spread over the servers in turn."""
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     ports = [server.port for server in servers]
     pids = [server.pid for server in servers]
-    warm = run_load(ports, [_post(b) for b in bodies[:WARMUP]], CONCURRENCY,
+    warm = run_load(ports, [post_interview(b) for b in bodies[:WARMUP]], CONCURRENCY,
                     ok=lambda s: s == 201, deadline_s=120, headers=headers)
     processes = [each for pid in pids for each in process_tree(pid)]
     before = {each: cpu_seconds(each) for each in processes}
     cpu = tree_cpu_seconds(pids)
-    timed = run_load(ports, [_post(b) for b in bodies[WARMUP:]], CONCURRENCY,
+    timed = run_load(ports, [post_interview(b) for b in bodies[WARMUP:]], CONCURRENCY,
                      ok=lambda s: s == 201, deadline_s=deadline_s, headers=headers)
     used = tree_cpu_seconds(pids) - cpu
     # How the work fell on each process: uvicorn's workers share one listening socket, and
@@ -283,16 +281,8 @@ def run_summary(source: Path, records: int, log_dir: Path,
             f"VACUUM ANALYZE {raw['copy']['vacuum_analyze_s']} s")
         phase("summary on PostgreSQL: by quarter and responsible authority")
         with rhi_serve("summary-postgresql", pg_url(PG_SUMMARY), log_dir) as server:
-            client = Client(server.port, headers={"Authorization": f"Bearer {key}"})
-            times = []
-            try:
-                for _ in range(4):  # the first warms PostgreSQL's buffers and the server
-                    status, _, _, seconds = client.request("GET", SUMMARY)
-                    if status != 200:
-                        raise RuntimeError(f"GET {SUMMARY}: HTTP {status}")
-                    times.append(seconds)
-            finally:
-                client.close()
+            # The first warms PostgreSQL's buffers and the server.
+            times = timed_get(server, key, SUMMARY, 4)
         raw["summary_s"] = times[1:]
         raw["warmup_s"] = times[0]
         baseline_summary_pg(PG_SUMMARY)  # warm, as the server was

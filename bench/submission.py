@@ -68,7 +68,8 @@ def documents(count: int, prefix: str) -> list[bytes]:
     return bodies
 
 
-def _post(body: bytes) -> Callable[[Client], tuple[int, float]]:
+def post_interview(body: bytes) -> Callable[[Client], tuple[int, float]]:
+    """A load task: POST this document to the interviews API."""
     def task(client: Client) -> tuple[int, float]:
         status, _, _, seconds = client.request(
             "POST", "/api/v1/interviews", body, {"Content-Type": "application/json"})
@@ -80,10 +81,10 @@ def _post(body: bytes) -> Callable[[Client], tuple[int, float]]:
 def _load(server: Server, key: str | None, bodies: list[bytes], deadline_s: float
           ) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    warm = run_load(server.port, [_post(b) for b in bodies[:WARMUP]], CONCURRENCY,
+    warm = run_load(server.port, [post_interview(b) for b in bodies[:WARMUP]], CONCURRENCY,
                     ok=lambda s: s == 201, deadline_s=120, headers=headers)
     cpu = cpu_seconds(server.pid)
-    timed = run_load(server.port, [_post(b) for b in bodies[WARMUP:]], CONCURRENCY,
+    timed = run_load(server.port, [post_interview(b) for b in bodies[WARMUP:]], CONCURRENCY,
                      ok=lambda s: s == 201, deadline_s=deadline_s, headers=headers)
     used = cpu_seconds(server.pid) - cpu
     return {"warmup": warm.summary(), **timed.summary(), "server_cpu_s": round(used, 2),

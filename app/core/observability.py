@@ -238,9 +238,6 @@ class Observed:
 
 # --- logging ---------------------------------------------------------------------------------
 
-_STANDARD_ATTRIBUTES = frozenset(logging.LogRecord(
-    "", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "fields", "color_message"}
-
 
 class JsonLines(logging.Formatter):
     """One JSON object a line: time, level, logger, message, the request's id, the process,

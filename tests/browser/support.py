@@ -189,7 +189,7 @@ class HttpUser:
     def __init__(self, base_url: str, person: Person) -> None:
         self.client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
         login = self.client.get("/login")
-        token = _hidden(login.text, "csrf_token")
+        token = hidden_field(login.text, "csrf_token")
         answer = self.client.post("/login", data={"email": person.email,
                                                   "password": person.password,
                                                   "csrf_token": token, "next": "/"})
@@ -206,10 +206,10 @@ class HttpUser:
         secret = re.search(r'data-secret="([A-Z2-7]+)"', form)
         if secret:  # the first sign-in: enrol
             TOTP_SECRETS[person.email] = secret.group(1)
-        fields = {"csrf_token": _hidden(form, "csrf_token"), "next": _hidden(form, "next"),
-                  "code": security_code(person)}
+        fields = {"csrf_token": hidden_field(form, "csrf_token"),
+                  "next": hidden_field(form, "next"), "code": security_code(person)}
         if secret:
-            fields["enrol_token"] = _hidden(form, "enrol_token")
+            fields["enrol_token"] = hidden_field(form, "enrol_token")
         answer = self.client.post(SECOND_FACTOR_PATH, data=fields)
         if secret:
             assert answer.status_code == 200, f"enrolling {person.email}: {answer.status_code}"
@@ -237,7 +237,8 @@ class HttpUser:
         assert answer.status_code == 303, answer.text[:3000]
 
 
-def _hidden(page: str, name: str) -> str:
+def hidden_field(page: str, name: str) -> str:
+    """The value of a hidden form field on a page."""
     found = re.search(rf'name="{name}" value="([^"]*)"', page)
     assert found, f"no hidden field {name}"
     return html.unescape(found.group(1))

@@ -14,7 +14,6 @@ SQLite always; PostgreSQL too when the tests run on it. Each on a scratch databa
 
 from __future__ import annotations
 
-import html
 import re
 import subprocess
 import threading
@@ -36,6 +35,7 @@ from app.audit.models import AuditEntry
 from app.core.settings import PROJECT_ROOT, get_settings
 from app.interviews.forms import values_from_document
 from app.record.models import Interview, InterviewVersion
+from tests.browser.support import hidden_field, whole_interview
 from tests.durability import server as real
 from tests.durability.scratch import RHI, environment, scratch_database
 from tests.totp import fresh_code
@@ -143,59 +143,22 @@ class Browser:
                          headers={"HX-Request": "true", "X-CSRF-Token": self.csrf})
 
 
-def _hidden(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert found, f"no hidden field {name}"
-    return html.unescape(found.group(1))
-
-
-def _when(prefix: str, day: int, month: int, year: int, time_of_day: str) -> dict[str, str]:
-    return {f"{prefix}-day": str(day), f"{prefix}-month": str(month),
-            f"{prefix}-year": str(year), f"{prefix}-time": time_of_day}
-
-
 def sections() -> dict[str, dict[str, Any]]:
-    """Every section of a complete interview, as the form posts it (synthetic)."""
-    return {
-        "child": {"child-local_id": "TWO-0001", "child-given_name": "Robin",
-                  "child-family_name": "Twosite", "child-date_of_birth-day": "4",
-                  "child-date_of_birth-month": "5", "child-date_of_birth-year": "2011",
-                  "child-gender": "female", "child-legal_status": "looked_after",
-                  "child-responsible_authority": ORG, "child-placement_authority": "801"},
-        "episodes": {"episodes-count": "1", "episodes-0-type": "missing",
-                     **_when("episodes-0-started_at", 1, 3, 2026, "18:00"),
-                     **_when("episodes-0-returned_at", 2, 3, 2026, "09:00"),
-                     "episodes-0-reported_to_police": "yes"},
-        "offer": {"offer-outcome": "completed", **_when("offer-offered_at", 2, 3, 2026, "12:00")},
-        "interview": {**_when("interview-conducted_at", 3, 3, 2026, "10:00"),
-                      "interview-mode": "in_person",
-                      "interview-interviewer_role": "independent_rhi_worker",
-                      "interview-interviewer_relationship": "none",
-                      "interview-interviewer_trained": "yes",
-                      "interview-child_account": "Went to a friend's after an argument.",
-                      "interview-push_factors": ["family_conflict"],
-                      "interview-where_stayed": "A friend's flat",
-                      "interview-with_whom": "Friends",
-                      "interview-pull_factors": ["peer_pressure"],
-                      "interview-feelings_now": "Tired", "interview-afraid_of_anyone": "no",
-                      "interview-harm_disclosed": "no", "interview-risk_indicators": [],
-                      "interview-safety_information_given": "yes"},
-        "voice": {"interview-read_back_to_child": "yes",
-                  "interview-information_sharing_explained": "yes",
-                  "interview-views_on_sharing": "agrees",
-                  "interview-lawful_basis": "public_task",
-                  "interview-child_told_of_sharing": "yes"},
-        "actions": {"actions-count": "1", "actions-0-type": "safety_plan",
-                    "actions-0-owner": "Tess Two", "actions-0-status": "done",
-                    **_when("actions-0-at", 3, 3, 2026, "15:00"), "sharing-count": "0"},
-    }
+    """Every section of a complete interview, as the form posts it: the browser tests' own
+    (`whole_interview`), for this test's child and interviewer."""
+    typed = whole_interview("Robin", "Twosite")
+    typed["child"]["child-local_id"] = "TWO-0001"
+    typed["child"]["child-responsible_authority"] = ORG
+    typed["interview"]["interview-child_account"] = "Went to a friend's after an argument."
+    typed["actions"]["actions-0-owner"] = "Tess Two"
+    return typed
 
 
 def sign_in(browser: Browser, base: str) -> None:
     """The password, then the second factor (enrolling it: the first sign-in), all on `base`."""
     login = browser.get(base, "/login")
     answer = browser.post(base, "/login", data={
-        "email": EMAIL, "password": PASSWORD, "csrf_token": _hidden(login.text, "csrf_token"),
+        "email": EMAIL, "password": PASSWORD, "csrf_token": hidden_field(login.text, "csrf_token"),
         "next": "/"})
     assert answer.status_code == 303, answer.text[:2000]
     location = answer.headers["location"]
@@ -204,8 +167,8 @@ def sign_in(browser: Browser, base: str) -> None:
     secret = re.search(r'data-secret="([A-Z2-7]+)"', form)
     assert secret, "no authenticator secret to enrol"
     enrolled = browser.post(base, "/login/two-factor", data={
-        "csrf_token": _hidden(form, "csrf_token"), "next": _hidden(form, "next"),
-        "enrol_token": _hidden(form, "enrol_token"), "code": fresh_code(secret.group(1))})
+        "csrf_token": hidden_field(form, "csrf_token"), "next": hidden_field(form, "next"),
+        "enrol_token": hidden_field(form, "enrol_token"), "code": fresh_code(secret.group(1))})
     assert enrolled.status_code == 200, enrolled.text[:2000]  # the recovery codes
     home = browser.get(base, "/", follow_redirects=True)
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', home.text)
